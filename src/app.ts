@@ -1,0 +1,96 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Clock, systemClock } from './clock';
+import type { Config } from './config';
+import { createDataSource } from './db/data-source';
+import { Database } from './db/database';
+import { migrateWithLock } from './db/migrate';
+import { createHttpApp } from './http/server';
+import { HandlerRegistry } from './inbox/handlers';
+import { defaultProcessorOptions, InboxProcessor, ProcessorOptions } from './inbox/processor';
+import { recordEvent } from './inbox/record-event';
+import { InboxRepository } from './inbox/repository';
+import { InboxWriter } from './inbox/writer';
+import { JobRunner } from './jobs/runner';
+import { allJobs } from './jobs/registry';
+import { createLogger, Log } from './log';
+import { Metrics } from './ops/metrics';
+import type { Services } from './services';
+
+export interface FencunOptions {
+  clock?: Clock;
+  log?: Log;
+  processor?: Partial<Omit<ProcessorOptions, 'instanceId'>>;
+  /** Collect Node process metrics (off in tests, which run many apps in one process). */
+  defaultMetrics?: boolean;
+}
+
+/** Opens the database (without migrating) and wires every service. */
+export async function createServices(config: Config, opts: FencunOptions = {}): Promise<Services> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
+  const ds = createDataSource(config.database);
+  try {
+    await ds.initialize();
+  } catch (err) {
+    throw new Error(`cannot open the database at ${redactUrl(config.database.url)}: ${(err as Error).message}`);
+  }
+  const db = new Database(ds);
+  const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics });
+  const inbox = new InboxRepository(db);
+  const writer = new InboxWriter(inbox);
+  const handlers = new HandlerRegistry().onEvery(recordEvent);
+  const processor = new InboxProcessor(db, inbox, handlers,
+    { ...defaultProcessorOptions, ...opts.processor, instanceId: config.instanceId }, clock, log, metrics);
+  writer.onStored(() => processor.wake());
+  return { config, db, clock, log, metrics, inbox, writer, handlers, processor };
+}
+
+export interface RunningFencun {
+  services: Services;
+  server: http.Server;
+  url: string;
+  jobs: JobRunner;
+  stop(): Promise<void>;
+}
+
+/** What `npm start` does: migrate under a lock, serve HTTP, work the inbox, run scheduled jobs. */
+export async function startFencun(config: Config, opts: FencunOptions & { runJobs?: boolean; runProcessor?: boolean } = {}): Promise<RunningFencun> {
+  const services = await createServices(config, opts);
+  const { log } = services;
+  await migrateWithLock(services.db.ds, log);
+  const app = createHttpApp(services);
+  const server = http.createServer(app.callback());
+  // WeCom gives up on a callback after 5 s; never let a slow client hold a socket forever.
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host}:${address.port}`;
+  const jobs = new JobRunner(services, allJobs());
+  if (opts.runProcessor !== false) services.processor.start();
+  if (opts.runJobs !== false) jobs.start();
+  log.info({ url, database: config.database.kind, timezone: config.timezone, wecomApi: config.wecom.apiBase }, 'Fencun is serving');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('shutting down: no new requests; finishing in-flight work');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await jobs.stop();
+      await services.processor.stop();
+      await services.writer.idle();
+      await services.db.ds.destroy();
+      log.info('shut down cleanly');
+    })());
+  return { services, server, url, jobs, stop };
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

@@ -1,0 +1,43 @@
+import type { Sql } from './database';
+
+/** Small portable SQL helpers for the few statements whose syntax differs between dialects. */
+
+/**
+ * Inserts rows, skipping any that collide with a unique key; returns how many were inserted.
+ * Only a duplicate key is ignored: any other error still throws (unlike INSERT IGNORE).
+ */
+export async function insertIgnoringDuplicates(
+  db: Sql,
+  table: string,
+  columns: string[],
+  rows: unknown[][],
+  conflictColumns: string[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const q = (id: string) => quote(db, id);
+  const tuple = '(' + columns.map(() => '?').join(',') + ')';
+  const values = rows.map(() => tuple).join(',');
+  const cols = columns.map(q).join(',');
+  const sql =
+    db.dialect === 'mysql'
+      ? `INSERT INTO ${q(table)} (${cols}) VALUES ${values} ON DUPLICATE KEY UPDATE ${q(columns[0])} = ${q(columns[0])}`
+      : `INSERT INTO ${q(table)} (${cols}) VALUES ${values} ON CONFLICT (${conflictColumns.map(q).join(',')}) DO NOTHING`;
+  return db.exec(sql, rows.flat());
+}
+
+export function quote(db: Sql, identifier: string): string {
+  return db.dialect === 'mysql' ? '`' + identifier + '`' : '"' + identifier + '"';
+}
+
+export function placeholders(n: number): string {
+  return Array.from({ length: n }, () => '?').join(',');
+}
+
+/** Numeric columns (BIGINT ids, epoch-ms instants) may come back as strings; make them numbers. */
+export function num(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v);
+}
+
+export function numOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : num(v);
+}

@@ -1,0 +1,44 @@
+import type { Database } from '../db/database';
+import type { EventType, WecomEvent } from '../callback/events';
+import type { Log } from '../log';
+
+export interface HandlerContext<E extends WecomEvent = WecomEvent> {
+  /** Handlers open their own transactions where several writes must commit together. */
+  db: Database;
+  inboxId: number;
+  event: E;
+  now: Date;
+  log: Log;
+}
+
+export type EventHandler<E extends WecomEvent = WecomEvent> = (ctx: HandlerContext<E>) => Promise<void>;
+
+type Narrow<T extends EventType> = Extract<WecomEvent, { type: T }>;
+
+/**
+ * Handlers registered per event type, run in registration order. Every handler must be
+ * idempotent: an event is retried after a failure (all its handlers run again), and re-run if a
+ * worker dies after its handlers but before the event is marked done.
+ */
+export class HandlerRegistry {
+  private readonly byType = new Map<string, EventHandler[]>();
+  private readonly forAll: EventHandler[] = [];
+
+  on<T extends EventType>(type: T | T[], handler: EventHandler<Narrow<T>>): this {
+    for (const t of Array.isArray(type) ? type : [type]) {
+      const list = this.byType.get(t) ?? [];
+      list.push(handler as EventHandler);
+      this.byType.set(t, list);
+    }
+    return this;
+  }
+
+  onEvery(handler: EventHandler): this {
+    this.forAll.push(handler);
+    return this;
+  }
+
+  handlersFor(type: string): EventHandler[] {
+    return [...this.forAll, ...(this.byType.get(type) ?? [])];
+  }
+}

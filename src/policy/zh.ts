@@ -1,0 +1,46 @@
+import { DateTime } from 'luxon';
+import { ZoneCalendar } from './zone-calendar';
+
+/** zh-CN wording shared by the judgement modules, so the sidebar reads the same everywhere. */
+
+const WEEKDAYS = ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'];
+
+/** 12400 → "¥12,400". Whole yuan: the sidebar explains magnitudes, not cents. */
+export function formatYuan(amount: number): string {
+  const sign = amount < 0 ? '-' : '';
+  return `${sign}¥${Math.round(Math.abs(amount)).toLocaleString('en-US')}`;
+}
+
+/** "5月3日", with the year only when it differs from `nowMs`'s year. */
+export function formatDateZh(ms: number, cal: ZoneCalendar, nowMs?: number): string {
+  const dt = DateTime.fromMillis(ms, { zone: cal.timeZone });
+  const sameYear = nowMs === undefined || DateTime.fromMillis(nowMs, { zone: cal.timeZone }).year === dt.year;
+  return `${sameYear ? '' : `${dt.year}年`}${dt.month}月${dt.day}日`;
+}
+
+/** "今天 10:00", "明天 10:00", "周四 10:00" within the coming week, else "5月3日 10:00". */
+export function formatWhenZh(ms: number, nowMs: number, cal: ZoneCalendar): string {
+  const days = cal.localDay(ms) - cal.localDay(nowMs);
+  const minute = cal.minuteOfDay(ms);
+  const time = `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+  if (days === 0) return `今天 ${time}`;
+  if (days === 1) return `明天 ${time}`;
+  if (days > 1 && days < 7) return `${WEEKDAYS[cal.weekday(ms)]} ${time}`;
+  return `${formatDateZh(ms, cal, nowMs)} ${time}`;
+}
+
+/**
+ * Fills {placeholders} in a 话术 template. A missing value renders as empty text rather than a
+ * raw "{name}", because a rep may send the text as is.
+ */
+export function renderTemplate(template: string, vars: Record<string, string | number | undefined>): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const v = vars[key];
+    return v === undefined || v === null ? '' : String(v);
+  });
+}
+
+/** Whole days between two instants, rounded down (a customer who wrote 47 hours ago wrote 1 day ago). */
+export function daysBetween(fromMs: number, toMs: number): number {
+  return Math.floor((toMs - fromMs) / 86_400_000);
+}

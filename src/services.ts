@@ -1,0 +1,22 @@
+import type { Clock } from './clock';
+import type { Config } from './config';
+import type { Database } from './db/database';
+import type { HandlerRegistry } from './inbox/handlers';
+import type { InboxProcessor } from './inbox/processor';
+import type { InboxRepository } from './inbox/repository';
+import type { InboxWriter } from './inbox/writer';
+import type { Log } from './log';
+import type { Metrics } from './ops/metrics';
+
+/** Everything a route, handler or job may use; built once in app.ts and passed down. */
+export interface Services {
+  config: Config;
+  db: Database;
+  clock: Clock;
+  log: Log;
+  metrics: Metrics;
+  inbox: InboxRepository;
+  writer: InboxWriter;
+  handlers: HandlerRegistry;
+  processor: InboxProcessor;
+}
