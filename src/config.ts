@@ -76,10 +76,13 @@ const wecomEnv = {
   WECOM_CALLBACK_AES_KEY: z
     .string({ message: 'is required: the 43-character EncodingAESKey from 接收消息 → 设置API接收' })
     .superRefine((v, ctx) => {
-      if (v.length !== 43) ctx.addIssue({ code: 'custom', message: `must be exactly 43 characters (got ${v.length})` });
-    })
-    .refine((v) => /^[A-Za-z0-9]+$/.test(v), 'must contain only letters and digits')
-    .refine((v) => Buffer.from(v + '=', 'base64').length === 32, 'does not decode to a 32-byte AES key'),
+      const problem =
+        v.length !== 43 ? `must be exactly 43 characters (got ${v.length})`
+        : !/^[A-Za-z0-9]+$/.test(v) ? 'must contain only letters and digits'
+        : Buffer.from(v + '=', 'base64').length !== 32 ? 'does not decode to a 32-byte AES key'
+        : null;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   WECOM_API_BASE: z
     .string()
     .url('must be an http(s) URL such as https://qyapi.weixin.qq.com or http://127.0.0.1:4100')

@@ -128,3 +128,7 @@ export function parseClock(hhmm: string): number {
   if (!m) throw new Error(`Expected a time of day like 09:30, got "${hhmm}"`);
   return Number(m[1]) * 60 + Number(m[2]);
 }
+
+export function isValidTimeZone(timeZone: string): boolean {
+  return IANAZone.isValidZone(timeZone);
+}

@@ -1,0 +1,65 @@
+import { CalendarCache } from '../policy/zone-calendar';
+import { blocksAt, prepare, Prepared, resolveRequest } from './rules';
+import { PressurePolicy } from './schema';
+import { PressureState, TouchCategory, TouchRequest, Verdict } from './types';
+
+/**
+ * May we contact this customer now, with this kind of touch? Pure: the answer depends only on
+ * the state, the request, the instant and the policy.
+ */
+
+// Each step jumps to a lift time strictly later than the last, and obstacles are few (a quiet
+// night, a gap, a window end), so a handful of steps suffice; the bound only guards bad input.
+const MAX_STEPS = 64;
+
+export function evaluate(state: PressureState, request: TouchCategory | TouchRequest, at: Date, policy: PressurePolicy): Verdict {
+  return evaluateWith(state, request, at, policy, new CalendarCache());
+}
+
+/**
+ * Batch form for campaign planning: one verdict per state, same order. Calendar arithmetic is
+ * shared across the batch, so the cost per customer is a scan of their own touches.
+ */
+export function evaluateMany(states: PressureState[], request: TouchCategory | TouchRequest, at: Date, policy: PressurePolicy): Verdict[] {
+  const cals = new CalendarCache();
+  const out = new Array<Verdict>(states.length);
+  for (let i = 0; i < states.length; i++) out[i] = evaluateWith(states[i], request, at, policy, cals);
+  return out;
+}
+
+export function evaluateWith(
+  state: PressureState,
+  request: TouchCategory | TouchRequest,
+  at: Date,
+  policy: PressurePolicy,
+  cals: CalendarCache,
+): Verdict {
+  const p = prepare(state, resolveRequest(request), policy, cals);
+  const t = at.getTime();
+  const blocks = blocksAt(p, t, policy, cals);
+  if (blocks.length === 0) return { allowed: true };
+  const next = blocks.some((b) => b.liftAt === null) ? null : walkForward(p, t, policy, cals);
+  return { allowed: false, reasons: blocks.map((b) => b.code), nextAllowedAt: next === null ? null : new Date(next) };
+}
+
+/**
+ * Earliest allowed instant after t, assuming no new touches. Every obstacle holds until its own
+ * lift time (a gap until it elapses, a cap until its window ends, quiet hours until they end),
+ * so the latest lift time is a lower bound; re-checking there catches a new obstacle (landing
+ * in the night, or in a window that is also full) and repeats.
+ */
+function walkForward(p: Prepared, from: number, policy: PressurePolicy, cals: CalendarCache): number | null {
+  let t = from;
+  for (let step = 0; step < MAX_STEPS; step++) {
+    const blocks = blocksAt(p, t, policy, cals);
+    if (blocks.length === 0) return t;
+    let next = t;
+    for (const b of blocks) {
+      if (b.liftAt === null) return null;
+      if (b.liftAt > next) next = b.liftAt;
+    }
+    if (next <= t) return null;
+    t = next;
+  }
+  return null;
+}

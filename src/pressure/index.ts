@@ -1,0 +1,6 @@
+export * from './types';
+export { PressureConfigSchema, createPressurePolicy, tierRuleFor, type PressureConfig, type PressurePolicy } from './schema';
+export { evaluate, evaluateMany } from './evaluate';
+export { remainingBudget } from './budget';
+export { describePressure, type PressureSummary } from './summary';
+export { defaultChannel } from './rules';

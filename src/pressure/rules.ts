@@ -1,0 +1,205 @@
+import { CalendarCache, CalendarWindows, ZoneCalendar } from '../policy/zone-calendar';
+import { CapWindows, CompiledGroupRule, CompiledTierRule, PressurePolicy, tierRuleFor } from './schema';
+import { PressureState, ReasonCode, TouchCategory, TouchChannel, TouchRequest } from './types';
+
+/**
+ * The individual pressure rules. `blocksAt` answers "what stops this request at instant t, and
+ * when would each obstacle lift on its own?" (liftAt null = only an event lifts it). The
+ * evaluator walks forward through lift times to find the next allowed instant.
+ */
+
+export interface Block {
+  code: ReasonCode;
+  liftAt: number | null;
+}
+
+export interface ResolvedRequest {
+  category: TouchCategory;
+  channel: TouchChannel;
+  followUp: boolean;
+}
+
+/** A state digested once per request: touch times split by what they count against. */
+export interface Prepared {
+  state: PressureState;
+  req: ResolvedRequest;
+  rule: CompiledTierRule;
+  group: CompiledGroupRule;
+  local: ZoneCalendar;
+  /** Times (ms) of touches of the requested category. */
+  sameCategory: number[];
+  /** Times of care/marketing/welcome touches: the customer's 1:1 proactive load. */
+  proactive: number[];
+  corpMass: number[];
+  memberMass: number[];
+  lastProactive: number | null;
+  /** Proactive touches since the customer last wrote. */
+  unanswered: number;
+}
+
+const CUSTOMER_PROACTIVE = new Set<TouchCategory>(['care', 'marketing', 'welcome']);
+
+export function defaultChannel(category: TouchCategory): TouchChannel {
+  // Campaigns and group content go out as add_msg_template (企业群发); care is a 1:1 chat the
+  // rep sends from the sidebar; welcome is send_welcome_msg.
+  if (category === 'marketing' || category === 'group_content') return 'corp_mass';
+  if (category === 'welcome') return 'welcome';
+  return 'direct';
+}
+
+export function resolveRequest(r: TouchCategory | TouchRequest): ResolvedRequest {
+  const req = typeof r === 'string' ? { category: r } : r;
+  return { category: req.category, channel: req.channel ?? defaultChannel(req.category), followUp: req.complaintFollowUp === true };
+}
+
+export function prepare(state: PressureState, req: ResolvedRequest, policy: PressurePolicy, cals: CalendarCache): Prepared {
+  const inbound = state.lastInboundAt ? state.lastInboundAt.getTime() : -Infinity;
+  const isGroup = req.category === 'group_content';
+  const p: Prepared = {
+    state,
+    req,
+    rule: tierRuleFor(policy, state.tier),
+    group: policy.group,
+    local: cals.get(state.timeZone || policy.timeZone),
+    sameCategory: [],
+    proactive: [],
+    corpMass: [],
+    memberMass: [],
+    lastProactive: null,
+    unanswered: 0,
+  };
+  for (const t of state.touches) {
+    if (t.category === 'service') continue;
+    const ms = t.at.getTime();
+    const channel = t.channel ?? defaultChannel(t.category);
+    if (t.category === req.category) p.sameCategory.push(ms);
+    // Group content counts against the group's quota, not the members' (wecom/API.md section 5).
+    if (t.category !== 'group_content' && channel === 'corp_mass') p.corpMass.push(ms);
+    else if (t.category !== 'group_content' && channel === 'member_mass') p.memberMass.push(ms);
+    // A group's own load is its group_content; a customer's is their 1:1 proactive touches.
+    if (isGroup ? t.category === 'group_content' : CUSTOMER_PROACTIVE.has(t.category)) {
+      p.proactive.push(ms);
+      if (p.lastProactive === null || ms > p.lastProactive) p.lastProactive = ms;
+      if (ms > inbound) p.unanswered++;
+    }
+  }
+  return p;
+}
+
+function countIn(times: number[], start: number, end: number): number {
+  let n = 0;
+  for (const t of times) if (t >= start && t < end) n++;
+  return n;
+}
+
+const WINDOW_CODES = [
+  ['day', 'DAILY_CAP', 'dayStart', 'dayEnd'],
+  ['week', 'WEEKLY_CAP', 'weekStart', 'weekEnd'],
+  ['month', 'MONTHLY_CAP', 'monthStart', 'monthEnd'],
+] as const;
+
+function capBlocks(out: Block[], caps: CapWindows, times: number[], w: CalendarWindows): void {
+  for (const [unit, code, start, end] of WINDOW_CODES) {
+    const cap = caps[unit];
+    if (cap === undefined || countIn(times, w[start], w[end]) < cap) continue;
+    // A zero cap never reopens by waiting: the category is switched off for the tier.
+    out.push({ code, liftAt: cap === 0 ? null : w[end] });
+  }
+}
+
+function isQuiet(cal: ZoneCalendar, t: number, q: { start: number; end: number }): boolean {
+  const m = cal.minuteOfDay(t);
+  return q.start < q.end ? m >= q.start && m < q.end : m >= q.start || m < q.end;
+}
+
+function quietBlock(out: Block[], cal: ZoneCalendar, t: number, q: { start: number; end: number } | null): void {
+  if (q && isQuiet(cal, t, q)) out.push({ code: 'QUIET_HOURS', liftAt: cal.nextLocalTime(t, q.end) });
+}
+
+function gapBlock(out: Block[], last: number | null, gapMs: number, t: number): void {
+  if (last !== null && gapMs > 0 && t < last + gapMs) out.push({ code: 'MIN_GAP', liftAt: last + gapMs });
+}
+
+/** Everything that blocks the request at instant t; empty = allowed. */
+export function blocksAt(p: Prepared, t: number, policy: PressurePolicy, cals: CalendarCache): Block[] {
+  const out: Block[] = [];
+  const { state, req } = p;
+  if (state.relation !== 'active') out.push({ code: 'RELATION_ENDED', liftAt: null });
+
+  if (req.category === 'service') {
+    // Answering the customer is the job, never pressure: only whether they wrote recently matters.
+    const inbound = state.lastInboundAt?.getTime();
+    if (inbound === undefined || t < inbound || t - inbound > policy.serviceWindowMs) {
+      out.push({ code: 'OUTSIDE_SERVICE_WINDOW', liftAt: null });
+    }
+    return out;
+  }
+
+  const windows = cals.get(policy.timeZone).windows(t);
+  if (req.category === 'group_content') {
+    quietBlock(out, p.local, t, p.group.quiet);
+    capBlocks(out, p.group.caps, p.sameCategory, windows);
+    gapBlock(out, p.lastProactive, p.group.minGapMs, t);
+  } else if (req.category === 'welcome') {
+    // The 欢迎语 can only go out in WeCom's 20-second window after the customer adds the rep
+    // (wecom/API.md section 5): the customer is at their phone, so quiet hours, gaps and back-off
+    // do not apply; its own caps stop re-add loops.
+    capBlocks(out, p.rule.caps.welcome, p.sameCategory, windows);
+  } else {
+    customerRules(out, p, t, windows);
+  }
+  platformBlocks(out, p, t, policy, cals);
+  return dedupe(out);
+}
+
+function customerRules(out: Block[], p: Prepared, t: number, windows: CalendarWindows): void {
+  const { rule, state, req } = p;
+  const c = state.complaint;
+  if (c.openSince) {
+    // While a complaint is in progress the only proactive touch is its follow-up.
+    if (req.category === 'marketing' || !req.followUp) out.push({ code: 'COMPLAINT_OPEN', liftAt: null });
+  } else if (req.category === 'marketing' && c.lastClosedAt && t < c.lastClosedAt.getTime() + rule.cooldownMs) {
+    out.push({ code: 'COMPLAINT_COOLDOWN', liftAt: c.lastClosedAt.getTime() + rule.cooldownMs });
+  }
+  if (p.unanswered >= rule.backoff.pauseAfter) out.push({ code: 'BACKOFF_PAUSED', liftAt: null });
+  quietBlock(out, p.local, t, rule.quiet);
+  capBlocks(out, req.category === 'marketing' ? rule.caps.marketing : rule.caps.care, p.sameCategory, windows);
+  capBlocks(out, rule.caps.proactive, p.proactive, windows);
+  const slowed = p.unanswered >= rule.backoff.slowAfter;
+  gapBlock(out, p.lastProactive, rule.minGapMs * (slowed ? rule.backoff.gapMultiplier : 1), t);
+}
+
+/**
+ * WeCom's own quotas (wecom/API.md section 5), the outermost bound: a send over them is
+ * silently filtered by WeCom, so we refuse it first. Counted on the platform's calendar
+ * (Beijing time), whatever the corp's own time zone.
+ */
+function platformBlocks(out: Block[], p: Prepared, t: number, policy: PressurePolicy, cals: CalendarCache): void {
+  const lim = policy.platform;
+  const w = cals.get(lim.timeZone).windows(t);
+  const limit = (code: ReasonCode, max: number, times: number[], start: number, end: number) => {
+    if (countIn(times, start, end) >= max) out.push({ code, liftAt: max === 0 ? null : end });
+  };
+  if (p.req.category === 'group_content') {
+    // §5: a customer group receives at most one mass message per day (per-month quota ≈ days in month).
+    limit('PLATFORM_GROUP_DAILY_LIMIT', lim.groupContentPerGroupPerDay, p.sameCategory, w.dayStart, w.dayEnd);
+  } else if (p.req.channel === 'corp_mass') {
+    // §5: ≤4 corp (企业群发) messages per customer per calendar month.
+    limit('PLATFORM_MONTHLY_LIMIT', lim.corpMassPerCustomerPerMonth, p.corpMass, w.monthStart, w.monthEnd);
+  } else if (p.req.channel === 'member_mass') {
+    // §5: ≤1 member mass message (成员群发) per customer per day.
+    limit('PLATFORM_DAILY_LIMIT', lim.memberMassPerCustomerPerDay, p.memberMass, w.dayStart, w.dayEnd);
+  }
+}
+
+function dedupe(blocks: Block[]): Block[] {
+  if (blocks.length < 2) return blocks;
+  const byCode = new Map<ReasonCode, Block>();
+  for (const b of blocks) {
+    const prev = byCode.get(b.code);
+    // Same code from two sources (category and total caps): it lifts when both have lifted.
+    if (!prev) byCode.set(b.code, b);
+    else if (prev.liftAt !== null && (b.liftAt === null || b.liftAt > prev.liftAt)) byCode.set(b.code, b);
+  }
+  return [...byCode.values()];
+}

@@ -1,0 +1,78 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { AxiosInstance } from 'axios';
+
+export interface WecomRequest {
+  method: 'GET' | 'POST';
+  /** Path under the API base, e.g. /cgi-bin/externalcontact/get. */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  timeoutMs: number;
+}
+
+/** A failure where WeCom gave no errcode: timeout, refused/reset connection, 5xx, non-JSON body. */
+export class TransportFailure extends Error {
+  constructor(public readonly reason: string, public readonly retryable = true) {
+    super(reason);
+    this.name = 'TransportFailure';
+  }
+}
+
+/**
+ * One HTTP exchange with WeCom (or whatever WECOM_API_BASE points at). Returns the parsed JSON
+ * body; retries, tokens and errcodes are the caller's business. URLs carry the access token or a
+ * robot key, so neither the URL nor axios' error (which embeds it) ever leaves this function.
+ */
+export class WecomTransport {
+  private readonly http: AxiosInstance;
+
+  constructor(apiBase: string) {
+    this.http = axios.create({
+      baseURL: apiBase.replace(/\/+$/, ''),
+      // Keep-alive: the API base is one origin; reconnecting per call wastes a TLS handshake.
+      httpAgent: new http.Agent({ keepAlive: true, maxSockets: 32 }),
+      httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 32 }),
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: [(d: unknown) => d],
+      maxRedirects: 0,
+      proxy: false,
+    });
+  }
+
+  async send(req: WecomRequest): Promise<Record<string, unknown>> {
+    let res;
+    try {
+      res = await this.http.request<string>({
+        method: req.method,
+        url: req.path,
+        params: stripUndefined(req.query),
+        data: req.body === undefined ? undefined : JSON.stringify(req.body),
+        headers: req.body === undefined ? undefined : { 'Content-Type': 'application/json' },
+        timeout: req.timeoutMs,
+      });
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') throw new TransportFailure(`no answer within ${req.timeoutMs}ms`);
+      throw new TransportFailure(e.code ? `connection failed (${e.code})` : 'connection failed');
+    }
+    if (res.status >= 500) throw new TransportFailure(`HTTP ${res.status}`);
+    let body: unknown;
+    try {
+      body = JSON.parse(res.data);
+    } catch {
+      // A 4xx page instead of JSON means WECOM_API_BASE points somewhere else: retrying cannot help.
+      throw new TransportFailure(`HTTP ${res.status} with a body that is not JSON`, res.status < 400);
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new TransportFailure(`HTTP ${res.status} with a non-object JSON body`);
+    return body as Record<string, unknown>;
+  }
+}
+
+function stripUndefined(q: WecomRequest['query']): Record<string, string | number> | undefined {
+  if (!q) return undefined;
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) out[k] = v;
+  return out;
+}
