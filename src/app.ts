@@ -79,9 +79,7 @@ export async function startFencun(config: Config, opts: FencunOptions & { runJob
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down: no new requests; finishing in-flight work');
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
+      await closeGracefully(server);
       await jobs.stop();
       await services.processor.stop();
       await services.writer.idle();
@@ -89,6 +87,24 @@ export async function startFencun(config: Config, opts: FencunOptions & { runJob
       log.info('shut down cleanly');
     })());
   return { services, server, url, jobs, stop };
+}
+
+/**
+ * Stops accepting, lets in-flight requests finish, and closes keep-alive connections as soon as
+ * they go idle (they would otherwise hold shutdown for the keep-alive timeout). After 10 s the
+ * remaining connections are cut: WeCom retries anything it did not get an answer for.
+ */
+async function closeGracefully(server: http.Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
+  server.closeIdleConnections();
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(deadline);
+  }
 }
 
 function redactUrl(url: string): string {

@@ -23,10 +23,10 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
       ...common,
       type: 'better-sqlite3',
       database: db.file,
-      // WAL lets the HTTP process and a CLI command read while the other writes;
-      // busy timeout makes a second writer wait instead of failing at once.
+      // WAL lets the HTTP process and a CLI command read while the other writes.
       enableWAL: db.file !== ':memory:',
-      timeout: 10_000,
+      // A short native busy wait: longer waits happen asynchronously in Database (database.ts).
+      timeout: 20,
       prepareDatabase: (conn: { pragma(s: string): unknown }) => {
         conn.pragma('synchronous = NORMAL');
       },

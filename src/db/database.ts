@@ -30,25 +30,47 @@ export class Database implements Sql {
   }
 
   query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.serial(() => this.ds.query(sql, params));
+    return this.serial(() => retryWhileBusy(() => this.ds.query(sql, params)));
   }
 
   exec(sql: string, params: unknown[] = []): Promise<number> {
-    return this.serial(() => structured(this.ds.manager, sql, params));
+    return this.serial(() => retryWhileBusy(() => structured(this.ds.manager, sql, params)));
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.serial(() =>
-      this.ds.transaction(async (manager) => {
-        const tx: Tx = {
-          dialect: this.dialect,
-          manager,
-          query: (sql, params = []) => manager.query(sql, params),
-          exec: (sql, params = []) => structured(manager, sql, params),
-        };
-        return fn(tx);
-      }),
-    );
+    const txOf = (manager: EntityManager): Tx => ({
+      dialect: this.dialect,
+      manager,
+      query: (sql, params = []) => manager.query(sql, params),
+      exec: (sql, params = []) => structured(manager, sql, params),
+    });
+    if (this.dialect === 'mysql') return this.ds.transaction((manager) => fn(txOf(manager)));
+    return this.serial(() => this.sqliteImmediate((manager) => fn(txOf(manager))));
+  }
+
+  /**
+   * SQLite's default (deferred) transaction reads first and upgrades to a write lock later; when
+   * another process wrote in between, the upgrade fails at once with "database is locked" and no
+   * busy wait. BEGIN IMMEDIATE takes the write lock up front, waiting its turn (busy timeout).
+   */
+  private async sqliteImmediate<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const qr = this.ds.createQueryRunner();
+    await retryWhileBusy(() => qr.query('BEGIN IMMEDIATE'));
+    // Tell TypeORM a transaction is open so entity operations do not try to begin their own.
+    const state = qr as unknown as { isTransactionActive: boolean; transactionDepth: number };
+    state.isTransactionActive = true;
+    state.transactionDepth = 1;
+    try {
+      const result = await fn(qr.manager);
+      await qr.query('COMMIT');
+      return result;
+    } catch (err) {
+      await qr.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      state.isTransactionActive = false;
+      state.transactionDepth = 0;
+    }
   }
 
   /** Runs fn with an EntityManager outside a transaction (entity repositories). */
@@ -62,6 +84,32 @@ export class Database implements Sql {
     this.turn = run.catch(() => undefined);
     return run;
   }
+}
+
+const BUSY_WAIT_MS = 15_000;
+
+/**
+ * better-sqlite3 waits for a lock synchronously, freezing the event loop (and with it the very
+ * work that would release the lock, when two connections live in one process). The native busy
+ * timeout is kept tiny (data-source.ts) and the waiting happens here, asynchronously. A statement
+ * that failed with SQLITE_BUSY did nothing, so running it again is safe.
+ */
+async function retryWhileBusy<T>(fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + BUSY_WAIT_MS;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+    }
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string }; message?: string };
+  const code = e.driverError?.code ?? e.code ?? '';
+  return code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED' || /database is locked/.test(e.message ?? '');
 }
 
 async function structured(manager: EntityManager, sql: string, params: unknown[]): Promise<number> {

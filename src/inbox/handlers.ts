@@ -13,7 +13,8 @@ export interface HandlerContext<E extends WecomEvent = WecomEvent> {
 
 export type EventHandler<E extends WecomEvent = WecomEvent> = (ctx: HandlerContext<E>) => Promise<void>;
 
-type Narrow<T extends EventType> = Extract<WecomEvent, { type: T }>;
+/** The event shape(s) whose `type` can be T (ContactEvent covers several types). */
+type Narrow<T extends EventType> = WecomEvent extends infer E ? (E extends { type: infer U } ? (T extends U ? E : never) : never) : never;
 
 /**
  * Handlers registered per event type, run in registration order. Every handler must be

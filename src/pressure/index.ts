@@ -4,3 +4,4 @@ export { evaluate, evaluateMany } from './evaluate';
 export { remainingBudget } from './budget';
 export { describePressure, type PressureSummary } from './summary';
 export { defaultChannel } from './rules';
+export { REASON_LABELS } from './labels';

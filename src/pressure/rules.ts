@@ -178,7 +178,7 @@ function platformBlocks(out: Block[], p: Prepared, t: number, policy: PressurePo
   const lim = policy.platform;
   const w = cals.get(lim.timeZone).windows(t);
   const limit = (code: ReasonCode, max: number, times: number[], start: number, end: number) => {
-    if (countIn(times, start, end) >= max) out.push({ code, liftAt: max === 0 ? null : end });
+    if (countIn(times, start, end) > max) out.push({ code, liftAt: max === 0 ? null : end });
   };
   if (p.req.category === 'group_content') {
     // §5: a customer group receives at most one mass message per day (per-month quota ≈ days in month).

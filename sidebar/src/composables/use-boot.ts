@@ -1,0 +1,82 @@
+import { shallowRef } from 'vue';
+import type { ApiErrorBody, SessionInfo } from '../../../src/sidebar-api/types';
+import { api, reauthenticate, setUnauthorizedHandler } from '../api/client';
+import { t } from '../i18n/zh-CN';
+import { BridgeError, currentChat, isInWecom } from '../wecom/bridge';
+
+export type Screen =
+  | { name: 'loading' }
+  | { name: 'contact'; id: string }
+  | { name: 'group'; id: string }
+  | { name: 'demo' }
+  | { name: 'error'; title: string; detail: string; retry: boolean };
+
+/**
+ * From page load to a view: who is the rep (session, else OAuth or the demo picker), then which
+ * chat the page sits next to (?contact= / ?chat= links, else the WeCom bridge).
+ */
+export function useBoot() {
+  const screen = shallowRef<Screen>({ name: 'loading' });
+  const session = shallowRef<SessionInfo | null>(null);
+  let demoAvailable = false;
+
+  async function loadSession(): Promise<SessionInfo | null> {
+    let res: Response;
+    try {
+      res = await fetch('/sidebar/api/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    } catch {
+      screen.value = { name: 'error', title: t.errorTitle, detail: t.errorNetwork, retry: true };
+      return null;
+    }
+    if (res.ok) return (await res.json()) as SessionInfo;
+    const body = (await res.json().catch(() => ({}))) as Partial<ApiErrorBody>;
+    const details = (body.details ?? {}) as { demo?: boolean };
+    demoAvailable = details.demo === true;
+    if (res.status === 401 && demoAvailable && !isInWecom()) {
+      screen.value = { name: 'demo' };
+    } else if (res.status === 401) {
+      reauthenticate();
+    } else {
+      screen.value = { name: 'error', title: t.errorTitle, detail: body.message || t.errorServer, retry: true };
+    }
+    return null;
+  }
+
+  async function route(): Promise<void> {
+    const s = session.value;
+    if (!s) return;
+    const q = new URLSearchParams(location.search);
+    const contact = q.get('contact');
+    const chat = q.get('chat');
+    if (contact) return void (screen.value = { name: 'contact', id: contact });
+    if (chat) return void (screen.value = { name: 'group', id: chat });
+    if (!isInWecom() && (s.demo || demoAvailable)) return void (screen.value = { name: 'demo' });
+    try {
+      const c = await currentChat(s);
+      screen.value = c.kind === 'contact' ? { name: 'contact', id: c.externalUserId } : { name: 'group', id: c.chatId };
+    } catch (err) {
+      const e = err instanceof BridgeError ? err : new BridgeError(t.errorBridge, String(err));
+      screen.value = { name: 'error', title: e.title, detail: e.detail, retry: false };
+    }
+  }
+
+  async function start(): Promise<void> {
+    screen.value = { name: 'loading' };
+    setUnauthorizedHandler(() => (session.value?.demo && !isInWecom() ? (session.value = null, (screen.value = { name: 'demo' })) : reauthenticate()));
+    session.value = await loadSession();
+    await route();
+  }
+
+  function open(kind: 'contact' | 'group', id: string): void {
+    history.pushState(null, '', `/sidebar/?${kind === 'contact' ? 'contact' : 'chat'}=${encodeURIComponent(id)}`);
+    route();
+  }
+
+  function showPicker(): void {
+    history.pushState(null, '', '/sidebar/');
+    screen.value = { name: 'demo' };
+  }
+
+  window.addEventListener('popstate', () => (session.value ? route() : undefined));
+  return { screen, session, start, open, showPicker, signedIn: (s: SessionInfo) => (session.value = s) };
+}

@@ -1,0 +1,102 @@
+import * as ww from '@wecom/jssdk';
+import type { JssdkSignatures, SessionInfo } from '../../../src/sidebar-api/types';
+import { api } from '../api/client';
+import { t } from '../i18n/zh-CN';
+
+/**
+ * The WeCom JS bridge: register with app identity (wx.agentConfig; wx.config too on clients
+ * older than 3.0.24, which the SDK decides), then ask which chat the toolbar was opened from.
+ * API.md 4.16–4.17.
+ */
+
+export type ChatContext = { kind: 'contact'; externalUserId: string } | { kind: 'group'; chatId: string };
+
+export class BridgeError extends Error {
+  constructor(
+    readonly title: string,
+    readonly detail: string,
+    readonly raw = '',
+  ) {
+    super(title);
+  }
+}
+
+const ua = typeof navigator === 'undefined' ? '' : navigator.userAgent;
+const clientVersion = /wxwork\/([\d.]+)/i.exec(ua)?.[1] ?? null;
+
+export function isInWecom(): boolean {
+  return clientVersion !== null;
+}
+
+/** agentConfig needs WeCom ≥ 2.5.0 (API.md 4.17). */
+function isTooOld(version: string): boolean {
+  const [a = 0, b = 0] = version.split('.').map(Number);
+  return a < 2 || (a === 2 && b < 5);
+}
+
+let signatures: Promise<JssdkSignatures> | null = null;
+let signedUrl = '';
+
+/** One server call signs both configs for the current URL (the SDK asks for each separately). */
+function sign(url: string): Promise<JssdkSignatures> {
+  if (!signatures || signedUrl !== url) {
+    signedUrl = url;
+    signatures = api<JssdkSignatures>('/jssdk/signatures', { method: 'POST', body: { url } });
+    signatures.catch(() => (signatures = null));
+  }
+  return signatures;
+}
+
+let registered = false;
+
+export function register(session: Pick<SessionInfo, 'corpId' | 'agentId'>): void {
+  if (registered) return;
+  registered = true;
+  ww.register({
+    corpId: session.corpId,
+    agentId: session.agentId,
+    jsApiList: ['getContext', 'getCurExternalContact', 'getCurExternalChat', 'sendChatMessage'],
+    getConfigSignature: async (url) => (await sign(url)).config,
+    getAgentConfigSignature: async (url) => (await sign(url)).agentConfig,
+  });
+}
+
+/** Which chat are we next to? Throws BridgeError with what to tell the admin. */
+export async function currentChat(session: Pick<SessionInfo, 'corpId' | 'agentId'>): Promise<ChatContext> {
+  if (!clientVersion) throw new BridgeError(t.errorNotInWecom, t.errorNotInWecomDetail);
+  if (isTooOld(clientVersion)) throw new BridgeError(t.errorOldClient, t.errorOldClientDetail, clientVersion);
+  register(session);
+  try {
+    const { entry } = await ww.getContext();
+    if (entry === 'single_chat_tools' || entry === 'contact_profile') {
+      const r = await ww.getCurExternalContact();
+      return { kind: 'contact', externalUserId: r.userId };
+    }
+    if (entry === 'group_chat_tools') {
+      const r = await ww.getCurExternalChat();
+      return { kind: 'group', chatId: r.chatId };
+    }
+  } catch (err) {
+    throw explain(err);
+  }
+  throw new BridgeError(t.errorEntry, t.errorEntryDetail);
+}
+
+/** Puts text into the chat's input box; the rep still presses send (API.md 4.17). */
+export async function insertIntoChat(text: string): Promise<void> {
+  await ww.sendChatMessage({ msgtype: 'text' as never, enterChat: false, text: { content: text } });
+}
+
+/** Maps the bridge's errMsg keywords to what an admin must configure. */
+export function explain(err: unknown): BridgeError {
+  if (err instanceof BridgeError) return err;
+  const msg = String((err as { errMsg?: string; message?: string })?.errMsg ?? (err as Error)?.message ?? err);
+  const m = msg.toLowerCase();
+  if (m.includes('signature')) return new BridgeError(t.errorSignature, t.errorSignatureDetail, msg);
+  if (m.includes('domain') || m.includes('url')) return new BridgeError(t.errorDomain, t.errorDomainDetail, msg);
+  if (m.includes('permission') || m.includes('denied') || m.includes('no auth')) return new BridgeError(t.errorPermission, t.errorPermissionDetail, msg);
+  if (m.includes('not support') || m.includes('function not exist') || m.includes('not exist')) {
+    return new BridgeError(t.errorOldClient, t.errorOldClientDetail, msg);
+  }
+  return new BridgeError(t.errorBridge, msg, msg);
+}

@@ -1,0 +1,128 @@
+import { REASON_LABELS } from '../pressure/labels';
+import { TouchCategory, Verdict } from '../pressure/types';
+import { DEFAULT_TIME_ZONE } from '../policy/types';
+import { daysBetween, renderTemplate } from '../policy/zh';
+import { localDate, nextAnnual, postSaleDue } from './occasions';
+import { ActionTemplate, NextActionConfig } from './schema';
+import { ActionCandidate, ActionKind, NextActionFacts, PRIORITY } from './types';
+
+/** Every action that could make sense for this customer now, each checked against pressure. */
+
+const DAY = 86_400_000;
+
+type Vars = Record<string, string | number | undefined>;
+
+function make(
+  kind: ActionKind,
+  tpl: ActionTemplate,
+  vars: Vars,
+  reasons: string[],
+  category: TouchCategory,
+  verdict: Verdict,
+): ActionCandidate {
+  const message = renderTemplate(tpl.message, vars).trim();
+  return {
+    kind,
+    title: renderTemplate(tpl.title, vars),
+    reasons,
+    priority: PRIORITY[kind],
+    message: message === '' ? null : message,
+    category,
+    allowed: verdict.allowed,
+    blockedBy: verdict.allowed ? [] : verdict.reasons.map((r) => REASON_LABELS[r]),
+    until: verdict.allowed ? null : verdict.nextAllowedAt,
+  };
+}
+
+export function buildCandidates(f: NextActionFacts, now: Date, config: NextActionConfig): ActionCandidate[] {
+  const t = now.getTime();
+  const tz = f.timeZone || DEFAULT_TIME_ZONE;
+  const T = config.templates;
+  const lastProduct = [...f.orders].filter((o) => o.product).sort((a, b) => b.at.getTime() - a.at.getTime())[0]?.product;
+  const base: Vars = { name: f.customer.name, tier: f.tier.label, product: lastProduct ?? '我们的产品' };
+  const out: ActionCandidate[] = [];
+  const stage = f.lifecycle.stage;
+  const relationEnded = f.lifecycle.signals.some((s) => ['CUSTOMER_DELETED', 'REP_DELETED', 'RELATION_ENDED'].includes(s.code));
+  if (relationEnded) return out;
+
+  if (f.waiting && f.waiting.count > 0) {
+    const hours = Math.max(0, Math.floor((t - f.waiting.since.getTime()) / 3_600_000));
+    const wait = hours < 1 ? '刚刚' : `${hours} 小时前`;
+    // Service is answering the customer: never blocked by pressure.
+    out.push(make('service', T.service, base, [`客户${wait}发来 ${f.waiting.count} 条消息还没有回复`, '回复客户不占用联系次数'], 'service', { allowed: true }));
+  }
+
+  if (f.complaint) {
+    const d = daysBetween(f.complaint.openedAt.getTime(), t);
+    const reasons = [`投诉${f.complaint.status === 'open' ? '待确认' : '处理中'}（${d === 0 ? '今天' : `${d} 天前`}提出）`];
+    if (f.complaint.summary) reasons.push(`内容：${f.complaint.summary}`);
+    reasons.push('投诉期间不发营销');
+    // Inside the service window the follow-up answers the customer; outside it is proactive care.
+    const v = f.pressure.service.allowed ? f.pressure.service : f.pressure.complaintFollowUp;
+    out.push(make('complaint_follow_up', T.complaint_follow_up, { ...base, days: d }, reasons, 'care', v));
+  }
+
+  const highValue = config.highValueTiers.includes(f.tier.id);
+  if ((stage === 'at_risk' || stage === 'dormant') && highValue) {
+    const reasons = [`${f.tier.label}客户，${f.lifecycle.label}`, ...f.lifecycle.signals.map((s) => s.label), '请亲自一对一问候，不发营销'];
+    out.push(make('churn_wake_up', T.churn_wake_up, base, reasons, 'care', f.pressure.care));
+  }
+
+  for (const r of f.reminders) {
+    if (r.dueAt.getTime() > t) continue;
+    const overdue = daysBetween(r.dueAt.getTime(), t);
+    const c = make('reminder', T.reminder, { ...base, reminder: r.title }, [overdue > 0 ? `提醒已逾期 ${overdue} 天` : '提醒今天到期'], 'care', f.pressure.care);
+    if (r.message) c.message = renderTemplate(r.message, base);
+    out.push({ ...c, reminderId: r.id });
+  }
+
+  const sale = postSaleDue(f.orders, f.lastCareAt, now, config);
+  if (sale) {
+    const vars = { ...base, product: sale.order.product ?? base.product, days: sale.daysSinceOrder };
+    out.push(make('post_sale_care', sale.step.template, vars, [`${sale.daysSinceOrder} 天前购买了${vars.product}`, '成交后的关怀让客户愿意再来'], 'care', f.pressure.care));
+  }
+
+  occasions(out, f, now, tz, config, base);
+
+  const cadence = config.revisitCadenceDays[f.tier.id];
+  const lastTalk = Math.max(f.lastCareAt?.getTime() ?? -Infinity, f.lastInboundAt?.getTime() ?? -Infinity);
+  const revisitDue = cadence !== undefined && (lastTalk === -Infinity || t - lastTalk >= cadence * DAY);
+  // A valuable customer going quiet already has the wake-up; a revisit would say the same twice.
+  const wakeUpPlanned = out.some((c) => c.kind === 'churn_wake_up');
+  if (revisitDue && !wakeUpPlanned && stage !== 'lost') {
+    const since = lastTalk === -Infinity ? '还没有聊过' : `已 ${daysBetween(lastTalk, t)} 天没有交流`;
+    const reasons = [`${since}，${f.tier.label}客户建议每 ${cadence} 天回访一次`];
+    if (stage === 'at_risk' || stage === 'dormant') reasons.push(...f.lifecycle.signals.map((s) => s.label));
+    out.push(make('revisit', T.revisit, base, reasons, 'care', f.pressure.care));
+  }
+
+  // Marketing only to customers in good standing: never during a complaint, never as the way to
+  // wake a valuable customer, never to someone who stopped answering.
+  const marketingOk = f.offer && !f.complaint && !wakeUpPlanned && stage !== 'lost' && stage !== 'dormant' && f.unansweredTouches < config.giveSpace.afterUnanswered;
+  if (f.offer && marketingOk) {
+    const vars = { ...base, offer: f.offer.title, product: f.offer.product ?? base.product };
+    out.push(make('marketing', T.marketing, vars, [`可推荐：${f.offer.title}`], 'marketing', f.pressure.marketing));
+  }
+  return out;
+}
+
+function occasions(out: ActionCandidate[], f: NextActionFacts, now: Date, tz: string, config: NextActionConfig, base: Vars): void {
+  const lead = config.occasionLeadDays;
+  const greetedWithin = (daysUntil: number) => f.lastCareAt !== null && f.lastCareAt.getTime() >= now.getTime() - (lead - daysUntil + 1) * DAY;
+  if (f.birthday) {
+    const b = nextAnnual(f.birthday.month, f.birthday.day, now, tz);
+    if (b.daysUntil <= lead && !greetedWithin(b.daysUntil)) {
+      const when = b.daysUntil === 0 ? '今天' : `${b.daysUntil} 天后（${b.dateLabel}）`;
+      out.push(make('birthday', config.templates.birthday, { ...base, date: b.dateLabel }, [`${when}是客户生日`], 'care', f.pressure.care));
+    }
+  }
+  if (f.firstPurchaseAt) {
+    const first = localDate(f.firstPurchaseAt, tz);
+    const a = nextAnnual(first.month, first.day, now, tz, first.year);
+    if (a.years >= 1 && a.daysUntil <= lead && !greetedWithin(a.daysUntil)) {
+      const when = a.daysUntil === 0 ? '今天' : `${a.daysUntil} 天后（${a.dateLabel}）`;
+      const reasons = [`${when}是客户首次购买 ${a.years} 周年`];
+      out.push(make('anniversary', config.templates.anniversary, { ...base, years: a.years, date: a.dateLabel }, reasons, 'care', f.pressure.care));
+    }
+  }
+}

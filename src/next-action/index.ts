@@ -1,0 +1,4 @@
+export * from './types';
+export { NextActionConfigSchema, type NextActionConfig, type ActionTemplate } from './schema';
+export { nextBestAction } from './recommend';
+export { pressureVerdicts } from './pressure-verdicts';

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import type Koa from 'koa';
+import type { Clock } from '../clock';
+import { AppError } from '../errors';
+import { signToken, verifyToken } from './signed-token';
+
+/**
+ * The rep's sidebar session: a signed, httpOnly, SameSite cookie carrying the WeCom userid and an
+ * expiry. Stateless on purpose: the sidebar is opened next to every chat, and snsapi_base OAuth
+ * re-signs a rep in silently, so a short expiry costs one redirect and no database table.
+ */
+
+export const SESSION_COOKIE = 'fc_sidebar';
+export const OAUTH_COOKIE = 'fc_sidebar_oauth';
+const COOKIE_PATH = '/sidebar';
+/** The OAuth `code` lives 5 minutes (API.md 4.18); the state cookie need not outlive it by much. */
+const OAUTH_STATE_TTL_MS = 10 * 60_000;
+
+export interface SessionPayload {
+  /** WeCom userid of the rep. */
+  u: string;
+  /** Issued at / expires at, epoch ms. */
+  iat: number;
+  exp: number;
+  /** Signed in with the demo picker rather than OAuth. */
+  demo?: boolean;
+}
+
+export interface OAuthState {
+  /** Nonce echoed by WeCom as `state`. */
+  n: string;
+  /** Where to return to, always a path under /sidebar/. */
+  to: string;
+  exp: number;
+}
+
+export interface SessionOptions {
+  secret: string;
+  ttlMs: number;
+  /** Secure cookies when the public URL is https. */
+  secure: boolean;
+  clock: Clock;
+}
+
+export class SessionCodec {
+  constructor(private readonly o: SessionOptions) {}
+
+  issue(ctx: Koa.Context, userId: string, demo = false): SessionPayload {
+    const iat = this.o.clock().getTime();
+    const payload: SessionPayload = { u: userId, iat, exp: iat + this.o.ttlMs, ...(demo ? { demo: true } : {}) };
+    this.setCookie(ctx, SESSION_COOKIE, signToken(this.o.secret, 'session', payload), this.o.ttlMs);
+    return payload;
+  }
+
+  /** 'missing' and 'expired' both send the page through OAuth again; 'invalid' is logged. */
+  read(ctx: Koa.Context): { ok: true; session: SessionPayload } | { ok: false; why: 'missing' | 'invalid' | 'expired' } {
+    const raw = ctx.cookies.get(SESSION_COOKIE);
+    if (!raw) return { ok: false, why: 'missing' };
+    const s = verifyToken<SessionPayload>(this.o.secret, 'session', raw);
+    if (!s || typeof s.u !== 'string' || !s.u || typeof s.exp !== 'number') return { ok: false, why: 'invalid' };
+    if (s.exp <= this.o.clock().getTime()) return { ok: false, why: 'expired' };
+    return { ok: true, session: s };
+  }
+
+  /** The session or a 401 the page understands (code SESSION_REQUIRED → re-authenticate). */
+  require(ctx: Koa.Context): SessionPayload {
+    const r = this.read(ctx);
+    if (r.ok) return r.session;
+    if (r.why === 'invalid') ctx.state.log?.warn({ path: ctx.path }, 'sidebar session cookie failed verification');
+    throw new AppError('SESSION_REQUIRED', r.why === 'expired' ? '登录已过期，请重新进入' : '请先登录', {
+      status: 401,
+      details: { reason: r.why, login: '/sidebar/auth/start' },
+    });
+  }
+
+  clear(ctx: Koa.Context): void {
+    this.setCookie(ctx, SESSION_COOKIE, '', 0);
+  }
+
+  beginOAuth(ctx: Koa.Context, returnTo: string): OAuthState {
+    const state: OAuthState = { n: randomBytes(12).toString('base64url'), to: returnTo, exp: this.o.clock().getTime() + OAUTH_STATE_TTL_MS };
+    this.setCookie(ctx, OAUTH_COOKIE, signToken(this.o.secret, 'oauth', state), OAUTH_STATE_TTL_MS);
+    return state;
+  }
+
+  /** The pending OAuth state matching `nonce`, consumed (single use). */
+  finishOAuth(ctx: Koa.Context, nonce: string): OAuthState | null {
+    const s = verifyToken<OAuthState>(this.o.secret, 'oauth', ctx.cookies.get(OAUTH_COOKIE));
+    this.setCookie(ctx, OAUTH_COOKIE, '', 0);
+    if (!s || s.n !== nonce || s.exp <= this.o.clock().getTime()) return null;
+    return s;
+  }
+
+  private setCookie(ctx: Koa.Context, name: string, value: string, maxAgeMs: number): void {
+    // Behind a TLS-terminating proxy that omits X-Forwarded-Proto, Koa thinks the request is
+    // plain http and refuses Secure cookies; PUBLIC_BASE_URL is the truth about what users see.
+    if (this.o.secure) (ctx.cookies as unknown as { secure: boolean }).secure = true;
+    // SameSite=Lax, not Strict: WeCom's OAuth redirect back to us is a cross-site top-level
+    // navigation, and the state cookie must come along with it.
+    ctx.cookies.set(name, value, {
+      path: COOKIE_PATH,
+      maxAge: maxAgeMs,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.o.secure,
+      overwrite: true,
+    });
+  }
+}
+
+/** Only local paths under /sidebar/ may be returned to (no open redirect). */
+export function safeReturnPath(to: unknown): string {
+  if (typeof to !== 'string' || !to.startsWith('/sidebar/') || to.startsWith('//') || /[\r\n\\]/.test(to) || to.length > 1024) {
+    return '/sidebar/';
+  }
+  return to;
+}

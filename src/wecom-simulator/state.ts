@@ -1,0 +1,148 @@
+import type {
+  SeedCustomer, SeedData, SeedDepartment, SeedFollow, SeedGroupChat, SeedKfMessage, SeedTagGroup, SeedUser,
+} from './seed';
+
+/** A follow relation that ended, kept so tests and the admin API can inspect churn. */
+export interface EndedFollow extends SeedFollow {
+  endedAt: number;
+  by: 'customer' | 'rep';
+}
+
+export interface MsgTemplateRecipient {
+  userId: string;
+  externalUserId?: string;
+  chatId?: string;
+  /** 0 not sent, 1 sent, 2 not a friend, 3 receiving limit reached. */
+  status: number;
+  sendTime?: number;
+}
+
+export interface MsgTemplate {
+  msgId: string;
+  chatType: 'single' | 'group';
+  creator: string;
+  createTime: number;
+  text?: string;
+  attachments: unknown[];
+  /** One task per sending member; 0 pending, 2 confirmed. */
+  tasks: Map<string, { status: number; sendTime?: number }>;
+  recipients: MsgTemplateRecipient[];
+  failList: string[];
+}
+
+/**
+ * The simulated corp in memory, indexed for the API's access paths (by customer, by member, by
+ * chat). Held by one simulator; the admin API and the emitter change it, the WeCom API reads it.
+ */
+export class SimState {
+  corpName: string;
+  readonly departments = new Map<number, SeedDepartment>();
+  readonly users = new Map<string, SeedUser>();
+  readonly customers = new Map<string, SeedCustomer>();
+  /** externalUserId → userId → relation */
+  readonly follows = new Map<string, Map<string, SeedFollow>>();
+  /** userId → externalUserId → relation (insertion order: the paging order). */
+  readonly followsByUser = new Map<string, Map<string, SeedFollow>>();
+  readonly endedFollows: EndedFollow[] = [];
+  readonly tagGroups = new Map<string, SeedTagGroup>();
+  readonly groupChats = new Map<string, SeedGroupChat & { memberVersion: string }>();
+  readonly kfAccounts: { openKfId: string; name: string }[];
+  readonly kfMessages: SeedKfMessage[];
+
+  // What Fencun did through the API, for assertions.
+  readonly msgTemplates = new Map<string, MsgTemplate>();
+  /** "recipient|YYYY-MM" → corp mass messages received that calendar month. */
+  readonly receivedThisMonth = new Map<string, number>();
+  readonly appMessages: Record<string, unknown>[] = [];
+  readonly welcomeMessages: { welcomeCode: string; userId: string; externalUserId: string; body: unknown; at: number }[] = [];
+  readonly webhookMessages: { robot: string; body: unknown; at: number }[] = [];
+
+  constructor(seed: SeedData) {
+    this.corpName = seed.corpName;
+    for (const d of seed.departments) this.departments.set(d.id, { ...d, leaders: [...d.leaders] });
+    for (const u of seed.users) this.users.set(u.userId, { ...u });
+    for (const c of seed.customers) this.customers.set(c.externalUserId, { ...c });
+    for (const f of seed.follows) this.putFollow({ ...f, tagIds: [...f.tagIds], remarkMobiles: [...f.remarkMobiles] });
+    for (const g of seed.tagGroups) this.tagGroups.set(g.groupId, { ...g, tags: g.tags.map((t) => ({ ...t })) });
+    for (const c of seed.groupChats) {
+      this.groupChats.set(c.chatId, { ...c, members: c.members.map((m) => ({ ...m })), admins: [...c.admins], memberVersion: memberVersion(c) });
+    }
+    this.kfAccounts = seed.kfAccounts.map((a) => ({ ...a }));
+    this.kfMessages = seed.kfMessages.map((m) => ({ ...m }));
+  }
+
+  putFollow(f: SeedFollow): void {
+    (this.follows.get(f.externalUserId) ?? this.follows.set(f.externalUserId, new Map()).get(f.externalUserId)!).set(f.userId, f);
+    (this.followsByUser.get(f.userId) ?? this.followsByUser.set(f.userId, new Map()).get(f.userId)!).set(f.externalUserId, f);
+  }
+
+  getFollow(userId: string, externalUserId: string): SeedFollow | undefined {
+    return this.follows.get(externalUserId)?.get(userId);
+  }
+
+  endFollow(userId: string, externalUserId: string, by: 'customer' | 'rep', at: number): SeedFollow | undefined {
+    const f = this.getFollow(userId, externalUserId);
+    if (!f) return undefined;
+    this.follows.get(externalUserId)!.delete(userId);
+    if (this.follows.get(externalUserId)!.size === 0) this.follows.delete(externalUserId);
+    this.followsByUser.get(userId)?.delete(externalUserId);
+    this.endedFollows.push({ ...f, endedAt: at, by });
+    return f;
+  }
+
+  customersOf(userId: string): SeedFollow[] {
+    return [...(this.followsByUser.get(userId)?.values() ?? [])];
+  }
+
+  findTag(tagId: string): { group: SeedTagGroup; tag: SeedTagGroup['tags'][number] } | undefined {
+    for (const group of this.tagGroups.values()) {
+      const tag = group.tags.find((t) => t.id === tagId);
+      if (tag) return { group, tag };
+    }
+    return undefined;
+  }
+
+  /** Members a department's leaders supervise: its own members and its sub-departments' leaders. */
+  supervisedBy(userId: string): string[] {
+    const out = new Set<string>();
+    for (const d of this.departments.values()) {
+      if (!d.leaders.includes(userId)) continue;
+      for (const u of this.users.values()) if (u.departments.includes(d.id) && u.userId !== userId) out.add(u.userId);
+      for (const sub of this.departments.values()) if (sub.parentId === d.id) sub.leaders.forEach((l) => out.add(l));
+    }
+    return [...out];
+  }
+
+  counts(): Record<string, number> {
+    let follows = 0;
+    for (const m of this.follows.values()) follows += m.size;
+    return {
+      departments: this.departments.size, users: this.users.size, customers: this.customers.size, follows,
+      endedFollows: this.endedFollows.length, tagGroups: this.tagGroups.size, groupChats: this.groupChats.size,
+      kfMessages: this.kfMessages.length, msgTemplates: this.msgTemplates.size, appMessages: this.appMessages.length,
+    };
+  }
+
+  /** The current world as a seed file (relations that ended are not part of it). */
+  toSeed(): SeedData {
+    return {
+      version: 1,
+      corpName: this.corpName,
+      departments: [...this.departments.values()],
+      users: [...this.users.values()],
+      customers: [...this.customers.values()],
+      follows: [...this.follows.values()].flatMap((m) => [...m.values()]),
+      tagGroups: [...this.tagGroups.values()],
+      groupChats: [...this.groupChats.values()].map(({ memberVersion: _v, ...c }) => c),
+      kfAccounts: this.kfAccounts,
+      kfMessages: this.kfMessages,
+    };
+  }
+}
+
+/** A stand-in for WeCom's member-version hash: changes whenever the member list changes. */
+export function memberVersion(c: Pick<SeedGroupChat, 'members'>): string {
+  let h = 0x811c9dc5;
+  for (const m of c.members) for (let i = 0; i < m.userId.length; i++) h = Math.imul(h ^ m.userId.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(16).padStart(8, '0') + c.members.length.toString(16).padStart(8, '0');
+}
