@@ -38,7 +38,8 @@ export async function createServices(config: Config, opts: FencunOptions = {}): 
   const db = new Database(ds);
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics });
   const inbox = new InboxRepository(db);
-  const writer = new InboxWriter(inbox);
+  const writer = new InboxWriter(inbox,
+    db.dialect === 'mysql' ? { maxInFlight: 4, gatherMs: 1 } : { maxInFlight: 1, gatherMs: 0 });
   const handlers = new HandlerRegistry().onEvery(recordEvent);
   const processor = new InboxProcessor(db, inbox, handlers,
     { ...defaultProcessorOptions, ...opts.processor, instanceId: config.instanceId }, clock, log, metrics);

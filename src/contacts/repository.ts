@@ -134,7 +134,9 @@ export async function endFollow(
     return 'ended';
   }
   if (row && num(row.last_event_at) > o.at) return 'stale';
-  if (row && row.status === 'ended') return 'unchanged';
+  // The same end seen again (a retry) changes nothing; a newer end (after a re-add we have not
+  // heard of yet) moves the end forward, so the late add stays older than it.
+  if (row && row.status === 'ended' && num(row.last_event_at) === o.at && row.ended_by === endedBy) return 'unchanged';
   await ensureContact(tx, externalUserId, o.now);
   if (!row) {
     await tx.exec(

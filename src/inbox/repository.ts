@@ -29,11 +29,12 @@ const COLUMNS = 'id, dedupe_key, kind, order_key, payload, event_time, received_
 export class InboxRepository {
   constructor(private readonly db: Database) {}
 
-  async existingKeys(keys: string[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
-    const rows = await this.db.query<{ dedupe_key: string }>(
-      `SELECT dedupe_key FROM inbox_events WHERE dedupe_key IN (${placeholders(keys.length)})`, keys);
-    return new Set(rows.map((r) => r.dedupe_key));
+  /** received_at of each stored key: tells which rows of a batch were ours and which already existed. */
+  async receivedAtByKey(keys: string[]): Promise<Map<string, number>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.db.query<{ dedupe_key: string; received_at: unknown }>(
+      `SELECT dedupe_key, received_at FROM inbox_events WHERE dedupe_key IN (${placeholders(keys.length)})`, keys);
+    return new Map(rows.map((r) => [r.dedupe_key, num(r.received_at)]));
   }
 
   /** Inserts new events; rows whose dedupe key already exists are skipped. Returns rows inserted. */

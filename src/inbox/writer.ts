@@ -18,15 +18,28 @@ const MAX_BATCH = 256;
  */
 export class InboxWriter {
   private queue: Pending[] = [];
-  private flushing: Promise<void> | null = null;
+  private flushers = new Set<Promise<void>>();
   private listeners: (() => void)[] = [];
 
-  constructor(private readonly repo: InboxRepository) {}
+  /**
+   * @param opts.maxInFlight batches written at once: 1 on SQLite (one writer anyway); a few on
+   *   MySQL, so the next batch does not wait for the previous one's commit round trip.
+   * @param opts.gatherMs how long a batch waits for company (0: until pending I/O callbacks ran).
+   *   Measured on MariaDB at concurrency 32 (npm run bench): 1 ms and 4 in flight roughly doubled
+   *   throughput over writing each callback alone.
+   */
+  constructor(
+    private readonly repo: InboxRepository,
+    private readonly opts: { maxInFlight: number; gatherMs: number } = { maxInFlight: 1, gatherMs: 0 },
+  ) {}
 
   append(row: NewInboxRow): Promise<WriteOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
-      if (!this.flushing) this.flushing = this.flushLoop();
+      if (this.flushers.size < this.opts.maxInFlight) {
+        const f: Promise<void> = this.flushLoop().finally(() => this.flushers.delete(f));
+        this.flushers.add(f);
+      }
     });
   }
 
@@ -36,17 +49,17 @@ export class InboxWriter {
   }
 
   async idle(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    while (this.flushers.size > 0) await Promise.all([...this.flushers]);
   }
 
   private async flushLoop(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        await this.writeBatch(batch);
-      }
-    } finally {
-      this.flushing = null;
+    // Let requests that are already arriving join this batch: fewer, larger statements cost the
+    // database (and, on a small box, the CPU it shares with us) far less than many single rows.
+    if (this.opts.gatherMs > 0) await new Promise((r) => setTimeout(r, this.opts.gatherMs));
+    else await new Promise((r) => setImmediate(r));
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      await this.writeBatch(batch);
     }
   }
 
@@ -60,14 +73,17 @@ export class InboxWriter {
       else firstByKey.set(p.row.dedupeKey, p);
     }
     try {
-      const existing = await this.repo.existingKeys([...firstByKey.keys()]);
-      const fresh = [...firstByKey.values()].filter((p) => !existing.has(p.row.dedupeKey));
-      await this.repo.insertMany(fresh.map((p) => p.row));
-      // A key inserted concurrently by another instance is skipped by the INSERT and reported
-      // here as stored; either way exactly one row exists.
-      for (const p of firstByKey.values()) p.resolve(existing.has(p.row.dedupeKey) ? 'duplicate' : 'stored');
+      const firsts = [...firstByKey.values()];
+      const inserted = await this.repo.insertMany(firsts.map((p) => p.row));
+      if (inserted === firsts.length) {
+        for (const p of firsts) p.resolve('stored');
+      } else {
+        // Some keys already existed. Rows we inserted carry our received_at; older ones do not.
+        const stored = await this.repo.receivedAtByKey([...firstByKey.keys()]);
+        for (const p of firsts) p.resolve(stored.get(p.row.dedupeKey) === p.row.receivedAt ? 'stored' : 'duplicate');
+      }
       for (const p of repeats) p.resolve('duplicate');
-      if (fresh.length > 0) for (const l of this.listeners) l();
+      if (inserted > 0) for (const l of this.listeners) l();
     } catch (err) {
       for (const p of batch) p.reject(err);
     }

@@ -77,9 +77,10 @@ export function lifecycleStage(
   if (risks.length) return result('at_risk', risks);
 
   const recent = Math.min(daysSincePurchase ?? Infinity, daysSinceInbound ?? Infinity);
-  return result('active', [
-    { code: 'RECENT_ACTIVITY', label: Number.isFinite(recent) ? `${recent} 天前有消费或来消息` : '近期有往来' },
-  ]);
+  const label = Number.isFinite(recent)
+    ? `${recent} 天前有消费或来消息`
+    : `添加 ${daysSinceAdded} 天，尚无往来，仍在${who}的正常节奏内`;
+  return result('active', [{ code: 'RECENT_ACTIVITY', label }]);
 }
 
 function relationSignal(facts: LifecycleFacts, nowMs: number, timeZone: string): LifecycleSignal | null {

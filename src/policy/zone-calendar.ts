@@ -30,6 +30,10 @@ export class ZoneCalendar {
   private readonly offsets = new Map<number, number>();
   private readonly windowsByDay = new Map<number, CalendarWindows>();
   private readonly localTimes = new Map<number, number>();
+  private lastBucket = NaN;
+  private lastOffset = 0;
+  private lastDay = NaN;
+  private lastWindows: CalendarWindows | null = null;
 
   constructor(readonly timeZone: string) {
     this.zone = IANAZone.create(timeZone);
@@ -39,11 +43,15 @@ export class ZoneCalendar {
   /** UTC offset in minutes at the instant. */
   offsetMinutes(ms: number): number {
     const bucket = Math.floor(ms / QUARTER_HOUR);
+    // A batch asks about the same instant over and over: skip the Map for a repeat.
+    if (bucket === this.lastBucket) return this.lastOffset;
     let offset = this.offsets.get(bucket);
     if (offset === undefined) {
       offset = this.zone.offset(bucket * QUARTER_HOUR);
       this.offsets.set(bucket, offset);
     }
+    this.lastBucket = bucket;
+    this.lastOffset = offset;
     return offset;
   }
 
@@ -66,6 +74,7 @@ export class ZoneCalendar {
 
   windows(ms: number): CalendarWindows {
     const day = this.localDay(ms);
+    if (day === this.lastDay && this.lastWindows) return this.lastWindows;
     let w = this.windowsByDay.get(day);
     if (!w) {
       const dt = DateTime.fromMillis(ms, { zone: this.zone });
@@ -82,6 +91,8 @@ export class ZoneCalendar {
       };
       this.windowsByDay.set(day, w);
     }
+    this.lastDay = day;
+    this.lastWindows = w;
     return w;
   }
 
@@ -112,12 +123,16 @@ export class ZoneCalendar {
 export class CalendarCache {
   private readonly byZone = new Map<string, ZoneCalendar>();
 
+  private last: ZoneCalendar | null = null;
+
   get(timeZone: string): ZoneCalendar {
+    if (this.last?.timeZone === timeZone) return this.last;
     let cal = this.byZone.get(timeZone);
     if (!cal) {
       cal = new ZoneCalendar(timeZone);
       this.byZone.set(timeZone, cal);
     }
+    this.last = cal;
     return cal;
   }
 }

@@ -1,5 +1,5 @@
 import { CalendarCache } from '../policy/zone-calendar';
-import { blocksAt, prepare, Prepared, resolveRequest } from './rules';
+import { Block, blocksAt, prepare, Prepared, resolveRequest } from './rules';
 import { PressurePolicy } from './schema';
 import { PressureState, TouchCategory, TouchRequest, Verdict } from './types';
 
@@ -17,13 +17,19 @@ export function evaluate(state: PressureState, request: TouchCategory | TouchReq
 }
 
 /**
- * Batch form for campaign planning: one verdict per state, same order. Calendar arithmetic is
- * shared across the batch, so the cost per customer is a scan of their own touches.
+ * Batch form for campaign planning: one verdict per state, same order. Calendar arithmetic and
+ * scratch space are shared across the batch, so the cost per customer is a scan of their own
+ * touches plus a few window look-ups.
  */
 export function evaluateMany(states: PressureState[], request: TouchCategory | TouchRequest, at: Date, policy: PressurePolicy): Verdict[] {
   const cals = new CalendarCache();
+  const req = resolveRequest(request);
   const out = new Array<Verdict>(states.length);
-  for (let i = 0; i < states.length; i++) out[i] = evaluateWith(states[i], request, at, policy, cals);
+  let scratch: Prepared | undefined;
+  for (let i = 0; i < states.length; i++) {
+    scratch = prepare(states[i], req, policy, cals, scratch);
+    out[i] = judge(scratch, at.getTime(), policy, cals);
+  }
   return out;
 }
 
@@ -34,13 +40,18 @@ export function evaluateWith(
   policy: PressurePolicy,
   cals: CalendarCache,
 ): Verdict {
-  const p = prepare(state, resolveRequest(request), policy, cals);
-  const t = at.getTime();
+  return judge(prepare(state, resolveRequest(request), policy, cals), at.getTime(), policy, cals);
+}
+
+function judge(p: Prepared, t: number, policy: PressurePolicy, cals: CalendarCache): Verdict {
   const blocks = blocksAt(p, t, policy, cals);
-  if (blocks.length === 0) return { allowed: true };
-  const next = blocks.some((b) => b.liftAt === null) ? null : walkForward(p, t, policy, cals);
+  if (blocks.length === 0) return ALLOWED;
+  const next = blocks.some((b) => b.liftAt === null) ? null : walkForward(p, t, blocks, policy, cals);
   return { allowed: false, reasons: blocks.map((b) => b.code), nextAllowedAt: next === null ? null : new Date(next) };
 }
+
+// Shared and frozen: most of a batch is allowed, and callers only read verdicts.
+const ALLOWED: Verdict = Object.freeze({ allowed: true as const });
 
 /**
  * Earliest allowed instant after t, assuming no new touches. Every obstacle holds until its own
@@ -48,10 +59,11 @@ export function evaluateWith(
  * so the latest lift time is a lower bound; re-checking there catches a new obstacle (landing
  * in the night, or in a window that is also full) and repeats.
  */
-function walkForward(p: Prepared, from: number, policy: PressurePolicy, cals: CalendarCache): number | null {
+function walkForward(p: Prepared, from: number, first: Block[], policy: PressurePolicy, cals: CalendarCache): number | null {
   let t = from;
+  let blocks = first;
   for (let step = 0; step < MAX_STEPS; step++) {
-    const blocks = blocksAt(p, t, policy, cals);
+    if (step > 0) blocks = blocksAt(p, t, policy, cals);
     if (blocks.length === 0) return t;
     let next = t;
     for (const b of blocks) {

@@ -52,15 +52,25 @@ export function resolveRequest(r: TouchCategory | TouchRequest): ResolvedRequest
   return { category: req.category, channel: req.channel ?? defaultChannel(req.category), followUp: req.complaintFollowUp === true };
 }
 
-export function prepare(state: PressureState, req: ResolvedRequest, policy: PressurePolicy, cals: CalendarCache): Prepared {
+/**
+ * Digests a state for one request. `reuse` lets a batch recycle one Prepared (and its arrays)
+ * across customers instead of allocating five objects per customer.
+ */
+export function prepare(
+  state: PressureState,
+  req: ResolvedRequest,
+  policy: PressurePolicy,
+  cals: CalendarCache,
+  reuse?: Prepared,
+): Prepared {
   const inbound = state.lastInboundAt ? state.lastInboundAt.getTime() : -Infinity;
   const isGroup = req.category === 'group_content';
-  const p: Prepared = {
+  const p: Prepared = reuse ?? {
     state,
     req,
-    rule: tierRuleFor(policy, state.tier),
+    rule: policy.fallback,
     group: policy.group,
-    local: cals.get(state.timeZone || policy.timeZone),
+    local: cals.get(policy.timeZone),
     sameCategory: [],
     proactive: [],
     corpMass: [],
@@ -68,6 +78,13 @@ export function prepare(state: PressureState, req: ResolvedRequest, policy: Pres
     lastProactive: null,
     unanswered: 0,
   };
+  p.state = state;
+  p.req = req;
+  p.rule = tierRuleFor(policy, state.tier);
+  p.local = cals.get(state.timeZone || policy.timeZone);
+  p.sameCategory.length = p.proactive.length = p.corpMass.length = p.memberMass.length = 0;
+  p.lastProactive = null;
+  p.unanswered = 0;
   for (const t of state.touches) {
     if (t.category === 'service') continue;
     const ms = t.at.getTime();
@@ -176,30 +193,34 @@ function customerRules(out: Block[], p: Prepared, t: number, windows: CalendarWi
  */
 function platformBlocks(out: Block[], p: Prepared, t: number, policy: PressurePolicy, cals: CalendarCache): void {
   const lim = policy.platform;
+  const { category, channel } = p.req;
+  if (category !== 'group_content' && channel !== 'corp_mass' && channel !== 'member_mass') return;
   const w = cals.get(lim.timeZone).windows(t);
-  const limit = (code: ReasonCode, max: number, times: number[], start: number, end: number) => {
-    if (countIn(times, start, end) > max) out.push({ code, liftAt: max === 0 ? null : end });
-  };
-  if (p.req.category === 'group_content') {
+  if (category === 'group_content') {
     // §5: a customer group receives at most one mass message per day (per-month quota ≈ days in month).
-    limit('PLATFORM_GROUP_DAILY_LIMIT', lim.groupContentPerGroupPerDay, p.sameCategory, w.dayStart, w.dayEnd);
-  } else if (p.req.channel === 'corp_mass') {
+    limitBlock(out, 'PLATFORM_GROUP_DAILY_LIMIT', lim.groupContentPerGroupPerDay, p.sameCategory, w.dayStart, w.dayEnd);
+  } else if (channel === 'corp_mass') {
     // §5: ≤4 corp (企业群发) messages per customer per calendar month.
-    limit('PLATFORM_MONTHLY_LIMIT', lim.corpMassPerCustomerPerMonth, p.corpMass, w.monthStart, w.monthEnd);
-  } else if (p.req.channel === 'member_mass') {
+    limitBlock(out, 'PLATFORM_MONTHLY_LIMIT', lim.corpMassPerCustomerPerMonth, p.corpMass, w.monthStart, w.monthEnd);
+  } else {
     // §5: ≤1 member mass message (成员群发) per customer per day.
-    limit('PLATFORM_DAILY_LIMIT', lim.memberMassPerCustomerPerDay, p.memberMass, w.dayStart, w.dayEnd);
+    limitBlock(out, 'PLATFORM_DAILY_LIMIT', lim.memberMassPerCustomerPerDay, p.memberMass, w.dayStart, w.dayEnd);
   }
+}
+
+function limitBlock(out: Block[], code: ReasonCode, max: number, times: number[], start: number, end: number): void {
+  if (countIn(times, start, end) >= max) out.push({ code, liftAt: max === 0 ? null : end });
 }
 
 function dedupe(blocks: Block[]): Block[] {
   if (blocks.length < 2) return blocks;
-  const byCode = new Map<ReasonCode, Block>();
+  // Blocks are few (≤ 8), so a linear scan beats a Map in a 100k-customer batch.
+  const out: Block[] = [];
   for (const b of blocks) {
-    const prev = byCode.get(b.code);
+    const i = out.findIndex((o) => o.code === b.code);
     // Same code from two sources (category and total caps): it lifts when both have lifted.
-    if (!prev) byCode.set(b.code, b);
-    else if (prev.liftAt !== null && (b.liftAt === null || b.liftAt > prev.liftAt)) byCode.set(b.code, b);
+    if (i === -1) out.push(b);
+    else if (out[i].liftAt !== null && (b.liftAt === null || b.liftAt > out[i].liftAt!)) out[i] = b;
   }
-  return [...byCode.values()];
+  return out;
 }

@@ -44,6 +44,7 @@ export class CallbackSender {
   private held: Delivery[] | null = null;
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
+  private readonly aborter = new AbortController();
 
   constructor(readonly settings: CallbackSettings, private readonly nowSeconds: () => number) {}
 
@@ -94,8 +95,10 @@ export class CallbackSender {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
+  /** Stops resending and abandons deliveries in flight (simulator shutdown). */
   close(): void {
     this.closed = true;
+    this.aborter.abort();
   }
 
   /** The URL check WeCom makes when the admin saves the callback settings (API.md 1.1). */
@@ -143,7 +146,8 @@ export class CallbackSender {
       const started = Date.now();
       try {
         const res = await fetch(target, {
-          method: 'POST', headers: { 'Content-Type': 'text/xml' }, body, signal: AbortSignal.timeout(s.timeoutMs),
+          method: 'POST', headers: { 'Content-Type': 'text/xml' }, body,
+          signal: AbortSignal.any([AbortSignal.timeout(s.timeoutMs), this.aborter.signal]),
         });
         await res.arrayBuffer();
         d.attempts.push({ at: started, ms: Date.now() - started, status: res.status });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 /** A fault the admin API injects: the next `count` calls to `endpoint` ('*' = any) misbehave. */
 export interface Fault {
   endpoint: string;
-  kind: 'latency' | 'errcode' | 'http' | 'drop';
+  kind: 'latency' | 'errcode' | 'http' | 'drop' | 'body';
   count: number;
   /** errcode faults: the errcode to answer (-1, 45009, 60020, …). */
   errcode?: number;
@@ -11,6 +11,8 @@ export interface Fault {
   status?: number;
   /** latency faults: delay before answering normally. */
   latencyMs?: number;
+  /** body faults: answer this JSON instead (a response of the wrong shape). */
+  body?: unknown;
 }
 
 export interface WindowRule {

@@ -1,3 +1,5 @@
+const ALPHABET = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'latin1');
+
 /** A small deterministic PRNG (mulberry32): the same seed number always builds the same corp. */
 export class Random {
   private state: number;
@@ -48,9 +50,8 @@ export class Random {
 
   /** Letters and digits, like WeCom's opaque ids. */
   id(length: number): string {
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-    let s = '';
-    for (let i = 0; i < length; i++) s += alphabet[Math.floor(this.next() * alphabet.length)];
-    return s;
+    const out = Buffer.allocUnsafe(length);
+    for (let i = 0; i < length; i++) out[i] = ALPHABET[Math.floor(this.next() * ALPHABET.length)];
+    return out.toString('latin1');
   }
 }

@@ -128,6 +128,7 @@ export function generateSeed(o: GenerateOptions = {}): SeedData {
   const byRep = new Map<string, string[]>();
   for (let i = 0; i < customerCount; i++) {
     const isWecom = r.chance(0.05);
+    const company = isWecom ? r.pick(COMPANIES) : '';
     const c: SeedCustomer = {
       externalUserId: (isWecom ? 'wo' : 'wm') + r.id(26) + 'AAAA',
       name: customerName(r),
@@ -135,12 +136,14 @@ export function generateSeed(o: GenerateOptions = {}): SeedData {
       gender: r.weighted([[0, 1], [1, 4], [2, 5]]),
       avatar: `http://wx.qlogo.cn/mmhead/${r.id(24)}/0`,
       unionId: r.chance(0.7) ? 'o' + r.id(27) : undefined,
-      ...(isWecom ? { corpName: r.pick(COMPANIES), corpFullName: r.pick(COMPANIES) + '有限公司', position: r.pick(['经理', '采购', '总监']) } : {}),
+      ...(isWecom ? { corpName: company, corpFullName: company + '有限公司', position: r.pick(['经理', '采购', '总监']) } : {}),
     };
     customers.push(c);
     // Reps' books are uneven: a few reps hold many customers.
-    const primary = reps[Math.min(reps.length - 1, Math.floor(r.next() ** 1.3 * reps.length))];
-    const followers = r.chance(0.1) && reps.length > 1 ? [primary, r.pick(reps.filter((x) => x !== primary))] : [primary];
+    const pi = Math.min(reps.length - 1, Math.floor(r.next() ** 1.3 * reps.length));
+    const primary = reps[pi];
+    const second = reps.length > 1 && r.chance(0.1) ? reps[(pi + r.int(1, reps.length - 1)) % reps.length] : null;
+    const followers = second ? [primary, second] : [primary];
     for (const rep of followers) {
       follows.push(makeFollow(r, rep, c, tagGroups, now));
       (byRep.get(rep) ?? byRep.set(rep, []).get(rep)!).push(c.externalUserId);

@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock';
+import type { Database } from '../db/database';
+import { placeholders } from '../db/sql';
+import { errorMessage } from '../errors';
+import { dismissGroup, findGroupsNotSeen, saveGroupChat } from '../groups/repository';
+import type { Log } from '../log';
+import { linkOrphanOrders } from '../orders/repository';
+import { replaceTagLibrary } from '../tags/repository';
+import { deleteCursor, readCursor, writeCursor } from './cursors';
+import { departmentsById, markMembersLeft, saveDepartments, saveMembers } from './members';
+import { activateFollow, endFollow, updateFollow, upsertContact } from './repository';
+import type { Member } from './types';
+import { chunk } from './upsert';
+import {
+  CustomerDataWecom, fromFollowInfo, isTransient, toContactProfile, toDepartment, toGroupChat, toMember, toTagGroups,
+} from './wecom-port';
+
+/**
+ * The full reconcile: callbacks can be lost, so the stored state is periodically made equal to
+ * WeCom's — members and departments, the tag library, every member's customers
+ * (batch/get_by_user), every customer group. Relations WeCom no longer reports are ended
+ * (`sync`). Progress is saved after every page, so a run that dies continues where it stopped.
+ */
+
+export const SYNC_CURSOR = 'contacts-sync';
+const MEMBERS_PER_CALL = 100;
+/** A saved run older than this is abandoned and started afresh (its member list is stale). */
+const RESUME_WITHIN_MS = 24 * 3_600_000;
+
+type Phase = 'tags' | 'contacts' | 'groups' | 'finish';
+
+export interface SyncCounts {
+  members: number;
+  tags: number;
+  newContacts: number;
+  created: number;
+  updated: number;
+  ended: number;
+  groups: number;
+  groupsDismissed: number;
+}
+
+interface SyncProgress {
+  runId: string;
+  startedAt: number;
+  phase: Phase;
+  memberIds: string[];
+  /** Members whose customers could not be read this run: their relations are not ended. */
+  skippedMembers: string[];
+  chunk: number;
+  cursor: string;
+  groupCursor: string;
+  counts: SyncCounts;
+}
+
+export interface ReconcileDeps {
+  db: Database;
+  wecom: CustomerDataWecom;
+  clock: Clock;
+  log: Log;
+  progress?: (done: number, total: number, label?: string) => void;
+}
+
+export async function reconcileCustomerData(d: ReconcileDeps): Promise<SyncCounts & { resumed: number }> {
+  const saved = await readCursor<SyncProgress>(d.db, SYNC_CURSOR);
+  const resumed = saved !== null && d.clock().getTime() - saved.startedAt < RESUME_WITHIN_MS;
+  const p = resumed ? saved : await startRun(d);
+  if (resumed) d.log.info({ runId: p.runId, phase: p.phase, chunk: p.chunk }, 'contacts-sync: resuming the interrupted run');
+  const save = () => writeCursor(d.db, SYNC_CURSOR, p, d.clock().getTime());
+
+  if (p.phase === 'tags') {
+    const groups = toTagGroups(await d.wecom.getCorpTagList());
+    await d.db.transaction((tx) => replaceTagLibrary(tx, groups, d.clock().getTime()));
+    p.counts.tags = groups.reduce((n, g) => n + g.tags.length, 0);
+    p.phase = 'contacts';
+    await save();
+  }
+  if (p.phase === 'contacts') {
+    await syncContacts(d, p, save);
+    p.counts.ended = await endVanishedFollows(d, p);
+    p.phase = 'groups';
+    await save();
+  }
+  if (p.phase === 'groups') {
+    await syncGroups(d, p, save);
+    p.phase = 'finish';
+    await save();
+  }
+  await linkOrphanOrders(d.db, d.clock().getTime());
+  await deleteCursor(d.db, SYNC_CURSOR);
+  return { ...p.counts, resumed: resumed ? 1 : 0 };
+}
+
+/** Members first: everything else is read per member. */
+async function startRun(d: ReconcileDeps): Promise<SyncProgress> {
+  const runId = randomUUID();
+  const startedAt = d.clock().getTime();
+  const departments = (await d.wecom.listDepartments()).map(toDepartment);
+  await saveDepartments(d.db, departments, runId, startedAt);
+  const byId = new Map(departments.map((x) => [x.id, x]));
+  const members = new Map<string, Member>();
+  for (const dept of departments) {
+    for (const m of await d.wecom.listDepartmentMembers(dept.id)) {
+      const prev = members.get(m.userId);
+      const next = toMember(m, byId);
+      members.set(m.userId, prev ? { ...prev, isLeader: prev.isLeader || next.isLeader } : next);
+    }
+  }
+  await saveMembers(d.db, [...members.values()], byId, runId, startedAt);
+  await markMembersLeft(d.db, runId, startedAt);
+  const p: SyncProgress = {
+    runId, startedAt, phase: 'tags', memberIds: [...members.keys()].sort(), skippedMembers: [], chunk: 0, cursor: '', groupCursor: '',
+    counts: { members: members.size, tags: 0, newContacts: 0, created: 0, updated: 0, ended: 0, groups: 0, groupsDismissed: 0 },
+  };
+  await writeCursor(d.db, SYNC_CURSOR, p, startedAt);
+  d.log.info({ runId, members: members.size, departments: departments.length }, 'contacts-sync: members read');
+  return p;
+}
+
+async function syncContacts(d: ReconcileDeps, p: SyncProgress, save: () => Promise<void>): Promise<void> {
+  const chunks = chunk(p.memberIds, MEMBERS_PER_CALL);
+  for (; p.chunk < chunks.length; p.chunk++, p.cursor = '') {
+    d.progress?.(p.chunk, chunks.length, 'contacts');
+    do {
+      // The truth is as of the moment we asked: events newer than that win over it.
+      const at = d.clock().getTime();
+      let page;
+      try {
+        page = await d.wecom.batchGetByUser(chunks[p.chunk], p.cursor || undefined, 100);
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        // One bad member (left since the member read, say) must not block everyone's sync forever.
+        d.log.error({ members: chunks[p.chunk].length, err: errorMessage(err) },
+          'contacts-sync: WeCom refused batch/get_by_user for these members; their relations are left as they are this run');
+        p.skippedMembers.push(...chunks[p.chunk]);
+        break;
+      }
+      await d.db.transaction(async (tx) => {
+        for (const item of page.externalContactList) {
+          const contact = toContactProfile(item.externalContact);
+          if ((await upsertContact(tx, contact, at)) === 'created') p.counts.newContacts++;
+          const follow = fromFollowInfo(contact.externalUserId, item.followInfo);
+          const o = { at, now: at, cause: `sync:${p.runId}`, runId: p.runId };
+          const existing = await tx.query<{ status: string }>('SELECT status FROM follows WHERE user_id = ? AND external_user_id = ?',
+            [follow.userId, follow.externalUserId]);
+          const r = existing.length === 0 || existing[0].status === 'ended'
+            ? await activateFollow(tx, follow, 'active', o)
+            : await updateFollow(tx, follow, o);
+          if (r === 'created') p.counts.created++;
+          else if (r === 'updated') p.counts.updated++;
+        }
+      });
+      p.cursor = page.nextCursor;
+      await save();
+    } while (p.cursor);
+  }
+  d.progress?.(chunks.length, chunks.length, 'contacts');
+}
+
+/**
+ * Live relations of synced members that this run did not see have ended without an event.
+ * Relations changed by an event after the run started are left to that event.
+ */
+async function endVanishedFollows(d: ReconcileDeps, p: SyncProgress): Promise<number> {
+  const skipped = new Set(p.skippedMembers);
+  const users = p.memberIds.filter((u) => !skipped.has(u));
+  let ended = 0;
+  const now = d.clock().getTime();
+  for (const part of chunk(users, 500)) {
+    const rows = await d.db.query<{ user_id: string; external_user_id: string }>(
+      `SELECT user_id, external_user_id FROM follows WHERE user_id IN (${placeholders(part.length)}) AND status <> 'ended'
+       AND (synced_run IS NULL OR synced_run <> ?) AND last_event_at <= ?`, [...part, p.runId, p.startedAt]);
+    for (const r of rows) {
+      const out = await d.db.transaction((tx) => endFollow(tx, r.user_id, r.external_user_id, 'sync', { at: now, now, cause: `sync:${p.runId}` }));
+      if (out === 'ended') ended++;
+    }
+  }
+  return ended;
+}
+
+async function syncGroups(d: ReconcileDeps, p: SyncProgress, save: () => Promise<void>): Promise<void> {
+  do {
+    const page = await d.wecom.listGroupChats({ cursor: p.groupCursor || undefined, limit: 1000 });
+    for (const ref of page.groupChatList) {
+      const at = d.clock().getTime();
+      let chat;
+      try {
+        chat = toGroupChat(await d.wecom.getGroupChat(ref.chatId));
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        d.log.warn({ chatId: ref.chatId, err: errorMessage(err) }, 'contacts-sync: could not read a customer group; skipped');
+        continue;
+      }
+      await d.db.transaction((tx) => saveGroupChat(tx, chat, { at, now: at, cause: `sync:${p.runId}`, runId: p.runId }));
+      p.counts.groups++;
+      d.progress?.(p.counts.groups, p.counts.groups, 'groups');
+    }
+    p.groupCursor = page.nextCursor;
+    await save();
+  } while (p.groupCursor);
+  const now = d.clock().getTime();
+  for (const chatId of await findGroupsNotSeen(d.db, p.runId, p.startedAt)) {
+    const r = await d.db.transaction((tx) => dismissGroup(tx, chatId, { at: now, now, cause: `sync:${p.runId}` }));
+    if (r === 'dismissed') p.counts.groupsDismissed++;
+  }
+}

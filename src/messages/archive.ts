@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import type { Database, Sql } from '../db/database';
+import { placeholders } from '../db/sql';
+import { readCursor, writeCursor } from '../contacts/cursors';
+import { existingMsgids, insertMessages } from './repository';
+import type { NewMessage } from './types';
+
+/**
+ * 会话内容存档 ingest (API.md 6.1). Tencent's Finance SDK only runs natively, so a puller outside
+ * Fencun decrypts the records and posts them here as JSON, in batches of at most 1000, exactly in
+ * the SDK's decrypted shape. Idempotent by msgid: re-sending a batch stores nothing twice.
+ */
+
+export const MAX_ARCHIVE_BATCH = 1000;
+
+const ArchiveRecord = z.object({
+  msgid: z.string().min(1, 'is required').max(180, 'is longer than 180 characters'),
+  action: z.enum(['send', 'recall', 'switch']),
+  from: z.string().optional(),
+  tolist: z.array(z.string()).optional(),
+  roomid: z.string().optional(),
+  msgtime: z.number().int('must be whole milliseconds').positive('must be epoch milliseconds'),
+  msgtype: z.string().optional(),
+  text: z.object({ content: z.string() }).optional(),
+  /** The SDK's sequence number, if the puller passes it: Fencun keeps the highest for resuming. */
+  seq: z.number().int().nonnegative().optional(),
+}).loose().superRefine((r, ctx) => {
+  if (r.action === 'switch') return;
+  if (!r.from) ctx.addIssue({ code: 'custom', path: ['from'], message: 'is required for send and recall' });
+  if (!r.msgtype) ctx.addIssue({ code: 'custom', path: ['msgtype'], message: 'is required for send and recall' });
+  if (r.action === 'send' && !r.roomid && (!r.tolist || r.tolist.length === 0)) {
+    ctx.addIssue({ code: 'custom', path: ['tolist'], message: 'needs at least one recipient when roomid is empty' });
+  }
+  if (r.msgtype === 'text' && !r.text) ctx.addIssue({ code: 'custom', path: ['text', 'content'], message: 'is required for msgtype text' });
+  // The SDK reports milliseconds; seconds would put every message in 1970.
+  if (r.msgtime < 1_000_000_000_000) ctx.addIssue({ code: 'custom', path: ['msgtime'], message: 'looks like seconds; send epoch milliseconds' });
+});
+
+export type ArchiveRecord = z.output<typeof ArchiveRecord>;
+
+export interface RecordError {
+  index: number;
+  msgid: string | null;
+  field: string;
+  reason: string;
+}
+
+export function validateArchiveRecords(records: unknown[]): { records: ArchiveRecord[]; errors: RecordError[] } {
+  const out: ArchiveRecord[] = [];
+  const errors: RecordError[] = [];
+  records.forEach((rec, index) => {
+    const r = ArchiveRecord.safeParse(rec);
+    if (r.success) out.push(r.data);
+    else {
+      const msgid = rec && typeof rec === 'object' && typeof (rec as { msgid?: unknown }).msgid === 'string' ? (rec as { msgid: string }).msgid : null;
+      for (const i of r.error.issues) errors.push({ index, msgid, field: i.path.join('.') || '(record)', reason: i.message });
+    }
+  });
+  return { records: out, errors };
+}
+
+export interface ArchiveIngestResult {
+  stored: number;
+  duplicates: number;
+  /** `switch` records (a member switching corps) carry no message. */
+  ignored: number;
+}
+
+/** Stores validated records in one transaction; duplicates (by msgid) are skipped. */
+export async function ingestArchiveRecords(db: Database, records: ArchiveRecord[], now: number): Promise<ArchiveIngestResult> {
+  const messages = records.filter((r) => r.action !== 'switch');
+  const ignored = records.length - messages.length;
+  if (messages.length === 0) return { stored: 0, duplicates: 0, ignored };
+  return db.transaction(async (tx) => {
+    const kinds = await classifyParticipants(tx, messages.flatMap((r) => [r.from!, ...(r.tolist ?? [])]));
+    const mapped = messages.map((r) => toMessage(r, kinds));
+    const before = await existingMsgids(tx, mapped.map((m) => m.msgid));
+    const fresh = mapped.filter((m) => !before.has(m.msgid));
+    const stored = await insertMessages(tx, dedupeById(fresh), now);
+    const maxSeq = Math.max(-1, ...records.map((r) => r.seq ?? -1));
+    const maxTime = Math.max(...records.map((r) => r.msgtime));
+    const prev = (await readCursor<ArchiveWatermark>(tx, ARCHIVE_CURSOR)) ?? { seq: null, msgTime: null, ingestedAt: null, notifiedAt: null };
+    await writeCursor(tx, ARCHIVE_CURSOR, {
+      ...prev,
+      seq: maxSeq >= 0 ? Math.max(prev.seq ?? -1, maxSeq) : prev.seq,
+      msgTime: Math.max(prev.msgTime ?? 0, maxTime),
+      ingestedAt: now,
+    } satisfies ArchiveWatermark, now);
+    return { stored, duplicates: mapped.length - stored, ignored };
+  });
+}
+
+export const ARCHIVE_CURSOR = 'archive';
+
+/** What the puller needs to resume and the operator to see that archive data flows. */
+export interface ArchiveWatermark {
+  /** Highest SDK seq ingested (when the puller sends seq). */
+  seq: number | null;
+  msgTime: number | null;
+  ingestedAt: number | null;
+  /** Last msgaudit_notify callback: WeCom has new archive data. */
+  notifiedAt: number | null;
+}
+
+export async function readArchiveWatermark(db: Sql): Promise<ArchiveWatermark> {
+  return (await readCursor<ArchiveWatermark>(db, ARCHIVE_CURSOR)) ?? { seq: null, msgTime: null, ingestedAt: null, notifiedAt: null };
+}
+
+export async function recordArchiveNotify(db: Database, at: number, now: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    const prev = await readArchiveWatermark(tx);
+    await writeCursor(tx, ARCHIVE_CURSOR, { ...prev, notifiedAt: Math.max(prev.notifiedAt ?? 0, at) }, now);
+  });
+}
+
+type Kind = 'member' | 'external';
+
+/**
+ * Who is a member and who a customer. Members and known contacts are looked up; otherwise WeCom's
+ * id shape decides: external userids start with wo/wm (robots wb).
+ */
+async function classifyParticipants(db: Sql, ids: string[]): Promise<Map<string, Kind>> {
+  const unique = [...new Set(ids.filter(Boolean))];
+  const kinds = new Map<string, Kind>();
+  for (let i = 0; i < unique.length; i += 500) {
+    const part = unique.slice(i, i + 500);
+    const members = await db.query<{ user_id: string }>(`SELECT user_id FROM members WHERE user_id IN (${placeholders(part.length)})`, part);
+    for (const m of members) kinds.set(m.user_id, 'member');
+    const contacts = await db.query<{ external_user_id: string }>(
+      `SELECT external_user_id FROM external_contacts WHERE external_user_id IN (${placeholders(part.length)})`, part);
+    for (const c of contacts) if (!kinds.has(c.external_user_id)) kinds.set(c.external_user_id, 'external');
+  }
+  for (const id of unique) if (!kinds.has(id)) kinds.set(id, /^w[mob]/.test(id) ? 'external' : 'member');
+  return kinds;
+}
+
+function toMessage(r: ArchiveRecord, kinds: Map<string, Kind>): NewMessage {
+  const from = r.from!;
+  const fromCustomer = kinds.get(from) === 'external';
+  const to = r.tolist ?? [];
+  const chatId = r.roomid ? r.roomid : null;
+  const firstMember = to.find((t) => kinds.get(t) === 'member') ?? null;
+  const firstCustomer = to.find((t) => kinds.get(t) === 'external') ?? null;
+  return {
+    msgid: `archive:${r.msgid}`,
+    channel: 'archive',
+    direction: fromCustomer ? 'in' : 'out',
+    msgType: r.action === 'recall' ? 'recall' : r.msgtype!,
+    externalUserId: fromCustomer ? from : chatId ? null : firstCustomer,
+    userId: fromCustomer ? (chatId ? null : firstMember) : from,
+    chatId,
+    text: r.text?.content ?? null,
+    msgTime: r.msgtime,
+  };
+}
+
+function dedupeById(messages: NewMessage[]): NewMessage[] {
+  const seen = new Set<string>();
+  return messages.filter((m) => (seen.has(m.msgid) ? false : (seen.add(m.msgid), true)));
+}

@@ -1,0 +1,101 @@
+import Router from '@koa/router';
+import type Koa from 'koa';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import type { Database } from '../db/database';
+import { AppError } from '../errors';
+import type { Log } from '../log';
+import { loadPolicyConfig, type PolicyConfig } from '../policy/config';
+import { createPressurePolicy } from '../pressure';
+import { assertCanSeeContact, assertCanSeeGroup, loadViewer, type Viewer } from './access';
+import { apiRoutes } from './api-routes';
+import { authRoutes } from './auth-routes';
+import { ensureSidebarBuilt, SIDEBAR_DIST } from './build';
+import { demoRoutes } from './demo-routes';
+import { JssdkSigner, type TicketSource } from './jssdk-signature';
+import { ProfileService } from './profile-service';
+import { noReminders, type ReminderSource } from './reminders-port';
+import { SessionCodec } from './session';
+import { loadSidebarConfigFile, resolveSidebarSettings, type SidebarSettings } from './sidebar-config';
+import { StaticFiles } from './static-files';
+
+/** The WeCom calls the sidebar makes (WecomClient satisfies it). */
+export interface SidebarWecom extends TicketSource {
+  getUserInfoByCode(code: string): Promise<{ userId: string }>;
+  markTag(r: { userId: string; externalUserId: string; addTag?: string[]; removeTag?: string[] }): Promise<void>;
+  getCorpTagList(): Promise<{ groupId: string; groupName: string; order: number; createTime: number; deleted: boolean;
+    tags: { id: string; name: string; order: number; createTime: number; deleted: boolean }[] }[]>;
+}
+
+export interface SidebarDeps {
+  config: Config;
+  db: Database;
+  clock: Clock;
+  log: Log;
+  wecom: SidebarWecom;
+  /** Judgement policy (config/*.json); loaded from the config folder when absent. */
+  policy?: PolicyConfig;
+  reminders?: ReminderSource;
+  /** Overrides of config/sidebar.json (tests point the OAuth page at their own stand-in). */
+  settings?: Partial<SidebarSettings>;
+  /** Build sidebar/dist when it is missing or stale (default true). */
+  build?: boolean;
+}
+
+/** What every sidebar handler shares. */
+export interface SidebarContext {
+  deps: SidebarDeps;
+  settings: SidebarSettings;
+  sessions: SessionCodec;
+  signer: JssdkSigner;
+  profiles: ProfileService;
+  reminders: ReminderSource;
+  /** The signed-in rep, from the session cookie only; 401 without one, 403 for a member who left. */
+  viewer(ctx: Koa.Context): Promise<Viewer>;
+  contactAccess(ctx: Koa.Context, viewer: Viewer, externalUserId: string): ReturnType<typeof assertCanSeeContact>;
+  groupAccess(ctx: Koa.Context, viewer: Viewer, chatId: string): Promise<void>;
+  built: Promise<boolean>;
+  files: StaticFiles;
+}
+
+/**
+ * Everything under /sidebar: the page and its assets, OAuth sign-in, the JSON API, and (only
+ * with FENCUN_DEMO) the demo identity picker. Mount with `app.use(r.routes()).use(r.allowedMethods())`.
+ */
+export function sidebarRoutes(deps: SidebarDeps): Router {
+  const settings = resolveSidebarSettings(loadSidebarConfigFile(), deps.config.wecom.apiBase, deps.settings);
+  const policy = deps.policy ?? loadPolicyConfig();
+  const reminders = deps.reminders ?? noReminders;
+  const sessions = new SessionCodec({
+    secret: deps.config.sessionSecret, ttlMs: settings.sessionTtlMs, secure: deps.config.publicBaseUrl.startsWith('https:'), clock: deps.clock,
+  });
+  const built = deps.build === false
+    ? Promise.resolve(true)
+    : ensureSidebarBuilt(deps.log).then(() => true, (err: Error) => {
+        deps.log.error({ err: err.message }, 'the sidebar page could not be built; run npm run build:sidebar');
+        return false;
+      });
+  const sc: SidebarContext = {
+    deps, settings, sessions, reminders, built,
+    signer: new JssdkSigner(deps.wecom, { corpId: deps.config.wecom.corpId, agentId: deps.config.wecom.agentId, publicBaseUrl: deps.config.publicBaseUrl, clock: deps.clock }),
+    profiles: new ProfileService({
+      db: deps.db, clock: deps.clock, timeZone: deps.config.timezone, policy, pressure: createPressurePolicy(policy.pressure, deps.config.timezone),
+      reminders, timelinePageSize: settings.timelinePageSize, recentOrders: settings.recentOrders,
+    }),
+    files: new StaticFiles(SIDEBAR_DIST),
+    async viewer(ctx) {
+      const s = sessions.require(ctx);
+      const v = await loadViewer(deps.db, s.u);
+      if (!v) throw new AppError('MEMBER_LEFT', 'This member has left the corp', { status: 403 });
+      return v;
+    },
+    contactAccess: (ctx, viewer, id) => assertCanSeeContact(deps.db, viewer, id, ctx.state.log ?? deps.log),
+    groupAccess: (ctx, viewer, id) => assertCanSeeGroup(deps.db, viewer, id, ctx.state.log ?? deps.log),
+  };
+
+  const router = new Router();
+  for (const r of [authRoutes(sc), apiRoutes(sc), ...(deps.config.demo ? [demoRoutes(sc)] : [])]) {
+    router.use(r.routes(), r.allowedMethods());
+  }
+  return router;
+}

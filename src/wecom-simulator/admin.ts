@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import type { SimContext } from './api/context';
+import { confirmTemplate, receivedCount } from './api/mass';
+import type { CallbackSettings, Delivery } from './callbacks';
+import { jsapiSignature } from './crypto';
+import type { Fault, WindowRule } from './platform';
+import type { SeedData } from './seed';
+import { WorldChanges } from './world';
+
+/** Which credentials a JS-SDK signature is checked against: wx.config or wx.agentConfig. */
+export type TicketKind = 'jsapi' | 'agent_config';
+
+/**
+ * Everything a test (or the admin HTTP API) can do to the simulated WeCom besides calling its
+ * API: change the corp (see WorldChanges), act as a rep or the platform, inject faults, and look
+ * at what Fencun did.
+ */
+export class SimulatorAdmin extends WorldChanges {
+  private offsetMs = 0;
+
+  constructor(sim: SimContext, private readonly setOffset: (ms: number) => void) {
+    super(sim);
+  }
+
+  // ---- inspection --------------------------------------------------------------------------
+
+  summary(): Record<string, unknown> {
+    return { corpId: this.sim.corpId, agentId: this.sim.agentId, now: new Date(this.sim.now()).toISOString(), ...this.sim.state.counts() };
+  }
+
+  customer(externalUserId: string): Record<string, unknown> | null {
+    const c = this.sim.state.customers.get(externalUserId);
+    if (!c) return null;
+    return {
+      customer: c,
+      follows: [...(this.sim.state.follows.get(externalUserId)?.values() ?? [])],
+      ended: this.sim.state.endedFollows.filter((f) => f.externalUserId === externalUserId),
+      receivedThisMonth: receivedCount(this.sim.state, externalUserId, this.sim.now()),
+    };
+  }
+
+  /** Members with at least one customer, busiest first (handy to pick a rep in tests). */
+  reps(): { userId: string; name: string; customers: number; supervisors: string[] }[] {
+    const supervisors = new Map<string, string[]>();
+    for (const u of this.sim.state.users.keys()) for (const s of this.sim.state.supervisedBy(u)) (supervisors.get(s) ?? supervisors.set(s, []).get(s)!).push(u);
+    return [...this.sim.state.followsByUser.entries()]
+      .filter(([, m]) => m.size > 0)
+      .map(([userId, m]) => ({ userId, name: this.sim.state.users.get(userId)?.name ?? '', customers: m.size, supervisors: supervisors.get(userId) ?? [] }))
+      .sort((a, b) => b.customers - a.customers);
+  }
+
+  /** Which endpoints were called how often, and the most recent calls. */
+  calls(): { counts: Record<string, number>; recent: SimContext['platform']['calls'] } {
+    return { counts: this.sim.platform.callCountsByEndpoint(), recent: this.sim.platform.calls.slice(-200) };
+  }
+
+  callCount(endpoint: string): number {
+    return this.sim.platform.callCountsByEndpoint()[endpoint] ?? 0;
+  }
+
+  resetCalls(): void {
+    this.sim.platform.resetCalls();
+  }
+
+  msgTemplates(): Record<string, unknown>[] {
+    return [...this.sim.state.msgTemplates.values()].map((m) => ({ ...m, tasks: Object.fromEntries(m.tasks) }));
+  }
+
+  appMessages(): Record<string, unknown>[] {
+    return this.sim.state.appMessages.map(({ fingerprint: _f, ...m }) => m);
+  }
+
+  welcomeMessages() {
+    return this.sim.state.welcomeMessages;
+  }
+
+  webhookMessages() {
+    return this.sim.state.webhookMessages;
+  }
+
+  exportSeed(): SeedData {
+    return this.sim.state.toSeed();
+  }
+
+  // ---- acting as a rep or as the platform ----------------------------------------------------
+
+  /** A code as WeCom's OAuth2 redirect would carry it: single use, valid 5 minutes. */
+  issueOAuthCode(who: { userId: string } | { openId: string; externalUserId?: string }): string {
+    const code = randomBytes(16).toString('hex');
+    if ('userId' in who && !this.sim.state.users.has(who.userId)) throw new Error(`no member ${who.userId}`);
+    this.sim.platform.oauthCodes.set(code, { issuedAt: this.sim.now(), used: false, ...who });
+    return code;
+  }
+
+  /** The rep (or every rep, without userId) confirms a mass-message task in the WeCom client. */
+  confirmMsgTemplate(msgId: string, userId?: string) {
+    return confirmTemplate(this.sim, msgId, userId);
+  }
+
+  /** The current JS-SDK ticket and whether a page's signature is right (API.md 4.16). */
+  verifyJsapiSignature(i: { kind: TicketKind; url: string; nonceStr: string; timestamp: string | number; signature: string }): boolean {
+    const ticket = this.sim.platform.currentTicket(i.kind);
+    return ticket !== null && jsapiSignature(ticket, i.nonceStr, i.timestamp, i.url) === i.signature;
+  }
+
+  currentTicket(kind: TicketKind): string | null {
+    return this.sim.platform.currentTicket(kind);
+  }
+
+  // ---- faults, limits, credentials, time -----------------------------------------------------
+
+  injectFault(f: Fault): void {
+    this.sim.platform.faults.push({ ...f });
+  }
+
+  clearFaults(): void {
+    this.sim.platform.faults = [];
+  }
+
+  /** Overrides the frequency limit of an endpoint (or 'message/send:member', 'webhook/send'); null restores it. */
+  setRateLimit(endpoint: string, rule: WindowRule | null): void {
+    this.sim.platform.setLimit(endpoint, rule);
+  }
+
+  /** Every access token issued so far expires now (next use: 42001). */
+  expireTokens(): number {
+    return this.sim.platform.expireTokens();
+  }
+
+  /** Every access token becomes unknown, as when WeCom invalidates early (next use: 40014). */
+  revokeTokens(): void {
+    this.sim.platform.revokeTokens();
+  }
+
+  expireTickets(): void {
+    this.sim.platform.expireTickets();
+  }
+
+  /** Moves the simulator's clock forward (welcome-code windows, OAuth code expiry, token expiry). */
+  advanceTime(ms: number): void {
+    this.offsetMs += ms;
+    this.setOffset(this.offsetMs);
+  }
+
+  // ---- callbacks ------------------------------------------------------------------------------
+
+  setCallbackUrl(url: string | null): void {
+    this.sim.sender.settings.url = url;
+  }
+
+  configureCallbacks(s: Partial<Pick<CallbackSettings, 'timeoutMs' | 'maxRetries' | 'retryDelayMs' | 'url'>>): CallbackSettings {
+    Object.assign(this.sim.sender.settings, s);
+    const { aesKey: _k, token: _t, ...visible } = this.sim.sender.settings;
+    return visible as CallbackSettings;
+  }
+
+  holdCallbacks(): void {
+    this.sim.sender.hold();
+  }
+
+  releaseCallbacks(order: 'fifo' | 'reverse' | 'shuffle' = 'fifo'): number {
+    return this.sim.sender.release(order);
+  }
+
+  /** Waits until every callback sent so far has been answered or given up on. */
+  flushCallbacks(): Promise<void> {
+    return this.sim.sender.flush();
+  }
+
+  deliveries(): Delivery[] {
+    return this.sim.sender.deliveries;
+  }
+
+  verifyCallbackUrl() {
+    return this.sim.sender.verifyUrl();
+  }
+}

@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { WELCOME_WINDOW_MS } from '../platform';
+import type { MsgTemplate, MsgTemplateRecipient, SimState } from '../state';
+import {
+  ApiFault, decodeCursor, encodeCursor, Endpoint, invalidParam, pageLimit, requireString, seconds, SimContext, stringList,
+} from './context';
+
+/**
+ * Corp mass messages and welcome messages (API.md 4.10–4.12, 5). A template is a task per
+ * sending member, confirmed later through the admin API as a rep would in the WeCom client.
+ * Each customer/group receives at most 4 corp mass messages per calendar month: recipients
+ * already at the cap go to fail_list; those who reach it before the rep confirms get status 3.
+ */
+export const MONTHLY_RECEIVE_CAP = 4;
+
+export const massEndpoints: Record<string, Endpoint> = {
+  'externalcontact/add_msg_template': {
+    method: 'POST',
+    handle(ctx, { body }) {
+      const chatType = body.chat_type ?? 'single';
+      if (chatType !== 'single' && chatType !== 'group') throw invalidParam('chat_type must be single or group');
+      const sender = typeof body.sender === 'string' && body.sender ? body.sender : undefined;
+      if (sender && !ctx.state.users.has(sender)) throw new ApiFault(60111, 'sender not found');
+      const text = (body.text as { content?: unknown } | undefined)?.content;
+      const attachments = Array.isArray(body.attachments) ? body.attachments : [];
+      if ((typeof text !== 'string' || text === '') && attachments.length === 0) throw invalidParam('text or attachments is required');
+      if (attachments.length > 9) throw invalidParam('at most 9 attachments');
+      const now = ctx.now();
+      const failList: string[] = [];
+      const recipients: MsgTemplateRecipient[] = [];
+      if (chatType === 'single') {
+        const ids = stringList(body.external_userid, 'external_userid');
+        if (ids.length > 10_000) throw invalidParam('external_userid holds at most 10000 ids');
+        if (ids.length === 0 && !sender) throw invalidParam('external_userid or sender is required');
+        const wanted = ids.length ? [...new Set(ids)] : [...(ctx.state.followsByUser.get(sender!)?.keys() ?? [])];
+        for (const ext of wanted) {
+          const followers = ctx.state.follows.get(ext);
+          const userId = sender ? (followers?.has(sender) ? sender : undefined) : followers?.keys().next().value;
+          if (!userId || receivedCount(ctx.state, ext, now) >= MONTHLY_RECEIVE_CAP) failList.push(ext);
+          else recipients.push({ userId, externalUserId: ext, status: 0 });
+        }
+      } else {
+        const only = new Set(stringList(body.chat_id_list, 'chat_id_list'));
+        for (const c of ctx.state.groupChats.values()) {
+          if ((sender && c.owner !== sender) || (only.size && !only.has(c.chatId))) continue;
+          if (receivedCount(ctx.state, c.chatId, now) >= MONTHLY_RECEIVE_CAP) failList.push(c.chatId);
+          else recipients.push({ userId: c.owner, chatId: c.chatId, status: 0 });
+        }
+      }
+      const msgId = 'msg' + randomBytes(16).toString('base64url');
+      const tasks = new Map(recipients.map((r) => [r.userId, { status: 0 }] as const));
+      ctx.state.msgTemplates.set(msgId, {
+        msgId, chatType, creator: sender ?? '', createTime: seconds(now), text: typeof text === 'string' ? text : undefined,
+        attachments, tasks, recipients, failList,
+      });
+      return { fail_list: failList, msgid: msgId };
+    },
+  },
+
+  'externalcontact/get_groupmsg_list_v2': {
+    method: 'POST',
+    handle(ctx, { body }) {
+      const chatType = requireString(body.chat_type, 'chat_type');
+      const start = Number(body.start_time);
+      const end = Number(body.end_time);
+      if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) throw invalidParam('start_time/end_time');
+      const filterType = Number(body.filter_type ?? 2);
+      const limit = pageLimit(body.limit, 50, 100);
+      const [offset] = decodeCursor(body.cursor, 1);
+      const creator = typeof body.creator === 'string' && body.creator ? body.creator : null;
+      // Every template the simulator holds was created through the API, i.e. by the corp (create_type 0).
+      const all = filterType === 1 ? [] : [...ctx.state.msgTemplates.values()].filter(
+        (m) => m.chatType === chatType && m.createTime >= start && m.createTime <= end && (!creator || m.creator === creator),
+      );
+      const page = all.slice(offset, offset + limit);
+      return {
+        group_msg_list: page.map((m) => ({
+          msgid: m.msgId, creator: m.creator, create_time: m.createTime, create_type: 0,
+          ...(m.text !== undefined ? { text: { content: m.text } } : {}), attachments: m.attachments,
+        })),
+        next_cursor: offset + page.length < all.length ? encodeCursor([offset + page.length]) : '',
+      };
+    },
+  },
+
+  'externalcontact/get_groupmsg_task': {
+    method: 'POST',
+    handle(ctx, { body }) {
+      const m = template(ctx, body.msgid);
+      const limit = pageLimit(body.limit, 500, 1000);
+      const [offset] = decodeCursor(body.cursor, 1);
+      const all = [...m.tasks.entries()];
+      const page = all.slice(offset, offset + limit);
+      return {
+        task_list: page.map(([userid, t]) => ({ userid, status: t.status, ...(t.sendTime ? { send_time: t.sendTime } : {}) })),
+        next_cursor: offset + page.length < all.length ? encodeCursor([offset + page.length]) : '',
+      };
+    },
+  },
+
+  'externalcontact/get_groupmsg_send_result': {
+    method: 'POST',
+    handle(ctx, { body }) {
+      const m = template(ctx, body.msgid);
+      const userId = requireString(body.userid, 'userid');
+      const limit = pageLimit(body.limit, 500, 1000);
+      const [offset] = decodeCursor(body.cursor, 1);
+      const all = m.recipients.filter((r) => r.userId === userId);
+      const page = all.slice(offset, offset + limit);
+      return {
+        send_list: page.map((r) => ({
+          ...(r.externalUserId ? { external_userid: r.externalUserId } : {}), ...(r.chatId ? { chat_id: r.chatId } : {}),
+          userid: r.userId, status: r.status, ...(r.sendTime ? { send_time: r.sendTime } : {}),
+        })),
+        next_cursor: offset + page.length < all.length ? encodeCursor([offset + page.length]) : '',
+      };
+    },
+  },
+
+  /** Only within 20 s of the add event, and only once: otherwise 41051. */
+  'externalcontact/send_welcome_msg': {
+    method: 'POST',
+    handle(ctx, { body }) {
+      const code = requireString(body.welcome_code, 'welcome_code');
+      const text = (body.text as { content?: unknown } | undefined)?.content;
+      const attachments = Array.isArray(body.attachments) ? body.attachments : [];
+      if ((typeof text !== 'string' || text === '') && attachments.length === 0) throw invalidParam('text or attachments is required');
+      if (attachments.length > 9) throw invalidParam('at most 9 attachments');
+      const w = ctx.platform.welcomeCodes.get(code);
+      if (!w || w.used || ctx.now() - w.issuedAt > WELCOME_WINDOW_MS) throw new ApiFault(41051, 'externaluser has started chatting');
+      w.used = true;
+      ctx.state.welcomeMessages.push({ welcomeCode: code, userId: w.userId, externalUserId: w.externalUserId, body, at: ctx.now() });
+      return {};
+    },
+  },
+};
+
+function template(ctx: SimContext, msgId: unknown): MsgTemplate {
+  const m = ctx.state.msgTemplates.get(requireString(msgId, 'msgid'));
+  if (!m) throw invalidParam('msgid not found');
+  return m;
+}
+
+/** Calendar month in China time: the platform's receiving limit is per calendar month. */
+export function monthKey(ms: number): string {
+  return DateTime.fromMillis(ms, { zone: 'Asia/Shanghai' }).toFormat('yyyy-MM');
+}
+
+export function receivedCount(state: SimState, recipient: string, now: number): number {
+  return state.receivedThisMonth.get(`${recipient}|${monthKey(now)}`) ?? 0;
+}
+
+/**
+ * A member confirms their part of a template in the WeCom client: their recipients are sent
+ * (1), no longer friends (2), or over the monthly receiving cap by now (3). Returns how many
+ * recipients the confirmation covered.
+ */
+export function confirmTemplate(ctx: SimContext, msgId: string, userId?: string): { confirmed: number; statuses: Record<number, number> } {
+  const m = ctx.state.msgTemplates.get(msgId);
+  if (!m) throw new Error(`no msg template ${msgId}`);
+  const now = ctx.now();
+  const statuses: Record<number, number> = {};
+  let confirmed = 0;
+  for (const [member, task] of m.tasks) {
+    if ((userId && member !== userId) || task.status !== 0) continue;
+    task.status = 2;
+    task.sendTime = seconds(now);
+    for (const r of m.recipients) {
+      if (r.userId !== member || r.status !== 0) continue;
+      const target = r.externalUserId ?? r.chatId!;
+      const stillThere = r.externalUserId ? !!ctx.state.getFollow(member, r.externalUserId) : ctx.state.groupChats.has(r.chatId!);
+      if (!stillThere) r.status = 2;
+      else if (receivedCount(ctx.state, target, now) >= MONTHLY_RECEIVE_CAP) r.status = 3;
+      else {
+        r.status = 1;
+        r.sendTime = seconds(now);
+        const key = `${target}|${monthKey(now)}`;
+        ctx.state.receivedThisMonth.set(key, (ctx.state.receivedThisMonth.get(key) ?? 0) + 1);
+      }
+      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+      confirmed++;
+    }
+  }
+  return { confirmed, statuses };
+}

@@ -1,0 +1,10 @@
+export { startSimulator } from './server';
+export type { RunningSimulator, SimulatorOptions } from './server';
+export { SimulatorAdmin } from './admin';
+export type { TicketKind } from './admin';
+export { SimState } from './state';
+export { generateSeed, loadSeedFile, saveSeedFile } from './seed';
+export type { SeedData, GenerateOptions } from './seed';
+export type { Fault, WindowRule } from './platform';
+export type { Delivery } from './callbacks';
+export { encryptMessage, decryptMessage, signature, jsapiSignature } from './crypto';
