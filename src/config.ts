@@ -94,15 +94,15 @@ const EnvSchema = z.object({
   ...wecomEnv,
   PUBLIC_BASE_URL: z.string().url('must be the https URL users reach Fencun at, e.g. https://scrm.example.com').optional(),
   FENCUN_TIMEZONE: timezone.default('Asia/Shanghai'),
-  PORT: z.coerce.number().int().min(0, 'must be a port number 0–65535').max(65535, 'must be a port number 0–65535').default(3000),
+  PORT: z.coerce.number({ message: 'must be a port number such as 3000' }).int().min(0, 'must be a port number 0–65535').max(65535, 'must be a port number 0–65535').default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FENCUN_API_TOKEN: z.string().min(16, 'must be at least 16 characters (a random secret)').optional(),
   FENCUN_SESSION_SECRET: z.string().min(16, 'must be at least 16 characters (a random secret)').optional(),
   FENCUN_INSTANCE_ID: z.string().min(1).optional(),
   FENCUN_DEMO: z.enum(['0', '1', 'true', 'false']).optional(),
-  FENCUN_CALLBACK_MAX_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
-  FENCUN_CALLBACK_MAX_SKEW_SECONDS: z.coerce.number().int().positive().default(24 * 3600),
+  FENCUN_CALLBACK_MAX_BODY_BYTES: z.coerce.number({ message: 'must be a number of bytes such as 262144' }).int().positive().default(256 * 1024),
+  FENCUN_CALLBACK_MAX_SKEW_SECONDS: z.coerce.number({ message: 'must be a number of seconds such as 86400' }).int().positive().default(24 * 3600),
 });
 
 type Env = Record<string, string | undefined>;

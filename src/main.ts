@@ -9,7 +9,8 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`Fencun cannot start. ${err.message}\nSee the configuration table in README.md.\n`);
+      const lines = err.problems.map((p) => `  - ${p}`).join('\n');
+      process.stderr.write(`Fencun cannot start: the configuration is invalid.\n${lines}\nSee the configuration table in README.md.\n`);
       process.exit(2);
     }
     throw err;

@@ -37,13 +37,25 @@ export interface ComplaintSuggestion {
   excerpt: string;
 }
 
-/** NFKC folds full-width letters and digits (１２３１５ → 12315) so keywords match either form. */
-function fold(text: string): string {
-  return text.normalize('NFKC').replace(/[\u200b-\u200d\ufeff]/g, '');
+/**
+ * NFKC folds full-width letters and digits (１２３１５ → 12315) so keywords match either form.
+ * Folded per character with a map back to the original, so the excerpt shows what was written.
+ */
+function fold(text: string): { folded: string; origin: number[] } {
+  let folded = '';
+  const origin: number[] = [];
+  let i = 0;
+  for (const ch of text) {
+    const f = ch.normalize('NFKC').replace(/[\u200b-\u200d\ufeff]/g, '').toLowerCase();
+    folded += f;
+    for (let k = 0; k < f.length; k++) origin.push(i);
+    i += ch.length;
+  }
+  return { folded, origin };
 }
 
 function normalize(text: string): string {
-  return fold(text).toLowerCase();
+  return fold(text).folded;
 }
 
 function occurrences(haystack: string, needle: string): number[] {
@@ -53,7 +65,7 @@ function occurrences(haystack: string, needle: string): number[] {
 }
 
 export function detectComplaint(text: string, config: ComplaintsConfig): ComplaintSuggestion | null {
-  const t = normalize(text);
+  const { folded: t, origin } = fold(text);
   const ignored = config.ignorePhrases.flatMap((p) => {
     const n = normalize(p);
     return occurrences(t, n).map((start) => [start, start + n.length] as const);
@@ -70,8 +82,8 @@ export function detectComplaint(text: string, config: ComplaintsConfig): Complai
   hits.sort((a, b) => a.index - b.index);
   const keywords = [...new Set(hits.map((h) => h.word))];
   const severity = hits.some((h) => h.severity === 'high') ? 'high' : 'normal';
-  const start = Math.max(0, hits[0].index - 15);
-  const excerpt = (start > 0 ? '…' : '') + fold(text).slice(start, start + 40);
+  const start = Math.max(0, origin[hits[0].index] - 15);
+  const excerpt = (start > 0 ? '…' : '') + text.slice(start, start + 40);
   return { severity, keywords, label: `可能是投诉（提到：${keywords.join('、')}），请确认`, excerpt };
 }
 

@@ -84,7 +84,7 @@ export function sidebarRoutes(deps: SidebarDeps): Router {
     }),
     files: new StaticFiles(SIDEBAR_DIST),
     async viewer(ctx) {
-      const s = sessions.require(ctx);
+      const s = sessions.require(ctx, { demo: deps.config.demo });
       const v = await loadViewer(deps.db, s.u);
       if (!v) throw new AppError('MEMBER_LEFT', 'This member has left the corp', { status: 403 });
       return v;

@@ -63,13 +63,13 @@ export class SessionCodec {
   }
 
   /** The session or a 401 the page understands (code SESSION_REQUIRED → re-authenticate). */
-  require(ctx: Koa.Context): SessionPayload {
+  require(ctx: Koa.Context, extra: Record<string, unknown> = {}): SessionPayload {
     const r = this.read(ctx);
     if (r.ok) return r.session;
     if (r.why === 'invalid') ctx.state.log?.warn({ path: ctx.path }, 'sidebar session cookie failed verification');
     throw new AppError('SESSION_REQUIRED', r.why === 'expired' ? '登录已过期，请重新进入' : '请先登录', {
       status: 401,
-      details: { reason: r.why, login: '/sidebar/auth/start' },
+      details: { reason: r.why, login: '/sidebar/auth/start', ...extra },
     });
   }
 

@@ -5,12 +5,13 @@ export class Random {
   private state: number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
+    // Kept as int32 (a small integer to V8): an uint32 field above 2^31 is boxed on every step.
+    this.state = seed | 0 || 0x9e3779b9 | 0;
   }
 
   /** [0, 1) */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    this.state = (this.state + 0x6d2b79f5) | 0;
     let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
