@@ -13,7 +13,9 @@ import { InboxRepository } from './inbox/repository';
 import { InboxWriter } from './inbox/writer';
 import { JobRunner } from './jobs/runner';
 import { allJobs } from './jobs/registry';
+import { createJudgement } from './judgement';
 import { createLogger, Log } from './log';
+import { loadPolicyConfig } from './policy/config';
 import { Metrics } from './ops/metrics';
 import type { Services } from './services';
 
@@ -23,12 +25,16 @@ export interface FencunOptions {
   processor?: Partial<Omit<ProcessorOptions, 'instanceId'>>;
   /** Collect Node process metrics (off in tests, which run many apps in one process). */
   defaultMetrics?: boolean;
+  /** Folder of the policy files (tiers.json, pressure.json…); default config/. */
+  configDir?: string;
 }
 
 /** Opens the database (without migrating) and wires every service. */
 export async function createServices(config: Config, opts: FencunOptions = {}): Promise<Services> {
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
+  // Policy files are checked before the database is touched: a typo fails fast and says where.
+  const policy = loadPolicyConfig(opts.configDir);
   const ds = createDataSource(config.database);
   try {
     await ds.initialize();
@@ -44,7 +50,8 @@ export async function createServices(config: Config, opts: FencunOptions = {}): 
   const processor = new InboxProcessor(db, inbox, handlers,
     { ...defaultProcessorOptions, ...opts.processor, instanceId: config.instanceId }, clock, log, metrics);
   writer.onStored(() => processor.wake());
-  return { config, db, clock, log, metrics, inbox, writer, handlers, processor };
+  const judgement = createJudgement({ db, policy, timeZone: config.timezone, clock, log });
+  return { config, db, clock, log, metrics, inbox, writer, handlers, processor, judgement };
 }
 
 export interface RunningFencun {

@@ -5,6 +5,7 @@ import type { HandlerRegistry } from './inbox/handlers';
 import type { InboxProcessor } from './inbox/processor';
 import type { InboxRepository } from './inbox/repository';
 import type { InboxWriter } from './inbox/writer';
+import type { Judgement } from './judgement';
 import type { Log } from './log';
 import type { Metrics } from './ops/metrics';
 
@@ -19,4 +20,5 @@ export interface Services {
   writer: InboxWriter;
   handlers: HandlerRegistry;
   processor: InboxProcessor;
+  judgement: Judgement;
 }

@@ -2,7 +2,8 @@ import type { ContactEvent } from '../callback/events';
 import { errorMessage } from '../errors';
 import type { EventHandler, HandlerContext, HandlerRegistry } from '../inbox/handlers';
 import type { Log } from '../log';
-import { linkOrphanOrders } from '../orders/repository';
+import { linkOrdersOfContact } from '../orders/repository';
+import { normalizeMobile } from './follow-details';
 import { recordChanges } from './history';
 import { activateFollow, endFollow, markArchiveAgreed, updateFollow, upsertContact } from './repository';
 import type { ContactProfile, FollowInfo } from './types';
@@ -65,7 +66,9 @@ function onAdd(deps: ContactHandlerDeps): EventHandler<ContactEvent> {
       return activateFollow(tx, { ...follow, state: follow.state ?? event.state ?? null }, status, { at: event.at, now: now.getTime(), cause: `evt:${inboxId}` });
     });
     logOutcome(log, event, r, 'customer added');
-    if (truth?.contact.unionid) await linkOrphanOrders(db, now.getTime());
+    // Orders imported before the customer was known can be theirs.
+    await linkOrdersOfContact(db, event.externalUserId,
+      { unionid: truth?.contact.unionid, mobiles: (follow.remarkMobiles ?? []).map(normalizeMobile) }, now.getTime());
   };
 }
 

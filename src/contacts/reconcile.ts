@@ -3,15 +3,15 @@ import type { Clock } from '../clock';
 import type { Database } from '../db/database';
 import { placeholders } from '../db/sql';
 import { errorMessage } from '../errors';
-import { dismissGroup, findGroupsNotSeen, saveGroupChat } from '../groups/repository';
+import { dismissGroup, findGroupsNotSeen, markGroupSeen, saveGroupChat } from '../groups/repository';
 import type { Log } from '../log';
 import { linkOrphanOrders } from '../orders/repository';
 import { replaceTagLibrary } from '../tags/repository';
 import { deleteCursor, readCursor, writeCursor } from './cursors';
-import { departmentsById, markMembersLeft, saveDepartments, saveMembers } from './members';
+import { markMembersLeft, saveDepartments, saveMembers } from './members';
 import { activateFollow, endFollow, updateFollow, upsertContact } from './repository';
 import type { Member } from './types';
-import { chunk } from './upsert';
+import { chunk, retryOnLockConflict } from './upsert';
 import {
   CustomerDataWecom, fromFollowInfo, isTransient, toContactProfile, toDepartment, toGroupChat, toMember, toTagGroups,
 } from './wecom-port';
@@ -77,7 +77,7 @@ export async function reconcileCustomerData(d: ReconcileDeps): Promise<SyncCount
     await save();
   }
   if (p.phase === 'contacts') {
-    await syncContacts(d, p, save);
+    await syncContacts(d, p);
     p.counts.ended = await endVanishedFollows(d, p);
     p.phase = 'groups';
     await save();
@@ -118,42 +118,46 @@ async function startRun(d: ReconcileDeps): Promise<SyncProgress> {
   return p;
 }
 
-async function syncContacts(d: ReconcileDeps, p: SyncProgress, save: () => Promise<void>): Promise<void> {
+async function syncContacts(d: ReconcileDeps, p: SyncProgress): Promise<void> {
   const chunks = chunk(p.memberIds, MEMBERS_PER_CALL);
-  for (; p.chunk < chunks.length; p.chunk++, p.cursor = '') {
+  while (p.chunk < chunks.length) {
     d.progress?.(p.chunk, chunks.length, 'contacts');
-    do {
-      // The truth is as of the moment we asked: events newer than that win over it.
-      const at = d.clock().getTime();
-      let page;
-      try {
-        page = await d.wecom.batchGetByUser(chunks[p.chunk], p.cursor || undefined, 100);
-      } catch (err) {
-        if (isTransient(err)) throw err;
-        // One bad member (left since the member read, say) must not block everyone's sync forever.
-        d.log.error({ members: chunks[p.chunk].length, err: errorMessage(err) },
-          'contacts-sync: WeCom refused batch/get_by_user for these members; their relations are left as they are this run');
-        p.skippedMembers.push(...chunks[p.chunk]);
-        break;
+    // The truth is as of the moment we asked: events newer than that win over it.
+    const at = d.clock().getTime();
+    let page;
+    try {
+      page = await d.wecom.batchGetByUser(chunks[p.chunk], p.cursor || undefined, 100);
+    } catch (err) {
+      if (isTransient(err)) throw err;
+      // One bad member (left since the member read, say) must not block everyone's sync forever.
+      d.log.error({ members: chunks[p.chunk].length, err: errorMessage(err) },
+        'contacts-sync: WeCom refused batch/get_by_user for these members; their relations are left as they are this run');
+      Object.assign(p, { skippedMembers: [...p.skippedMembers, ...chunks[p.chunk]], chunk: p.chunk + 1, cursor: '' });
+      await writeCursor(d.db, SYNC_CURSOR, p, at);
+      continue;
+    }
+    // The page and the position after it commit together: a crash never loses or repeats a page's counts.
+    const next = await retryOnLockConflict(() => d.db.transaction(async (tx) => {
+      const counts = { ...p.counts };
+      for (const item of page.externalContactList) {
+        const contact = toContactProfile(item.externalContact);
+        if ((await upsertContact(tx, contact, at)) === 'created') counts.newContacts++;
+        const follow = fromFollowInfo(contact.externalUserId, item.followInfo);
+        const o = { at, now: at, cause: `sync:${p.runId}`, runId: p.runId };
+        const existing = await tx.query<{ status: string }>('SELECT status FROM follows WHERE user_id = ? AND external_user_id = ?',
+          [follow.userId, follow.externalUserId]);
+        const r = existing.length === 0 || existing[0].status === 'ended'
+          ? await activateFollow(tx, follow, 'active', o)
+          : await updateFollow(tx, follow, o);
+        if (r === 'created') counts.created++;
+        else if (r === 'updated') counts.updated++;
       }
-      await d.db.transaction(async (tx) => {
-        for (const item of page.externalContactList) {
-          const contact = toContactProfile(item.externalContact);
-          if ((await upsertContact(tx, contact, at)) === 'created') p.counts.newContacts++;
-          const follow = fromFollowInfo(contact.externalUserId, item.followInfo);
-          const o = { at, now: at, cause: `sync:${p.runId}`, runId: p.runId };
-          const existing = await tx.query<{ status: string }>('SELECT status FROM follows WHERE user_id = ? AND external_user_id = ?',
-            [follow.userId, follow.externalUserId]);
-          const r = existing.length === 0 || existing[0].status === 'ended'
-            ? await activateFollow(tx, follow, 'active', o)
-            : await updateFollow(tx, follow, o);
-          if (r === 'created') p.counts.created++;
-          else if (r === 'updated') p.counts.updated++;
-        }
-      });
-      p.cursor = page.nextCursor;
-      await save();
-    } while (p.cursor);
+      const done = !page.nextCursor;
+      const after: SyncProgress = { ...p, counts, chunk: done ? p.chunk + 1 : p.chunk, cursor: done ? '' : page.nextCursor };
+      await writeCursor(tx, SYNC_CURSOR, after, d.clock().getTime());
+      return after;
+    }));
+    Object.assign(p, next);
   }
   d.progress?.(chunks.length, chunks.length, 'contacts');
 }
@@ -172,7 +176,7 @@ async function endVanishedFollows(d: ReconcileDeps, p: SyncProgress): Promise<nu
       `SELECT user_id, external_user_id FROM follows WHERE user_id IN (${placeholders(part.length)}) AND status <> 'ended'
        AND (synced_run IS NULL OR synced_run <> ?) AND last_event_at <= ?`, [...part, p.runId, p.startedAt]);
     for (const r of rows) {
-      const out = await d.db.transaction((tx) => endFollow(tx, r.user_id, r.external_user_id, 'sync', { at: now, now, cause: `sync:${p.runId}` }));
+      const out = await retryOnLockConflict(() => d.db.transaction((tx) => endFollow(tx, r.user_id, r.external_user_id, 'sync', { at: now, now, cause: `sync:${p.runId}` })));
       if (out === 'ended') ended++;
     }
   }
@@ -189,10 +193,12 @@ async function syncGroups(d: ReconcileDeps, p: SyncProgress, save: () => Promise
         chat = toGroupChat(await d.wecom.getGroupChat(ref.chatId));
       } catch (err) {
         if (isTransient(err)) throw err;
-        d.log.warn({ chatId: ref.chatId, err: errorMessage(err) }, 'contacts-sync: could not read a customer group; skipped');
+        // Listed by groupchat/list, so it exists: keep what we have rather than dismiss it.
+        d.log.warn({ chatId: ref.chatId, err: errorMessage(err) }, 'contacts-sync: could not read a customer group; kept as stored');
+        await markGroupSeen(d.db, ref.chatId, p.runId);
         continue;
       }
-      await d.db.transaction((tx) => saveGroupChat(tx, chat, { at, now: at, cause: `sync:${p.runId}`, runId: p.runId }));
+      await retryOnLockConflict(() => d.db.transaction((tx) => saveGroupChat(tx, chat, { at, now: at, cause: `sync:${p.runId}`, runId: p.runId })));
       p.counts.groups++;
       d.progress?.(p.counts.groups, p.counts.groups, 'groups');
     }

@@ -31,3 +31,22 @@ export function chunk<T>(items: T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** MySQL's deadlock and lock-wait errors: the transaction was rolled back and may simply be retried. */
+export function isLockConflict(err: unknown): boolean {
+  const e = err as { errno?: number; driverError?: { errno?: number } };
+  const errno = e?.errno ?? e?.driverError?.errno;
+  return errno === 1213 || errno === 1205;
+}
+
+/** Runs fn again (up to `attempts` times) when MySQL picked it as a deadlock victim. */
+export async function retryOnLockConflict<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !isLockConflict(err)) throw err;
+      await new Promise((r) => setTimeout(r, 20 * i + Math.random() * 30));
+    }
+  }
+}

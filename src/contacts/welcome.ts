@@ -54,8 +54,11 @@ export function pickWelcome(t: WelcomeTemplates, state: string | undefined): { k
   return t.default ? { key: 'default', text: t.default.text } : null;
 }
 
+/** Until the first reconcile has read the members, a rep's name may be unknown. */
+const UNKNOWN_REP_NAME = '您的专属顾问';
+
 export function renderWelcome(text: string, vars: { repName: string }): string {
-  return text.replace(/\{rep_name\}/g, vars.repName);
+  return text.replace(/\{rep_name\}/g, vars.repName.trim() || UNKNOWN_REP_NAME);
 }
 
 export type WelcomeOutcome = 'sent' | 'late' | 'duplicate' | 'no_template' | 'refused' | 'failed';

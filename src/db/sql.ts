@@ -41,3 +41,33 @@ export function num(v: unknown): number {
 export function numOrNull(v: unknown): number | null {
   return v === null || v === undefined ? null : num(v);
 }
+
+/**
+ * Inserts rows or, when the conflict key exists, overwrites `updateColumns` with the new values.
+ * Returns nothing: on MySQL affected-row counts mix inserts and updates.
+ */
+export async function upsertRows(
+  db: Sql,
+  table: string,
+  columns: string[],
+  rows: unknown[][],
+  conflictColumns: string[],
+  updateColumns: string[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const q = (id: string) => quote(db, id);
+  const tuple = '(' + columns.map(() => '?').join(',') + ')';
+  const head = `INSERT INTO ${q(table)} (${columns.map(q).join(',')}) VALUES ${rows.map(() => tuple).join(',')}`;
+  const sql =
+    db.dialect === 'mysql'
+      ? `${head} ON DUPLICATE KEY UPDATE ${updateColumns.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}`
+      : `${head} ON CONFLICT (${conflictColumns.map(q).join(',')}) DO UPDATE SET ${updateColumns.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`;
+  await db.exec(sql, rows.flat());
+}
+
+/** Splits a list for IN (...) queries that stay well under every driver's parameter limit. */
+export function chunks<T>(items: T[], size = 1000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

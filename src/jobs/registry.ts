@@ -1,9 +1,10 @@
 import type { Job } from './job';
+import { judgementJobs } from '../judgement/jobs';
 import { inboxPrune } from './inbox-prune';
 
 /** Every job Fencun knows; capabilities add theirs here. */
 export function allJobs(): Job[] {
-  return [inboxPrune];
+  return [inboxPrune, ...judgementJobs];
 }
 
 export function findJob(name: string): Job | undefined {

@@ -13,28 +13,41 @@ import type { NewMessage } from './types';
 
 export const MAX_ARCHIVE_BATCH = 1000;
 
+const required = (type: string) => ({ error: (i: { input: unknown }) => (i.input === undefined ? 'is required' : `must be ${type}`) });
+
 const ArchiveRecord = z.object({
-  msgid: z.string().min(1, 'is required').max(180, 'is longer than 180 characters'),
-  action: z.enum(['send', 'recall', 'switch']),
-  from: z.string().optional(),
-  tolist: z.array(z.string()).optional(),
-  roomid: z.string().optional(),
-  msgtime: z.number().int('must be whole milliseconds').positive('must be epoch milliseconds'),
-  msgtype: z.string().optional(),
-  text: z.object({ content: z.string() }).optional(),
+  msgid: z.string(required('a string')).min(1, 'is required').max(180, 'is longer than 180 characters'),
+  action: z.enum(['send', 'recall', 'switch'], required('send, recall or switch')),
+  from: z.string('must be a string').optional(),
+  tolist: z.array(z.string(), 'must be a list of userids').optional(),
+  roomid: z.string('must be a string').optional(),
+  msgtime: z.number(required('epoch milliseconds')).int('must be whole milliseconds').positive('must be epoch milliseconds'),
+  msgtype: z.string('must be a string').optional(),
+  text: z.object({ content: z.string(required('a string')) }, 'must be an object with content').optional(),
   /** The SDK's sequence number, if the puller passes it: Fencun keeps the highest for resuming. */
-  seq: z.number().int().nonnegative().optional(),
-}).loose().superRefine((r, ctx) => {
-  if (r.action === 'switch') return;
-  if (!r.from) ctx.addIssue({ code: 'custom', path: ['from'], message: 'is required for send and recall' });
-  if (!r.msgtype) ctx.addIssue({ code: 'custom', path: ['msgtype'], message: 'is required for send and recall' });
-  if (r.action === 'send' && !r.roomid && (!r.tolist || r.tolist.length === 0)) {
-    ctx.addIssue({ code: 'custom', path: ['tolist'], message: 'needs at least one recipient when roomid is empty' });
+  seq: z.number('must be a number').int().nonnegative().optional(),
+}).loose();
+
+/** Rules across fields, checked even when a field is malformed so that every problem is reported at once. */
+function crossFieldIssues(raw: unknown): { field: string; reason: string }[] {
+  if (!raw || typeof raw !== 'object') return [];
+  const r = raw as Record<string, unknown>;
+  const out: { field: string; reason: string }[] = [];
+  if (r.action === 'switch') return out;
+  if (r.from === undefined) out.push({ field: 'from', reason: 'is required for send and recall' });
+  if (r.msgtype === undefined) out.push({ field: 'msgtype', reason: 'is required for send and recall' });
+  if (r.action === 'send' && !r.roomid && (!Array.isArray(r.tolist) || r.tolist.length === 0)) {
+    out.push({ field: 'tolist', reason: 'needs at least one recipient when roomid is empty' });
   }
-  if (r.msgtype === 'text' && !r.text) ctx.addIssue({ code: 'custom', path: ['text', 'content'], message: 'is required for msgtype text' });
+  if (r.msgtype === 'text' && typeof (r.text as { content?: unknown } | undefined)?.content !== 'string') {
+    out.push({ field: 'text.content', reason: 'is required for msgtype text' });
+  }
   // The SDK reports milliseconds; seconds would put every message in 1970.
-  if (r.msgtime < 1_000_000_000_000) ctx.addIssue({ code: 'custom', path: ['msgtime'], message: 'looks like seconds; send epoch milliseconds' });
-});
+  if (typeof r.msgtime === 'number' && r.msgtime > 0 && r.msgtime < 1_000_000_000_000) {
+    out.push({ field: 'msgtime', reason: 'looks like seconds; send epoch milliseconds' });
+  }
+  return out;
+}
 
 export type ArchiveRecord = z.output<typeof ArchiveRecord>;
 
@@ -50,11 +63,15 @@ export function validateArchiveRecords(records: unknown[]): { records: ArchiveRe
   const errors: RecordError[] = [];
   records.forEach((rec, index) => {
     const r = ArchiveRecord.safeParse(rec);
-    if (r.success) out.push(r.data);
-    else {
-      const msgid = rec && typeof rec === 'object' && typeof (rec as { msgid?: unknown }).msgid === 'string' ? (rec as { msgid: string }).msgid : null;
-      for (const i of r.error.issues) errors.push({ index, msgid, field: i.path.join('.') || '(record)', reason: i.message });
+    const issues = r.success ? [] : r.error.issues.map((i) => ({ field: i.path.join('.') || '(record)', reason: i.message }));
+    const seen = new Set(issues.map((i) => i.field));
+    issues.push(...crossFieldIssues(rec).filter((i) => !seen.has(i.field)));
+    if (r.success && issues.length === 0) {
+      out.push(r.data);
+      return;
     }
+    const msgid = rec && typeof rec === 'object' && typeof (rec as { msgid?: unknown }).msgid === 'string' ? (rec as { msgid: string }).msgid : null;
+    for (const i of issues) errors.push({ index, msgid, ...i });
   });
   return { records: out, errors };
 }

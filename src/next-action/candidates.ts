@@ -1,7 +1,8 @@
 import { REASON_LABELS } from '../pressure/labels';
 import { TouchCategory, Verdict } from '../pressure/types';
 import { DEFAULT_TIME_ZONE } from '../policy/types';
-import { daysBetween, renderTemplate } from '../policy/zh';
+import { daysAgoZh, daysBetween, renderTemplate } from '../policy/zh';
+import { ZoneCalendar } from '../policy/zone-calendar';
 import { localDate, nextAnnual, postSaleDue } from './occasions';
 import { ActionTemplate, NextActionConfig } from './schema';
 import { ActionCandidate, ActionKind, NextActionFacts, PRIORITY } from './types';
@@ -39,7 +40,7 @@ export function buildCandidates(f: NextActionFacts, now: Date, config: NextActio
   const tz = f.timeZone || DEFAULT_TIME_ZONE;
   const T = config.templates;
   const lastProduct = [...f.orders].filter((o) => o.product).sort((a, b) => b.at.getTime() - a.at.getTime())[0]?.product;
-  const base: Vars = { name: f.customer.name, tier: f.tier.label, product: lastProduct ?? '我们的产品' };
+  const base: Vars = { name: f.customer.name, tier: f.tier.label, product: lastProduct ?? '产品' };
   const out: ActionCandidate[] = [];
   const stage = f.lifecycle.stage;
   const relationEnded = f.lifecycle.signals.some((s) => ['CUSTOMER_DELETED', 'REP_DELETED', 'RELATION_ENDED'].includes(s.code));
@@ -47,14 +48,15 @@ export function buildCandidates(f: NextActionFacts, now: Date, config: NextActio
 
   if (f.waiting && f.waiting.count > 0) {
     const hours = Math.max(0, Math.floor((t - f.waiting.since.getTime()) / 3_600_000));
-    const wait = hours < 1 ? '刚刚' : `${hours} 小时前`;
+    const wait = hours < 1 ? '刚刚' : ` ${hours} 小时前`;
     // Service is answering the customer: never blocked by pressure.
     out.push(make('service', T.service, base, [`客户${wait}发来 ${f.waiting.count} 条消息还没有回复`, '回复客户不占用联系次数'], 'service', { allowed: true }));
   }
 
   if (f.complaint) {
     const d = daysBetween(f.complaint.openedAt.getTime(), t);
-    const reasons = [`投诉${f.complaint.status === 'open' ? '待确认' : '处理中'}（${d === 0 ? '今天' : `${d} 天前`}提出）`];
+    const when = daysAgoZh(f.complaint.openedAt.getTime(), t, new ZoneCalendar(tz));
+    const reasons = [`投诉${f.complaint.status === 'open' ? '待确认' : '处理中'}（${when}提出）`];
     if (f.complaint.summary) reasons.push(`内容：${f.complaint.summary}`);
     reasons.push('投诉期间不发营销');
     // Inside the service window the follow-up answers the customer; outside it is proactive care.
@@ -63,7 +65,8 @@ export function buildCandidates(f: NextActionFacts, now: Date, config: NextActio
   }
 
   const highValue = config.highValueTiers.includes(f.tier.id);
-  if ((stage === 'at_risk' || stage === 'dormant') && highValue) {
+  // During a complaint the follow-up is the personal touch; a second one would crowd them.
+  if ((stage === 'at_risk' || stage === 'dormant') && highValue && !f.complaint) {
     const reasons = [`${f.tier.label}客户，${f.lifecycle.label}`, ...f.lifecycle.signals.map((s) => s.label), '请亲自一对一问候，不发营销'];
     out.push(make('churn_wake_up', T.churn_wake_up, base, reasons, 'care', f.pressure.care));
   }
@@ -98,8 +101,8 @@ export function buildCandidates(f: NextActionFacts, now: Date, config: NextActio
 
   // Marketing only to customers in good standing: never during a complaint, never as the way to
   // wake a valuable customer, never to someone who stopped answering.
-  const marketingOk = f.offer && !f.complaint && !wakeUpPlanned && stage !== 'lost' && stage !== 'dormant' && f.unansweredTouches < config.giveSpace.afterUnanswered;
-  if (f.offer && marketingOk) {
+  const goodStanding = !f.complaint && !wakeUpPlanned && stage !== 'lost' && stage !== 'dormant';
+  if (f.offer && goodStanding && f.unansweredTouches < config.giveSpace.afterUnanswered) {
     const vars = { ...base, offer: f.offer.title, product: f.offer.product ?? base.product };
     out.push(make('marketing', T.marketing, vars, [`可推荐：${f.offer.title}`], 'marketing', f.pressure.marketing));
   }

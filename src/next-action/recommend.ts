@@ -79,7 +79,7 @@ function fallbackSpace(facts: NextActionFacts, candidates: ActionCandidate[], t:
     const dated = times.filter((x): x is number => x !== null);
     const until = dated.length ? new Date(Math.min(...dated)) : null;
     const top = blocked[0];
-    const reasons = [`暂不适合${top.title}：${top.blockedBy.join('、')}`];
+    const reasons = [`「${top.title}」暂不合适：${top.blockedBy.join('、')}`];
     reasons.push(until ? `${formatDateZh(until.getTime(), cal, t)}起可以联系` : '等客户先开口再联系');
     return giveSpace(config, facts, reasons, until, FALLBACK_GIVE_SPACE_PRIORITY);
   }

@@ -98,6 +98,21 @@ export async function linkOrphanOrders(db: Sql, now: number): Promise<number> {
   return linked;
 }
 
+/** Links waiting orders to one customer who just appeared (by their unionid and remark mobiles). */
+export async function linkOrdersOfContact(db: Sql, externalUserId: string, o: { unionid?: string | null; mobiles?: string[] }, now: number): Promise<number> {
+  let linked = 0;
+  if (o.unionid) {
+    linked += await db.exec('UPDATE orders SET external_user_id = ?, updated_at = ? WHERE external_user_id IS NULL AND unionid = ?',
+      [externalUserId, now, o.unionid]);
+  }
+  const byMobile = await customersByMobile(db, o.mobiles ?? []);
+  for (const [mobile, ext] of byMobile) {
+    if (ext !== externalUserId) continue;
+    linked += await db.exec('UPDATE orders SET external_user_id = ?, updated_at = ? WHERE external_user_id IS NULL AND mobile = ?', [ext, now, mobile]);
+  }
+  return linked;
+}
+
 export interface StoredOrder {
   orderId: string;
   externalUserId: string | null;

@@ -99,11 +99,27 @@ function describeIssues(issues: z.core.$ZodIssue[], root: unknown): string {
       if (i.code === 'unrecognized_keys') {
         return i.keys.map((k) => `${fieldName([...i.path, k])} is not a known setting (check the spelling; docs/POLICY.md lists them)`).join('; ');
       }
+      const field = fieldName(i.path);
       const value = valueAt(root, i.path);
-      const got = value === undefined ? ' (missing)' : ` (got ${JSON.stringify(value)})`;
-      return `${fieldName(i.path)} ${i.message}${got}`;
+      // zod's own wording ("Invalid input: expected number, received string") becomes plain English.
+      const expected = /^Invalid input: expected (\w+)/.exec(i.message)?.[1];
+      if (value === undefined) {
+        if (i.message.startsWith('is missing')) return `${field} ${i.message}`;
+        return expected ? `${field} is missing (expected ${article(expected)})` : `${field} is missing: it ${i.message}`;
+      }
+      const message = expected ? `must be ${article(expected)}` : i.message;
+      return `${field} ${message} (got ${shortJson(value)})`;
     })
     .join('; ');
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function shortJson(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }
 
 function fieldName(p: PropertyKey[]): string {

@@ -44,3 +44,11 @@ export function renderTemplate(template: string, vars: Record<string, string | n
 export function daysBetween(fromMs: number, toMs: number): number {
   return Math.floor((toMs - fromMs) / 86_400_000);
 }
+
+/** "今天", "昨天", "3 天前" by the local calendar, not by 24-hour blocks. */
+export function daysAgoZh(ms: number, nowMs: number, cal: ZoneCalendar): string {
+  const d = cal.localDay(nowMs) - cal.localDay(ms);
+  if (d <= 0) return '今天';
+  if (d === 1) return '昨天';
+  return `${d} 天前`;
+}

@@ -1,5 +1,5 @@
 import { CalendarCache, CalendarWindows } from '../policy/zone-calendar';
-import { prepare, resolveRequest } from './rules';
+import { countIn, prepare, resolveRequest } from './prepare';
 import { CapWindows, PressurePolicy } from './schema';
 import { Budget, PressureState, TouchCategory, TouchRequest } from './types';
 
@@ -47,12 +47,6 @@ export function remainingBudget(
   const week = min(clamp(budget.week), month);
   const day = min(clamp(budget.day), week);
   return { day, week, month };
-}
-
-function countIn(times: number[], start: number, end: number): number {
-  let n = 0;
-  for (const x of times) if (x >= start && x < end) n++;
-  return n;
 }
 
 function left(caps: CapWindows, times: number[], w: CalendarWindows): Budget {

@@ -1,5 +1,6 @@
 import { CalendarCache } from '../policy/zone-calendar';
-import { Block, blocksAt, prepare, Prepared, resolveRequest } from './rules';
+import { prepare, Prepared, resolveRequest } from './prepare';
+import { Block, blocksAt } from './rules';
 import { PressurePolicy } from './schema';
 import { PressureState, TouchCategory, TouchRequest, Verdict } from './types';
 
@@ -33,6 +34,7 @@ export function evaluateMany(states: PressureState[], request: TouchCategory | T
   return out;
 }
 
+/** evaluate with calendars shared by the caller, for several verdicts at one instant. */
 export function evaluateWith(
   state: PressureState,
   request: TouchCategory | TouchRequest,
@@ -45,13 +47,10 @@ export function evaluateWith(
 
 function judge(p: Prepared, t: number, policy: PressurePolicy, cals: CalendarCache): Verdict {
   const blocks = blocksAt(p, t, policy, cals);
-  if (blocks.length === 0) return ALLOWED;
+  if (blocks.length === 0) return { allowed: true };
   const next = blocks.some((b) => b.liftAt === null) ? null : walkForward(p, t, blocks, policy, cals);
   return { allowed: false, reasons: blocks.map((b) => b.code), nextAllowedAt: next === null ? null : new Date(next) };
 }
-
-// Shared and frozen: most of a batch is allowed, and callers only read verdicts.
-const ALLOWED: Verdict = Object.freeze({ allowed: true as const });
 
 /**
  * Earliest allowed instant after t, assuming no new touches. Every obstacle holds until its own

@@ -3,5 +3,5 @@ export { PressureConfigSchema, createPressurePolicy, tierRuleFor, type PressureC
 export { evaluate, evaluateMany } from './evaluate';
 export { remainingBudget } from './budget';
 export { describePressure, type PressureSummary } from './summary';
-export { defaultChannel } from './rules';
+export { defaultChannel } from './prepare';
 export { REASON_LABELS } from './labels';

@@ -30,7 +30,7 @@ const tierRule = z.strictObject({
       gapMultiplier: z.number().min(1, 'must be 1 or more, e.g. 2 doubles the gap'),
       pauseAfter: z.number().int().min(1, 'must be a count of unanswered touches such as 4'),
     })
-    .refine((b) => b.slowAfter <= b.pauseAfter, { message: 'slowAfter must not exceed pauseAfter, e.g. 2 and 4', path: ['slowAfter'] }),
+    .refine((b) => b.slowAfter <= b.pauseAfter, { message: 'must not exceed pauseAfter, e.g. slowAfter 2 with pauseAfter 4', path: ['slowAfter'] }),
 });
 
 export const PressureConfigSchema = z

@@ -2,7 +2,7 @@ import { formatDateZh, formatWhenZh } from '../policy/zh';
 import { CalendarCache } from '../policy/zone-calendar';
 import { remainingBudget } from './budget';
 import { evaluateWith } from './evaluate';
-import { prepare, resolveRequest } from './rules';
+import { prepare, resolveRequest } from './prepare';
 import { PressurePolicy, tierRuleFor } from './schema';
 import { PressureState, Verdict } from './types';
 

@@ -13,7 +13,8 @@ import { SIDEBAR_CSP } from './static-files';
  */
 export function authRoutes(sc: SidebarContext): Router {
   const { deps, sessions, settings } = sc;
-  const r = new Router();
+  // strict: /sidebar and /sidebar/ are different routes (one redirects to the other).
+  const r = new Router({ strict: true });
 
   function authorizeUrl(ctx: Koa.Context, returnTo: string): string {
     const state = sessions.beginOAuth(ctx, safeReturnPath(returnTo));

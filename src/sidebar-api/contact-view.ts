@@ -80,7 +80,7 @@ export function contactView(p: ContactParts): ContactProfileView {
         id: r.id,
         title: r.title,
         dueAt: r.dueAt.toISOString(),
-        dueLabel: r.dueAt.getTime() <= f.nowMs ? `${f.past(r.dueAt.getTime())}到期` : `${f.when(r.dueAt.getTime())}到期`,
+        dueLabel: r.dueAt.getTime() <= f.nowMs ? `${f.past(r.dueAt.getTime())} 到期` : `${f.when(r.dueAt.getTime())} 到期`,
         overdue: r.dueAt.getTime() < f.nowMs - DAY,
         message: r.message ?? null,
       })),

@@ -117,7 +117,7 @@ export class SimulatorAdmin extends WorldChanges {
     this.sim.platform.faults = [];
   }
 
-  /** Overrides the frequency limit of an endpoint (or 'message/send:member', 'webhook/send'); null restores it. */
+  /** Overrides the frequency limit of an endpoint (or the per-recipient 'message/send:member' and per-robot 'webhook/send:robot'); null restores it. */
   setRateLimit(endpoint: string, rule: WindowRule | null): void {
     this.sim.platform.setLimit(endpoint, rule);
   }

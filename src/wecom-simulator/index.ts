@@ -8,3 +8,6 @@ export type { SeedData, GenerateOptions } from './seed';
 export type { Fault, WindowRule } from './platform';
 export type { Delivery } from './callbacks';
 export { encryptMessage, decryptMessage, signature, jsapiSignature } from './crypto';
+export { DEMO_CORP } from './demo-corp';
+export { RandomEmitter } from './emitter';
+export type { EmittedEvent } from './emitter';

@@ -39,7 +39,7 @@ export const SIMULATED_LIMITS: Record<string, WindowRule> = {
   get_jsapi_ticket: { limit: 100, windowMs: HOUR },
   'ticket/get': { limit: 100, windowMs: HOUR },
   'message/send:member': { limit: 30, windowMs: MINUTE },
-  'webhook/send': { limit: 20, windowMs: MINUTE },
+  'webhook/send:robot': { limit: 20, windowMs: MINUTE },
 };
 
 export const TOKEN_TTL_SECONDS = 7200;

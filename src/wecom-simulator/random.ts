@@ -1,3 +1,7 @@
+// Globals captured once: inside a vm context (jest) every global lookup goes through an
+// interceptor, which made generating 100k customers several times slower.
+const { imul, floor, min } = Math;
+const allocUnsafe = Buffer.allocUnsafe;
 const ALPHABET = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'latin1');
 
 /** A small deterministic PRNG (mulberry32): the same seed number always builds the same corp. */
@@ -13,13 +17,13 @@ export class Random {
   next(): number {
     this.state = (this.state + 0x6d2b79f5) | 0;
     let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   int(min: number, maxInclusive: number): number {
-    return min + Math.floor(this.next() * (maxInclusive - min + 1));
+    return min + floor(this.next() * (maxInclusive - min + 1));
   }
 
   chance(p: number): boolean {
@@ -27,7 +31,7 @@ export class Random {
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
+    return items[floor(this.next() * items.length)];
   }
 
   /** Picks by weight: [[value, weight], …]. */
@@ -43,16 +47,16 @@ export class Random {
 
   /** k distinct items (k ≤ length), order random. */
   sample<T>(items: readonly T[], k: number): T[] {
-    const n = Math.min(k, items.length);
+    const n = min(k, items.length);
     const picked = new Set<number>();
-    while (picked.size < n) picked.add(Math.floor(this.next() * items.length));
+    while (picked.size < n) picked.add(floor(this.next() * items.length));
     return [...picked].map((i) => items[i]);
   }
 
   /** Letters and digits, like WeCom's opaque ids. */
   id(length: number): string {
-    const out = Buffer.allocUnsafe(length);
-    for (let i = 0; i < length; i++) out[i] = ALPHABET[Math.floor(this.next() * ALPHABET.length)];
+    const out = allocUnsafe(length);
+    for (let i = 0; i < length; i++) out[i] = ALPHABET[floor(this.next() * ALPHABET.length)];
     return out.toString('latin1');
   }
 }

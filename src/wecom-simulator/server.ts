@@ -52,7 +52,9 @@ export async function startSimulator(o: SimulatorOptions): Promise<RunningSimula
   const clock = o.clock ?? systemClock;
   let offset = 0;
   const now = () => clock().getTime() + offset;
-  const seed = isSeedData(o.seed) ? o.seed : generateSeed(typeof o.seed === 'number' ? { seed: o.seed } : o.seed);
+  // A generated corp is dated relative to today (same ids and names every day, recent dates).
+  const today = Math.floor(now() / 86_400_000) * 86_400;
+  const seed = isSeedData(o.seed) ? o.seed : generateSeed({ now: today, ...(typeof o.seed === 'number' ? { seed: o.seed } : o.seed) });
   const state = new SimState(seed);
   const sender = new CallbackSender(
     {

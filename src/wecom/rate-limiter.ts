@@ -30,7 +30,7 @@ export const DEFAULT_RATE_RULES: Record<string, RateRule[]> = {
   // Per app per member: ≤30/min and ≤1000/hour (4.14), drawn once per recipient.
   'message/send:member': [{ limit: 30, windowMs: MINUTE }, { limit: 1000, windowMs: HOUR }],
   // 20 messages/minute per robot (4.15).
-  'webhook/send': [{ limit: 20, windowMs: MINUTE }],
+  'webhook/send:robot': [{ limit: 20, windowMs: MINUTE }],
 };
 
 interface Bucket {

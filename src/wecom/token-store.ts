@@ -8,6 +8,8 @@ import type { Log } from '../log';
 export interface StoredToken {
   value: string;
   expiresAt: number;
+  /** When it was fetched from WeCom (epoch ms). */
+  fetchedAt: number;
 }
 
 /** Rows of wecom_tokens: access tokens and JS-SDK tickets shared by every instance. */
@@ -16,17 +18,17 @@ export class TokenStore {
 
   async get(key: string): Promise<StoredToken | null> {
     const q = (id: string) => quote(this.db, id);
-    const rows = await this.db.query(`SELECT ${q('value')} AS v, expires_at FROM wecom_tokens WHERE ${q('key')} = ?`, [key]);
-    return rows.length ? { value: String(rows[0].v), expiresAt: num(rows[0].expires_at) } : null;
+    const rows = await this.db.query(`SELECT ${q('value')} AS v, expires_at, updated_at FROM wecom_tokens WHERE ${q('key')} = ?`, [key]);
+    return rows.length ? { value: String(rows[0].v), expiresAt: num(rows[0].expires_at), fetchedAt: num(rows[0].updated_at) } : null;
   }
 
-  async put(key: string, token: StoredToken, now: number): Promise<void> {
+  async put(key: string, token: StoredToken): Promise<void> {
     const q = (id: string) => quote(this.db, id);
     const inserted = await insertIgnoringDuplicates(this.db, 'wecom_tokens', ['key', 'value', 'expires_at', 'updated_at'],
-      [[key, token.value, token.expiresAt, now]], ['key']);
+      [[key, token.value, token.expiresAt, token.fetchedAt]], ['key']);
     if (inserted === 0) {
       await this.db.exec(`UPDATE wecom_tokens SET ${q('value')} = ?, expires_at = ?, updated_at = ? WHERE ${q('key')} = ?`,
-        [token.value, token.expiresAt, now, key]);
+        [token.value, token.expiresAt, token.fetchedAt, key]);
     }
   }
 
@@ -91,18 +93,24 @@ export class CachedCredential {
     }
     const fetched = await this.fetch();
     const now = this.clock().getTime();
-    const token = { value: fetched.value, expiresAt: now + fetched.expiresInMs };
+    const token = { value: fetched.value, expiresAt: now + fetched.expiresInMs, fetchedAt: now };
     this.memory = token;
     try {
-      await this.store.put(this.key, token, now);
+      await this.store.put(this.key, token);
     } catch (err) {
       this.log.warn({ key: this.kind(), err: errorMessage(err) }, 'could not store the WeCom credential for other instances');
     }
     return token.value;
   }
 
+  /**
+   * Fresh until `refreshEarlyMs` before expiry — or half its lifetime, for a token WeCom handed
+   * out with little time left (within validity gettoken returns the same token, API.md 4.1), so
+   * that such a token does not trigger a gettoken on every call.
+   */
   private fresh(t: StoredToken): boolean {
-    return t.expiresAt - this.refreshEarlyMs > this.clock().getTime();
+    const early = Math.min(this.refreshEarlyMs, Math.max(0, t.expiresAt - t.fetchedAt) / 2);
+    return t.expiresAt - early > this.clock().getTime();
   }
 
   private kind(): string {

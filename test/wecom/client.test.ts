@@ -45,12 +45,24 @@ describe('WecomClient against the simulator', () => {
       expect(rows).toHaveLength(1);
     });
 
-    it('should fetch a new token when the stored one is about to expire', async () => {
-      const { sut } = makeClient(store.db, sim, { refreshEarlyMs: 7200 * 1000 });
+    it('should refresh the token 5 minutes before it expires, without a refresh storm', async () => {
+      let offset = 0;
+      const clock = () => new Date(Date.now() + offset);
+      const { sut } = makeClient(store.db, sim, { clock });
       await sut.getAccessToken();
+      offset = (7200 - 4 * 60) * 1000;
+      sim.admin.advanceTime(offset);
+      // Inside the refresh window: WeCom hands back the same token with 4 minutes left.
       await sut.getAccessToken();
-      // Every token is "within 2 h of expiry", so each get refreshes.
       expect(sim.admin.callCount('gettoken')).toBe(2);
+      await sut.listDepartments();
+      await sut.getAccessToken();
+      expect(sim.admin.callCount('gettoken')).toBe(2);
+      offset += 5 * 60 * 1000;
+      sim.admin.advanceTime(5 * 60 * 1000);
+      // Expired now: a new token, good for two hours.
+      expect((await sut.listDepartments()).length).toBeGreaterThan(1);
+      expect(sim.admin.callCount('gettoken')).toBe(3);
     });
 
     it('should drop an expired token and retry the call once (42001)', async () => {

@@ -98,11 +98,12 @@ describe('WeCom simulator', () => {
       const rep = busiestRep(sim);
       const send = () => post('message/send', { touser: rep, msgtype: 'text', agentid: Number(TEST_WECOM.agentId), text: { content: 'hi' } });
       expect([(await send()).errcode, (await send()).errcode, (await send()).errcode]).toEqual([0, 0, 45009]);
-      const robot = () => fetch(`${sim.url}/cgi-bin/webhook/send?key=k1`, { method: 'POST', body: JSON.stringify({ msgtype: 'text', text: { content: 'x' } }) }).then((r) => r.json() as Promise<Json>);
+      const robot = (key: string) => fetch(`${sim.url}/cgi-bin/webhook/send?key=${key}`, { method: 'POST', body: JSON.stringify({ msgtype: 'text', text: { content: 'x' } }) }).then((r) => r.json() as Promise<Json>);
       const codes = [];
-      for (let i = 0; i < 21; i++) codes.push((await robot()).errcode);
+      for (let i = 0; i < 21; i++) codes.push((await robot('k1')).errcode);
       expect(codes.filter((c) => c === 0)).toHaveLength(20);
       expect(codes[20]).toBe(45009);
+      expect((await robot('k2')).errcode).toBe(0);
     });
 
     it('should accept a welcome message only within 20 s and only once (41051)', async () => {
@@ -206,6 +207,19 @@ describe('WeCom simulator', () => {
       saveSeedFile(file, a);
       expect(loadSeedFile(file)).toEqual(a);
       fs.rmSync(path.dirname(file), { recursive: true });
+    });
+
+    it('should serve a corp loaded from a seed file', async () => {
+      const seed = loadSeedFile(path.join(__dirname, '../fixtures/simulator/small-corp.json'));
+      await sim.stop();
+      sim = await startTestSimulator({ seed });
+      token = (await (await fetch(`${sim.url}/cgi-bin/gettoken?corpid=${TEST_WECOM.corpId}&corpsecret=${TEST_WECOM.secret}`)).json() as Json).access_token;
+      const depts = await get('department/list');
+      expect(depts.department.find((d: Json) => d.name === '销售1组').department_leader).toEqual(['luoyan']);
+      const mine = seed.follows.filter((f) => f.userId === 'pengyong').map((f) => f.externalUserId);
+      expect((await get('externalcontact/list', { userid: 'pengyong' })).external_userid.sort()).toEqual(mine.sort());
+      expect(sim.admin.reps().find((r) => r.userId === 'pengyong')?.supervisors).toEqual(['luoyan']);
+      expect(sim.admin.exportSeed()).toEqual(seed);
     });
 
     it('should model supervisors as department leaders and give customers Chinese names', () => {

@@ -49,7 +49,7 @@ export const messageEndpoints: Record<string, Endpoint> = {
         throw new ApiFault(40058, `${msgtype}.content is missing or longer than ${max} bytes`);
       }
       const robot = createHash('sha256').update(key).digest('hex').slice(0, 12);
-      if (!ctx.platform.admit(`webhook/send:${robot}`, ctx.platform.rule('webhook/send'))) throw new ApiFault(45009, 'api freq out of limit');
+      if (!ctx.platform.admit(`webhook/send:robot:${robot}`, ctx.platform.rule('webhook/send:robot'))) throw new ApiFault(45009, 'api freq out of limit');
       ctx.state.webhookMessages.push({ robot, body, at: ctx.now() });
       return {};
     },

@@ -1,0 +1,213 @@
+import type { Complaint } from '../complaints/policy';
+import { complaintPressure, type ComplaintPressure } from '../complaints/policy';
+import type { Sql } from '../db/database';
+import { chunks, num, numOrNull, placeholders } from '../db/sql';
+import { findCustomerFacts } from '../messages/facts';
+import { findOrderFacts } from '../orders/repository';
+import type { RelationStatus } from '../policy/types';
+import { PRESSURE_HISTORY_DAYS, type PressureState, type Touch } from '../pressure';
+import { findTouchesSince } from '../touches/repository';
+import type { CustomerFacts, OrderFact, TierOverride } from '../tiers/types';
+import { rowToComplaint } from './complaint-rows';
+
+const DAY = 86_400_000;
+
+/** Everything the judgement core needs about one customer, loaded in bulk. */
+export interface CustomerInputs {
+  id: string;
+  facts: CustomerFacts;
+  orders: OrderFact[];
+  touches: Touch[];
+  lastInboundAt: Date | null;
+  touchesSinceInbound: number;
+  relation: RelationStatus;
+  relationEndedAt: Date | null;
+  addedAt: Date | null;
+  complaints: Complaint[];
+  complaint: ComplaintPressure;
+  /** Stored tier (null before the first computation). */
+  storedTier: string | null;
+}
+
+export interface InputWindows {
+  /** Orders read back this far (the longest RFM/lifecycle window). */
+  orderDays: number;
+  /** Engagement window of config/tiers.json. */
+  engagementDays: number;
+}
+
+/**
+ * Loads inputs for many customers with a fixed number of queries per chunk of 1000 (orders,
+ * facts, inbound times, touches, tags, overrides, follows, complaints, stored tiers) — never
+ * one query per customer. Used by tier recomputation and batch pressure evaluation alike.
+ */
+export async function loadCustomerInputs(db: Sql, ids: string[], now: Date, w: InputWindows): Promise<Map<string, CustomerInputs>> {
+  const out = new Map<string, CustomerInputs>();
+  for (const part of chunks([...new Set(ids)], 1000)) {
+    const t = now.getTime();
+    const engagementSince = t - w.engagementDays * DAY;
+    const touchSince = t - Math.max(w.engagementDays, PRESSURE_HISTORY_DAYS) * DAY;
+    const [orders, facts, inbound, touches, tags, overrides, follows, complaints, tiers] = await Promise.all([
+      findOrderFacts(db, part, t - w.orderDays * DAY),
+      findCustomerFacts(db, part),
+      inboundTimes(db, part, engagementSince),
+      findTouchesSince(db, part, touchSince),
+      tagsOf(db, part),
+      overridesOf(db, part),
+      relationsOf(db, part),
+      complaintsOf(db, part),
+      storedTiers(db, part),
+    ]);
+    for (const id of part) {
+      const f = facts.get(id);
+      const customerTouches = (touches.get(id) ?? []).map((s) => ({ at: new Date(s.at), category: s.category }));
+      const proactive = customerTouches.filter((x) => x.category !== 'service' && x.at.getTime() >= engagementSince);
+      const inboundAt = inbound.get(id) ?? [];
+      const rel = follows.get(id) ?? { relation: 'ended' as RelationStatus, endedAt: null, addedAt: null };
+      const customerComplaints = complaints.get(id) ?? [];
+      const customerOrders = orders.get(id) ?? [];
+      out.set(id, {
+        id,
+        facts: {
+          customerId: id,
+          orders: customerOrders,
+          engagement: {
+            inboundMessages: inboundAt.length,
+            proactiveTouches: proactive.length,
+            answeredTouches: countAnswered(proactive.map((x) => x.at.getTime()), inboundAt),
+            lastInboundAt: f?.lastInboundAt ?? null,
+          },
+          tags: tags.get(id) ?? [],
+          override: overrides.get(id) ?? null,
+        },
+        orders: customerOrders,
+        touches: customerTouches,
+        lastInboundAt: f?.lastInboundAt ?? null,
+        touchesSinceInbound: f?.touchesSinceInbound ?? 0,
+        relation: rel.relation,
+        relationEndedAt: rel.endedAt,
+        addedAt: rel.addedAt,
+        complaints: customerComplaints,
+        complaint: complaintPressure(customerComplaints),
+        storedTier: tiers.get(id) ?? null,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Pressure states for many customers: touches of the last PRESSURE_HISTORY_DAYS, last inbound,
+ * complaints, relation and stored tier — five queries per chunk of 1000 customers.
+ */
+export async function loadPressureStates(db: Sql, ids: string[], now: Date, fallbackTier: string): Promise<Map<string, PressureState>> {
+  const out = new Map<string, PressureState>();
+  const since = now.getTime() - PRESSURE_HISTORY_DAYS * DAY;
+  for (const part of chunks([...new Set(ids)], 1000)) {
+    const [touches, facts, follows, complaints, tiers] = await Promise.all([
+      findTouchesSince(db, part, since), findCustomerFacts(db, part), relationsOf(db, part), complaintsOf(db, part), storedTiers(db, part),
+    ]);
+    for (const id of part) {
+      out.set(id, {
+        id,
+        tier: tiers.get(id) ?? fallbackTier,
+        touches: (touches.get(id) ?? []).map((t) => ({ at: new Date(t.at), category: t.category })),
+        lastInboundAt: facts.get(id)?.lastInboundAt ?? null,
+        complaint: complaintPressure(complaints.get(id) ?? []),
+        relation: follows.get(id)?.relation ?? 'ended',
+      });
+    }
+  }
+  return out;
+}
+
+/** A touch counts as answered when the customer wrote after it and before the next touch. */
+export function countAnswered(touchTimes: number[], inboundTimes: number[]): number {
+  const touches = [...touchTimes].sort((a, b) => a - b);
+  let answered = 0;
+  for (let i = 0; i < touches.length; i++) {
+    const until = i + 1 < touches.length ? touches[i + 1] : Infinity;
+    if (inboundTimes.some((m) => m > touches[i] && m <= until)) answered++;
+  }
+  return answered;
+}
+
+async function inboundTimes(db: Sql, ids: string[], since: number): Promise<Map<string, number[]>> {
+  const rows = await db.query<{ external_user_id: string; msg_time: unknown }>(
+    `SELECT external_user_id, msg_time FROM messages WHERE external_user_id IN (${placeholders(ids.length)})
+     AND direction = 'in' AND chat_id IS NULL AND msg_time >= ?`, [...ids, since]);
+  return groupBy(rows, (r) => r.external_user_id, (r) => num(r.msg_time));
+}
+
+async function tagsOf(db: Sql, ids: string[]): Promise<Map<string, string[]>> {
+  const rows = await db.query<{ external_user_id: string; tag_id: string; tag_name: string | null }>(
+    `SELECT DISTINCT ft.external_user_id, ft.tag_id, COALESCE(ct.name, ft.tag_name) AS tag_name FROM follow_tags ft
+     LEFT JOIN corp_tags ct ON ct.tag_id = ft.tag_id
+     WHERE ft.external_user_id IN (${placeholders(ids.length)})`, ids);
+  const out = new Map<string, string[]>();
+  for (const r of rows) {
+    const list = out.get(r.external_user_id) ?? [];
+    list.push(r.tag_id);
+    if (r.tag_name) list.push(r.tag_name);
+    out.set(r.external_user_id, list);
+  }
+  return out;
+}
+
+async function overridesOf(db: Sql, ids: string[]): Promise<Map<string, TierOverride>> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT external_user_id, tier, reason, author, set_at, expires_at FROM tier_overrides WHERE external_user_id IN (${placeholders(ids.length)})`, ids);
+  return new Map(rows.map((r) => [String(r.external_user_id), {
+    tier: String(r.tier), reason: String(r.reason), author: String(r.author), setAt: new Date(num(r.set_at)),
+    expiresAt: numOrNull(r.expires_at) === null ? null : new Date(num(r.expires_at)),
+  }]));
+}
+
+/** Active if any rep still follows the customer; otherwise how the last relation ended. */
+async function relationsOf(db: Sql, ids: string[]): Promise<Map<string, { relation: RelationStatus; endedAt: Date | null; addedAt: Date | null }>> {
+  const rows = await db.query<{ external_user_id: string; status: string; ended_by: string | null; ended_at: unknown; added_at: unknown }>(
+    `SELECT external_user_id, status, ended_by, ended_at, added_at FROM follows WHERE external_user_id IN (${placeholders(ids.length)})`, ids);
+  const out = new Map<string, { relation: RelationStatus; endedAt: Date | null; addedAt: Date | null }>();
+  for (const r of rows) {
+    const prev = out.get(r.external_user_id);
+    const added = numOrNull(r.added_at);
+    const addedAt = added === null ? prev?.addedAt ?? null : new Date(Math.min(added, prev?.addedAt?.getTime() ?? Infinity));
+    if (r.status === 'active' || r.status === 'half') {
+      out.set(r.external_user_id, { relation: 'active', endedAt: null, addedAt });
+      continue;
+    }
+    if (prev?.relation === 'active') {
+      out.set(r.external_user_id, { ...prev, addedAt });
+      continue;
+    }
+    const endedAt = numOrNull(r.ended_at);
+    if (prev?.endedAt && endedAt !== null && prev.endedAt.getTime() > endedAt) continue;
+    const relation: RelationStatus =
+      r.ended_by === 'customer_deleted' ? 'deleted_by_customer' : r.ended_by === 'rep_deleted' ? 'deleted_by_rep' : 'ended';
+    out.set(r.external_user_id, { relation, endedAt: endedAt === null ? null : new Date(endedAt), addedAt });
+  }
+  return out;
+}
+
+async function complaintsOf(db: Sql, ids: string[]): Promise<Map<string, Complaint[]>> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT * FROM complaints WHERE external_user_id IN (${placeholders(ids.length)})`, ids);
+  return groupBy(rows, (r) => String(r.external_user_id), rowToComplaint);
+}
+
+async function storedTiers(db: Sql, ids: string[]): Promise<Map<string, string>> {
+  const rows = await db.query<{ external_user_id: string; tier: string }>(
+    `SELECT external_user_id, tier FROM customer_tiers WHERE external_user_id IN (${placeholders(ids.length)})`, ids);
+  return new Map(rows.map((r) => [r.external_user_id, r.tier]));
+}
+
+function groupBy<R, V>(rows: R[], key: (r: R) => string, value: (r: R) => V): Map<string, V[]> {
+  const out = new Map<string, V[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k) ?? [];
+    list.push(value(r));
+    out.set(k, list);
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+import type { Clock } from '../clock';
+import type { Database } from '../db/database';
+import { insertIgnoringDuplicates } from '../db/sql';
+import type { Log } from '../log';
+import { evaluateMany, type PressurePolicy, type ReasonCode, type TouchCategory, type TouchRequest, type Verdict } from '../pressure';
+import { loadPressureStates } from './inputs';
+
+/** What asked for the touch: a campaign, a reminder, a group post… (kept on every denial). */
+export interface TouchRef {
+  kind: string;
+  id: string;
+}
+
+export interface Denial {
+  externalUserId: string;
+  reasons: ReasonCode[];
+  nextAllowedAt: Date | null;
+}
+
+export interface AudienceVerdict {
+  allowed: string[];
+  denied: Denial[];
+}
+
+/**
+ * The contact-pressure gate every proactive touch passes through: loads the customers' states
+ * in bulk, asks the pure policy, and records each denial with its reasons and what asked, so
+ * "over-contact prevented" can be counted and explained.
+ */
+export class PressureService {
+  constructor(private readonly d: { db: Database; policy: PressurePolicy; clock: Clock; log: Log }) {}
+
+  async evaluateAudience(ids: string[], request: TouchCategory | TouchRequest, at: Date, ref: TouchRef): Promise<AudienceVerdict> {
+    const states = await loadPressureStates(this.d.db, ids, at, this.d.policy.config.fallbackTier);
+    const list = [...states.values()];
+    const verdicts = evaluateMany(list, request, at, this.d.policy);
+    const allowed: string[] = [];
+    const denied: Denial[] = [];
+    list.forEach((s, i) => {
+      const v = verdicts[i] as Verdict;
+      if (v.allowed) allowed.push(s.id);
+      else denied.push({ externalUserId: s.id, reasons: v.reasons, nextAllowedAt: v.nextAllowedAt });
+    });
+    await this.recordDenials(denied, typeof request === 'string' ? request : request.category, at, ref);
+    return { allowed, denied };
+  }
+
+  async evaluateOne(id: string, request: TouchCategory | TouchRequest, at: Date, ref: TouchRef): Promise<Verdict> {
+    const { denied } = await this.evaluateAudience([id], request, at, ref);
+    return denied.length ? { allowed: false, reasons: denied[0].reasons, nextAllowedAt: denied[0].nextAllowedAt } : { allowed: true };
+  }
+
+  /** Denials in a window: the digest's "over-contact prevented". */
+  async countDenials(from: Date, to: Date): Promise<{ total: number; customers: number }> {
+    const [r] = await this.d.db.query<{ total: unknown; customers: unknown }>(
+      'SELECT COUNT(*) AS total, COUNT(DISTINCT external_user_id) AS customers FROM pressure_denials WHERE at >= ? AND at < ?',
+      [from.getTime(), to.getTime()]);
+    return { total: Number(r.total), customers: Number(r.customers) };
+  }
+
+  private async recordDenials(denied: Denial[], category: string, at: Date, ref: TouchRef): Promise<void> {
+    const rows = denied.map((d) => [d.externalUserId, category, d.reasons.join(','), ref.kind, ref.id, at.getTime(), d.nextAllowedAt?.getTime() ?? null]);
+    for (let i = 0; i < rows.length; i += 500) {
+      await insertIgnoringDuplicates(this.d.db, 'pressure_denials',
+        ['external_user_id', 'category', 'reasons', 'ref_kind', 'ref_id', 'at', 'next_allowed_at'], rows.slice(i, i + 500), ['id']);
+    }
+    if (denied.length) this.d.log.info({ ref, category, denied: denied.length }, 'contact pressure: touches suppressed');
+  }
+}

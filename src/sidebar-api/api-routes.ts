@@ -1,0 +1,146 @@
+import Router from '@koa/router';
+import type Koa from 'koa';
+import { z } from 'zod';
+import { AppError } from '../errors';
+import { BodyTooLarge, readBody } from '../http/read-body';
+import type { SidebarContext } from './routes';
+import { RemindersNotAvailable } from './reminders-port';
+import { corpTagGroups, editTags } from './tag-editing';
+import { addNote } from '../notes/repository';
+import { snoozeUntil } from './snooze';
+import type { SessionInfo } from './types';
+
+/**
+ * The sidebar's JSON API under /sidebar/api. The rep is always the session's; ids in the path
+ * are only what to look at, and every one is checked against what the rep may see.
+ */
+
+const MAX_BODY = 16 * 1024;
+
+const NoteBody = z.strictObject({ text: z.string().trim().min(1, '请先写点内容').max(2000, '最多 2000 字'), complaint: z.boolean().default(false) });
+const TagsBody = z.strictObject({
+  add: z.array(z.string().min(1).max(128)).max(50).default([]),
+  remove: z.array(z.string().min(1).max(128)).max(50).default([]),
+});
+const SnoozeBody = z.strictObject({ preset: z.enum(['1h', 'tomorrow', '3d', '7d']) });
+const SignBody = z.strictObject({ url: z.string().max(2048) });
+
+export function apiRoutes(sc: SidebarContext): Router {
+  const { deps, profiles } = sc;
+  const r = new Router({ prefix: '/sidebar/api' });
+  r.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+
+  r.get('/session', async (ctx) => {
+    const v = await sc.viewer(ctx);
+    const s = sc.sessions.read(ctx);
+    const body: SessionInfo = {
+      userId: v.userId, name: v.name, role: v.role, demo: s.ok ? s.session.demo === true : false,
+      expiresAt: new Date(s.ok ? s.session.exp : 0).toISOString(),
+      corpId: deps.config.wecom.corpId, agentId: deps.config.wecom.agentId,
+    };
+    ctx.body = body;
+  });
+
+  r.post('/jssdk/signatures', async (ctx) => {
+    await sc.viewer(ctx);
+    const { url } = await json(ctx, SignBody);
+    ctx.body = await sc.signer.sign(url);
+  });
+
+  r.get('/contacts/:id', async (ctx) => {
+    const v = await sc.viewer(ctx);
+    const visible = await sc.contactAccess(ctx, v, ctx.params.id);
+    ctx.body = await profiles.contact(v, visible, ctx.params.id);
+  });
+
+  r.get('/contacts/:id/timeline', async (ctx) => {
+    const v = await sc.viewer(ctx);
+    await sc.contactAccess(ctx, v, ctx.params.id);
+    const before = typeof ctx.query.before === 'string' && ctx.query.before ? ctx.query.before : undefined;
+    ctx.body = await profiles.timeline(ctx.params.id, before);
+  });
+
+  r.post('/contacts/:id/notes', async (ctx) => {
+    const v = await sc.viewer(ctx);
+    const visible = await sc.contactAccess(ctx, v, ctx.params.id);
+    const body = await json(ctx, NoteBody);
+    await addNote(deps.db, { externalUserId: ctx.params.id, userId: v.userId, text: body.text, isComplaint: body.complaint, at: deps.clock().getTime() });
+    (ctx.state.log ?? deps.log).info({ userId: v.userId, externalUserId: ctx.params.id, complaint: body.complaint }, 'sidebar note added');
+    ctx.body = await profiles.contact(v, visible, ctx.params.id);
+  });
+
+  r.post('/contacts/:id/tags', async (ctx) => {
+    const v = await sc.viewer(ctx);
+    const visible = await sc.contactAccess(ctx, v, ctx.params.id);
+    const body = await json(ctx, TagsBody);
+    const through = visible.find((f) => f.status !== 'ended');
+    if (!through) throw new AppError('RELATION_ENDED', '已不是好友，无法修改标签', { status: 409 });
+    await editTags(deps, { userId: through.userId, externalUserId: ctx.params.id, add: body.add, remove: body.remove, cause: `sidebar:${ctx.state.reqId}` });
+    ctx.body = await profiles.contact(v, visible, ctx.params.id);
+  });
+
+  r.post('/contacts/:id/reminders/:rid/:action', async (ctx) => {
+    const action = ctx.params.action;
+    if (action !== 'done' && action !== 'snooze') return ctx.throw(404);
+    const v = await sc.viewer(ctx);
+    const visible = await sc.contactAccess(ctx, v, ctx.params.id);
+    const body = action === 'snooze' ? await json(ctx, SnoozeBody) : null;
+    const rem = await sc.reminders.find(ctx.params.rid);
+    if (!rem || rem.externalUserId !== ctx.params.id || !v.scope.includes(rem.userId)) {
+      throw new AppError('REMINDER_NOT_FOUND', '没有找到这条提醒', { status: 404 });
+    }
+    const now = deps.clock();
+    try {
+      if (body) await sc.reminders.snooze(rem.id, v.userId, snoozeUntil(body.preset, now, deps.config.timezone), now);
+      else await sc.reminders.done(rem.id, v.userId, now);
+    } catch (err) {
+      if (err instanceof RemindersNotAvailable) throw new AppError('REMINDERS_UNAVAILABLE', err.message, { status: 501 });
+      throw err;
+    }
+    ctx.body = await profiles.contact(v, visible, ctx.params.id);
+  });
+
+  r.get('/corp-tags', async (ctx) => {
+    await sc.viewer(ctx);
+    ctx.body = await corpTagGroups(deps);
+  });
+
+  r.get('/groups/:chatId', async (ctx) => {
+    const v = await sc.viewer(ctx);
+    await sc.groupAccess(ctx, v, ctx.params.chatId);
+    const g = await profiles.group(ctx.params.chatId);
+    if (!g) throw new AppError('GROUP_NOT_FOUND', '没有找到这个客户群', { status: 404 });
+    ctx.body = g;
+  });
+
+  return r;
+}
+
+/**
+ * A JSON body, validated. Requiring application/json also keeps other sites' plain forms out:
+ * a cross-site form cannot send it without a CORS preflight, which we never grant.
+ */
+export async function json<T extends z.ZodType>(ctx: Koa.Context, schema: T): Promise<z.infer<T>> {
+  if (!ctx.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', { status: 415 });
+  let raw: string;
+  try {
+    raw = await readBody(ctx, MAX_BODY);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) throw new AppError('BODY_TOO_LARGE', `The body must be under ${MAX_BODY} bytes`, { status: 413 });
+    throw err;
+  }
+  let data: unknown;
+  try {
+    data = raw ? JSON.parse(raw) : {};
+  } catch {
+    throw new AppError('BAD_JSON', 'The body is not valid JSON', { status: 400 });
+  }
+  const r = schema.safeParse(data);
+  if (!r.success) {
+    throw new AppError('INVALID_INPUT', r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '), { status: 400 });
+  }
+  return r.data;
+}

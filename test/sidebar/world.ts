@@ -1,0 +1,161 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { errorHandler } from '../../src/http/middleware/error-handler';
+import { requestContext } from '../../src/http/middleware/request-context';
+import type { ReminderSource, SidebarReminder } from '../../src/sidebar-api/reminders-port';
+import { sidebarRoutes } from '../../src/sidebar-api/routes';
+import { startSimulator, type RunningSimulator } from '../../src/wecom-simulator';
+import { WecomClient } from '../../src/wecom/client';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { manualClock, type ManualClock } from '../helpers/clock';
+import { TEST_WECOM } from '../helpers/wecom-callback';
+import { CUSTOMERS, NOW, REPS, seedDatabase, simulatorSeed } from './fixture';
+
+/**
+ * The real Fencun server (startTestApp) on the seeded corp, with the sidebar routes served on its
+ * port, talking to the WeCom simulator. The app's clock is manual (session expiry); the
+ * simulator keeps real time (OAuth codes live 5 minutes).
+ */
+export interface SidebarWorld {
+  app: TestApp;
+  sim: RunningSimulator;
+  clock: ManualClock;
+  url: string;
+  reminders: MemoryReminders;
+  /** OAuth: who WeCom says is signing in (the simulator issues the code for them). */
+  signInAs: { userId: string };
+  /** How many times the OAuth authorize page was visited. */
+  authorizeHits: number;
+  /** Origin of the stand-in for WeCom's OAuth2 authorize page. */
+  authorizeBase: string;
+  stop(): Promise<void>;
+}
+
+export const SESSION_SECRET = 'sidebar-test-session-secret-0123456789';
+
+export async function startSidebarWorld(o: { demo?: boolean } = {}): Promise<SidebarWorld> {
+  const sim = await startSimulator({
+    port: 0, corpId: TEST_WECOM.corpId, agentId: TEST_WECOM.agentId, secret: TEST_WECOM.secret,
+    callbackToken: TEST_WECOM.token, callbackAesKey: TEST_WECOM.aesKey, seed: simulatorSeed(), callbackUrl: null,
+  });
+  const clock = manualClock(NOW);
+  let app: TestApp;
+  try {
+    const port = await freePort();
+    app = await startTestApp({
+      clock,
+      env: {
+        WECOM_API_BASE: sim.url, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+        FENCUN_SESSION_SECRET: SESSION_SECRET, ...(o.demo ? { FENCUN_DEMO: '1' } : {}),
+      },
+    });
+  } catch (err) {
+    await sim.stop();
+    throw err;
+  }
+  const s = app.services;
+  let world: SidebarWorld;
+  await seedDatabase(s.db);
+  const reminders = new MemoryReminders();
+  reminders.add({ id: 'r-zhou-1', externalUserId: CUSTOMERS.zhou, userId: REPS.zhangwei, title: '回访：舒缓面膜使用感受', dueAt: new Date(NOW.getTime() - 3_600_000),
+    message: '周婷您好，上次的舒缓面膜用了一段时间了，皮肤感觉怎么样？' });
+  reminders.add({ id: 'r-chen-1', externalUserId: CUSTOMERS.chen, userId: REPS.lina, title: '4月母亲生日：推荐礼盒', dueAt: new Date(NOW.getTime() + 3 * 86_400_000) });
+
+  const wecom = new WecomClient({ config: s.config.wecom, db: s.db, clock: s.clock, log: s.log, metrics: s.metrics, retry: { retries: 0, baseDelayMs: 1 } });
+  const koa = new Koa({ proxy: true });
+  koa.silent = true;
+  koa.use(requestContext(s.log, s.metrics));
+  koa.use(errorHandler());
+  const authorize = await serveAuthorizePage(() => world, s.config.wecom.corpId);
+  const router = sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom, reminders, settings: { oauthAuthorizeBase: authorize.url } });
+  koa.use(router.routes()).use(router.allowedMethods());
+  // Serve the sidebar on the app's own port and public URL, as the lead's wiring will.
+  app.running.server.removeAllListeners('request');
+  app.running.server.on('request', koa.callback());
+
+  world = {
+    app, sim, clock, url: app.url.replace('localhost', '127.0.0.1'), reminders, signInAs: { userId: REPS.lina }, authorizeHits: 0,
+    authorizeBase: authorize.url,
+    async stop() {
+      await authorize.stop();
+      await sim.stop();
+      await app.stop();
+    },
+  };
+  return world;
+}
+
+/**
+ * A stand-in for WeCom's OAuth2 authorize page (open.weixin.qq.com/connect/oauth2/authorize,
+ * API.md 4.18): for a member and snsapi_base it redirects straight back to redirect_uri with a
+ * fresh single-use code (issued by the simulator, which then answers auth/getuserinfo) and the
+ * state unchanged.
+ */
+async function serveAuthorizePage(world: () => SidebarWorld, corpId: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://localhost');
+    const redirect = u.searchParams.get('redirect_uri');
+    if (u.pathname !== '/connect/oauth2/authorize' || u.searchParams.get('appid') !== corpId || !redirect
+      || u.searchParams.get('scope') !== 'snsapi_base' || u.searchParams.get('response_type') !== 'code') {
+      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad authorize request');
+      return;
+    }
+    const w = world();
+    w.authorizeHits++;
+    const back = new URL(redirect);
+    back.searchParams.set('code', w.sim.admin.issueOAuthCode({ userId: w.signInAs.userId }));
+    back.searchParams.set('state', u.searchParams.get('state') ?? '');
+    res.writeHead(302, { Location: back.toString() }).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** Reminders as the reminders module will provide them (capability 7), kept in memory. */
+export class MemoryReminders implements ReminderSource {
+  readonly items = new Map<string, SidebarReminder & { state: 'open' | 'done'; log: string[] }>();
+
+  add(r: SidebarReminder): void {
+    this.items.set(r.id, { ...r, state: 'open', log: [] });
+  }
+
+  async openFor(externalUserId: string, userIds: string[]): Promise<SidebarReminder[]> {
+    return [...this.items.values()]
+      .filter((r) => r.state === 'open' && r.externalUserId === externalUserId && userIds.includes(r.userId))
+      .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+  }
+
+  async find(id: string): Promise<SidebarReminder | null> {
+    return this.items.get(id) ?? null;
+  }
+
+  async done(id: string, by: string): Promise<void> {
+    const r = this.items.get(id)!;
+    r.state = 'done';
+    r.log.push(`done by ${by}`);
+  }
+
+  async snooze(id: string, by: string, until: Date): Promise<void> {
+    const r = this.items.get(id)!;
+    r.dueAt = until;
+    r.log.push(`snoozed by ${by} until ${until.toISOString()}`);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = http.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
