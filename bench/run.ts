@@ -3,9 +3,11 @@
  * because these machines are noisy; compare ratios, not absolute numbers.
  */
 import { benchCallback } from './callback';
+import { benchJudgement } from './judgement';
 
 const CASES: Record<string, () => Promise<string[]>> = {
   callback: benchCallback,
+  judgement: benchJudgement,
 };
 
 async function main(): Promise<void> {

@@ -13,11 +13,13 @@ import { InboxRepository } from './inbox/repository';
 import { InboxWriter } from './inbox/writer';
 import { JobRunner } from './jobs/runner';
 import { allJobs } from './jobs/registry';
+import { registerCustomerData } from './contacts/register';
 import { createJudgement } from './judgement';
 import { createLogger, Log } from './log';
 import { loadPolicyConfig } from './policy/config';
 import { Metrics } from './ops/metrics';
 import type { Services } from './services';
+import { WecomClient } from './wecom/client';
 
 export interface FencunOptions {
   clock?: Clock;
@@ -27,6 +29,11 @@ export interface FencunOptions {
   defaultMetrics?: boolean;
   /** Folder of the policy files (tiers.json, pressure.json…); default config/. */
   configDir?: string;
+  /**
+   * Register the capabilities' event handlers (contacts, groups, tags, messages). Off only for
+   * tests of the inbox mechanism itself, which register handlers of their own.
+   */
+  capabilities?: boolean;
 }
 
 /** Opens the database (without migrating) and wires every service. */
@@ -51,7 +58,10 @@ export async function createServices(config: Config, opts: FencunOptions = {}): 
     { ...defaultProcessorOptions, ...opts.processor, instanceId: config.instanceId }, clock, log, metrics);
   writer.onStored(() => processor.wake());
   const judgement = createJudgement({ db, policy, timeZone: config.timezone, clock, log });
-  return { config, db, clock, log, metrics, inbox, writer, handlers, processor, judgement };
+  const wecom = new WecomClient({ config: config.wecom, db, clock, log, metrics });
+  const services: Services = { config, db, clock, log, metrics, inbox, writer, handlers, processor, judgement, wecom };
+  if (opts.capabilities !== false) registerCustomerData(services, wecom);
+  return services;
 }
 
 export interface RunningFencun {

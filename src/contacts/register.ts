@@ -13,26 +13,37 @@ export interface CustomerDataOptions {
   welcomeFile?: string;
 }
 
-const wired = new WeakMap<Services, CustomerDataWecom>();
+interface Wiring {
+  wecom: CustomerDataWecom;
+  welcome: WelcomeTemplates;
+}
+
+const wired = new WeakMap<Services, Wiring>();
 
 /**
  * Wires the customer-data capability into a Fencun instance: handlers for every contact, group,
- * tag, app, KF and archive event, and the WeCom client the contacts-sync job uses. Call once per
- * Services (a second call is ignored).
+ * tag, app, KF and archive event, and the WeCom client the contacts-sync job uses. Handlers are
+ * registered once per Services; calling again only replaces the client and templates they use
+ * (handlers read them when they run), which is how tests put a spy in front of WeCom.
  */
 export function registerCustomerData(services: Services, wecom: CustomerDataWecom, o: CustomerDataOptions = {}): void {
-  if (wired.has(services)) return;
-  wired.set(services, wecom);
   const welcome = o.welcome ?? loadWelcomeTemplates(o.welcomeFile);
-  registerContactHandlers(services.handlers, { wecom, welcome });
-  registerGroupHandlers(services.handlers, { wecom });
-  registerTagHandlers(services.handlers, { wecom });
-  registerMessageHandlers(services.handlers, { wecom });
+  const existing = wired.get(services);
+  if (existing) {
+    Object.assign(existing, { wecom, welcome });
+    return;
+  }
+  const deps: Wiring = { wecom, welcome };
+  wired.set(services, deps);
+  registerContactHandlers(services.handlers, deps);
+  registerGroupHandlers(services.handlers, deps);
+  registerTagHandlers(services.handlers, deps);
+  registerMessageHandlers(services.handlers, deps);
 }
 
 /** The WeCom client registered for these services (jobs reach it through here). */
 export function customerDataWecom(services: Services): CustomerDataWecom {
-  const wecom = wired.get(services) ?? (services as Services & { wecom?: CustomerDataWecom }).wecom;
+  const wecom = wired.get(services)?.wecom ?? (services as Services & { wecom?: CustomerDataWecom }).wecom;
   if (!wecom) {
     throw new AppError('CUSTOMER_DATA_NOT_WIRED',
       'the customer-data capability has no WeCom client: registerCustomerData(services, wecom) must run when services are created');

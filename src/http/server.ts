@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import { callbackRoutes } from '../callback/routes';
+import { dataApiRoutes } from '../data-api/routes';
 import { opsRoutes } from '../ops/routes';
 import type { Services } from '../services';
 import { errorHandler } from './middleware/error-handler';
@@ -15,6 +16,7 @@ export function createHttpApp(s: Services): Koa {
   const routers = [
     opsRoutes({ db: s.db, inbox: s.inbox, metrics: s.metrics, clock: s.clock }),
     callbackRoutes({ wecom: s.config.wecom, limits: s.config.callback, writer: s.writer, clock: s.clock, metrics: s.metrics }),
+    dataApiRoutes({ db: s.db, config: s.config, clock: s.clock }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   return app;

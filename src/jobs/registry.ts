@@ -1,10 +1,11 @@
 import type { Job } from './job';
+import { contactsSync } from '../contacts/sync-job';
 import { judgementJobs } from '../judgement/jobs';
 import { inboxPrune } from './inbox-prune';
 
 /** Every job Fencun knows; capabilities add theirs here. */
 export function allJobs(): Job[] {
-  return [inboxPrune, ...judgementJobs];
+  return [inboxPrune, contactsSync, ...judgementJobs];
 }
 
 export function findJob(name: string): Job | undefined {

@@ -100,10 +100,14 @@ export async function loadCustomerInputs(db: Sql, ids: string[], now: Date, w: I
  * Pressure states for many customers: touches of the last PRESSURE_HISTORY_DAYS, last inbound,
  * complaints, relation and stored tier — five queries per chunk of 1000 customers.
  */
-export async function loadPressureStates(db: Sql, ids: string[], now: Date, fallbackTier: string): Promise<Map<string, PressureState>> {
+export async function loadPressureStates(
+  db: Sql, ids: string[], now: Date, fallbackTier: string, strategy: 'auto' | 'scan' | 'lookup' = 'auto',
+): Promise<Map<string, PressureState>> {
+  const unique = [...new Set(ids)];
+  if (strategy === 'scan' || (strategy === 'auto' && unique.length > SCAN_THRESHOLD)) return scanPressureStates(db, unique, now, fallbackTier);
   const out = new Map<string, PressureState>();
   const since = now.getTime() - PRESSURE_HISTORY_DAYS * DAY;
-  for (const part of chunks([...new Set(ids)], 1000)) {
+  for (const part of chunks(unique, 1000)) {
     const [touches, facts, follows, complaints, tiers] = await Promise.all([
       findTouchesSince(db, part, since), findCustomerFacts(db, part), relationsOf(db, part), complaintsOf(db, part), storedTiers(db, part),
     ]);
@@ -117,6 +121,53 @@ export async function loadPressureStates(db: Sql, ids: string[], now: Date, fall
         relation: follows.get(id)?.relation ?? 'ended',
       });
     }
+  }
+  return out;
+}
+
+/** Above this many customers, reading whole (narrow) tables beats thousands of IN lists. */
+const SCAN_THRESHOLD = 5_000;
+
+/**
+ * The campaign-sized path: five range scans, joined in memory. Touches are read only for the
+ * pressure window; complaints only while they can still matter.
+ */
+async function scanPressureStates(db: Sql, ids: string[], now: Date, fallbackTier: string): Promise<Map<string, PressureState>> {
+  const wanted = new Set(ids);
+  const since = now.getTime() - PRESSURE_HISTORY_DAYS * DAY;
+  const [touchRows, factRows, followRows, complaintRows, tierRows] = await Promise.all([
+    db.query<{ external_user_id: string; category: string; at: unknown }>(
+      'SELECT external_user_id, category, at FROM touches WHERE at >= ?', [since]),
+    db.query<{ external_user_id: string; last_inbound_at: unknown }>(
+      'SELECT external_user_id, last_inbound_at FROM customer_facts WHERE last_inbound_at IS NOT NULL'),
+    db.query<{ external_user_id: string; status: string; ended_by: string | null; ended_at: unknown; added_at: unknown }>(
+      'SELECT external_user_id, status, ended_by, ended_at, added_at FROM follows'),
+    db.query<Record<string, unknown>>(
+      "SELECT * FROM complaints WHERE status <> 'closed' OR closed_at >= ?", [now.getTime() - 366 * DAY]),
+    db.query<{ external_user_id: string; tier: string }>('SELECT external_user_id, tier FROM customer_tiers'),
+  ]);
+  const touches = new Map<string, Touch[]>();
+  for (const r of touchRows) {
+    if (!wanted.has(r.external_user_id)) continue;
+    const list = touches.get(r.external_user_id) ?? [];
+    list.push({ at: new Date(num(r.at)), category: r.category as Touch['category'] });
+    touches.set(r.external_user_id, list);
+  }
+  const lastInbound = new Map(factRows.map((r) => [r.external_user_id, num(r.last_inbound_at)]));
+  const relations = foldRelations(followRows.filter((r) => wanted.has(r.external_user_id)));
+  const complaints = groupBy(complaintRows.filter((r) => wanted.has(String(r.external_user_id))), (r) => String(r.external_user_id), rowToComplaint);
+  const tiers = new Map(tierRows.map((r) => [r.external_user_id, r.tier]));
+  const out = new Map<string, PressureState>();
+  for (const id of ids) {
+    const inbound = lastInbound.get(id);
+    out.set(id, {
+      id,
+      tier: tiers.get(id) ?? fallbackTier,
+      touches: touches.get(id) ?? [],
+      lastInboundAt: inbound === undefined ? null : new Date(inbound),
+      complaint: complaintPressure(complaints.get(id) ?? []),
+      relation: relations.get(id)?.relation ?? 'ended',
+    });
   }
   return out;
 }
@@ -164,10 +215,17 @@ async function overridesOf(db: Sql, ids: string[]): Promise<Map<string, TierOver
 }
 
 /** Active if any rep still follows the customer; otherwise how the last relation ended. */
-async function relationsOf(db: Sql, ids: string[]): Promise<Map<string, { relation: RelationStatus; endedAt: Date | null; addedAt: Date | null }>> {
-  const rows = await db.query<{ external_user_id: string; status: string; ended_by: string | null; ended_at: unknown; added_at: unknown }>(
-    `SELECT external_user_id, status, ended_by, ended_at, added_at FROM follows WHERE external_user_id IN (${placeholders(ids.length)})`, ids);
-  const out = new Map<string, { relation: RelationStatus; endedAt: Date | null; addedAt: Date | null }>();
+async function relationsOf(db: Sql, ids: string[]): Promise<Map<string, Relation>> {
+  return foldRelations(await db.query<FollowRow>(
+    `SELECT external_user_id, status, ended_by, ended_at, added_at FROM follows WHERE external_user_id IN (${placeholders(ids.length)})`, ids));
+}
+
+interface FollowRow { external_user_id: string; status: string; ended_by: string | null; ended_at: unknown; added_at: unknown }
+interface Relation { relation: RelationStatus; endedAt: Date | null; addedAt: Date | null }
+
+/** Active if any rep still follows the customer; otherwise how the most recent relation ended. */
+function foldRelations(rows: FollowRow[]): Map<string, Relation> {
+  const out = new Map<string, Relation>();
   for (const r of rows) {
     const prev = out.get(r.external_user_id);
     const added = numOrNull(r.added_at);

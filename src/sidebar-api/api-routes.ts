@@ -24,6 +24,10 @@ const TagsBody = z.strictObject({
 });
 const SnoozeBody = z.strictObject({ preset: z.enum(['1h', 'tomorrow', '3d', '7d']) });
 const SignBody = z.strictObject({ url: z.string().max(2048) });
+const CloseBody = z.strictObject({
+  resolution: z.enum(['resolved', 'refunded', 'compensated', 'unresolved']),
+  note: z.string().trim().min(1, '请写下处理结果').max(500, '最多 500 字'),
+});
 
 export function apiRoutes(sc: SidebarContext): Router {
   const { deps, profiles } = sc;
@@ -67,7 +71,12 @@ export function apiRoutes(sc: SidebarContext): Router {
     const v = await sc.viewer(ctx);
     const visible = await sc.contactAccess(ctx, v, ctx.params.id);
     const body = await json(ctx, NoteBody);
-    await addNote(deps.db, { externalUserId: ctx.params.id, userId: v.userId, text: body.text, isComplaint: body.complaint, at: deps.clock().getTime() });
+    const now = deps.clock();
+    const note = await addNote(deps.db, { externalUserId: ctx.params.id, userId: v.userId, text: body.text, isComplaint: body.complaint, at: now.getTime() });
+    // A note marked as a complaint files a confirmed complaint: marketing stops at once (pressure policy).
+    if (body.complaint) {
+      await sc.judgement.complaints.fileByRep({ externalUserId: ctx.params.id, userId: v.userId, text: body.text, sourceRef: `note:${note.id}` }, now);
+    }
     (ctx.state.log ?? deps.log).info({ userId: v.userId, externalUserId: ctx.params.id, complaint: body.complaint }, 'sidebar note added');
     ctx.body = await profiles.contact(v, visible, ctx.params.id);
   });
@@ -100,6 +109,23 @@ export function apiRoutes(sc: SidebarContext): Router {
       if (err instanceof RemindersNotAvailable) throw new AppError('REMINDERS_UNAVAILABLE', err.message, { status: 501 });
       throw err;
     }
+    ctx.body = await profiles.contact(v, visible, ctx.params.id);
+  });
+
+  r.post('/contacts/:id/complaints/:cid/:action', async (ctx) => {
+    const action = ctx.params.action;
+    if (action !== 'confirm' && action !== 'dismiss' && action !== 'close') return ctx.throw(404);
+    const v = await sc.viewer(ctx);
+    const visible = await sc.contactAccess(ctx, v, ctx.params.id);
+    const body = action === 'close' ? await json(ctx, CloseBody) : null;
+    const id = Number(ctx.params.cid);
+    const complaint = Number.isSafeInteger(id) ? await sc.judgement.complaints.get(id) : null;
+    if (!complaint || complaint.customerId !== ctx.params.id) throw new AppError('COMPLAINT_NOT_FOUND', '没有找到这条投诉', { status: 404 });
+    const now = deps.clock();
+    if (action === 'confirm') await sc.judgement.complaints.confirm(id, v.userId, now);
+    else if (action === 'dismiss') await sc.judgement.complaints.close(id, v.userId, 'not_a_complaint', '', now);
+    else await sc.judgement.complaints.close(id, v.userId, body!.resolution, body!.note, now);
+    (ctx.state.log ?? deps.log).info({ userId: v.userId, externalUserId: ctx.params.id, complaintId: id, action }, 'sidebar complaint updated');
     ctx.body = await profiles.contact(v, visible, ctx.params.id);
   });
 

@@ -1,3 +1,4 @@
+import type { Complaint } from '../complaints/policy';
 import type { ContactProfile, Follow } from '../contacts/types';
 import type { LifecycleResult } from '../lifecycle';
 import type { ActionCandidate } from '../next-action/types';
@@ -26,7 +27,8 @@ export interface ContactParts {
   reminders: SidebarReminder[];
   storedOrders: StoredOrder[];
   timeline: TimelinePageView;
-  complaintOpen: boolean;
+  /** Complaints not closed yet: suggested (status open) or confirmed. */
+  complaints: { complaint: Complaint; excerpt: string | null }[];
   recentOrders: number;
   orderWindowDays: number;
 }
@@ -86,7 +88,14 @@ export function contactView(p: ContactParts): ContactProfileView {
       })),
     orders: ordersView(p.storedOrders, f, p.recentOrders, p.orderWindowDays),
     timeline: p.timeline,
-    complaintOpen: p.complaintOpen,
+    complaints: p.complaints.map(({ complaint: c, excerpt }) => ({
+      id: c.id,
+      status: c.status === 'open' ? 'suggested' : 'confirmed',
+      source: c.source,
+      excerpt,
+      openedLabel: f.past(c.openedAt.getTime()),
+    })),
+    complaintOpen: p.complaints.some((c) => c.complaint.status === 'confirmed'),
     generatedAt: new Date(f.nowMs).toISOString(),
   };
 }

@@ -45,7 +45,7 @@ export function groupView(g: GroupFacts, now: Date, policy: PressurePolicy, tier
   const headline = verdict.allowed
     ? left.join('，') || '可以发送群内容'
     : nextAllowedAt ? `下次可发群内容：${f.when(nextAllowedAt.getTime())}` : '暂不发送群内容';
-  const lines = [`今日 ${count(cal.dayStart)} 条 · 本周 ${count(cal.weekStart)} 条 · 本月 ${count(cal.monthStart)} 条`];
+  const lines = [`已发：今天 ${count(cal.dayStart)} 条 · 本周 ${count(cal.weekStart)} 条 · 本月 ${count(cal.monthStart)} 条`];
   if (!verdict.allowed) lines.push(verdict.reasons.map((r) => REASON_LABELS[r]).join('、'));
   if (budget.month !== null) lines.push(`本月还可发 ${budget.month} 条`);
 
@@ -106,7 +106,7 @@ function groupAction(
   if (newcomers.length > 0) {
     return {
       ...base, kind: 'group_content', title: `欢迎 ${newcomers.length} 位新成员`,
-      reasons: [`${newcomers.slice(0, 3).map((r) => r.name).join('、')} 最近 ${NEW_MEMBER_DAYS} 天入群`, ...left.slice(0, 1)],
+      reasons: [`${newcomers.slice(0, 3).map((r) => r.name).join('、')} ${f.past(newcomers[0].at)}入群`, '一句欢迎让新成员知道有问题可以找谁', ...left.slice(0, 1)],
       message: `欢迎新朋友加入「${g.name}」！有任何问题可以直接在群里问，或者私信我，我会尽快回复～`,
     };
   }

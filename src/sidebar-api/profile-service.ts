@@ -1,24 +1,19 @@
 import type { Clock } from '../clock';
-import { Complaint, complaintPressure } from '../complaints/policy';
 import { findMember } from '../contacts/members';
 import { findContact, findFollowsOfCustomer } from '../contacts/repository';
 import type { Follow } from '../contacts/types';
 import type { Database } from '../db/database';
 import { num, placeholders } from '../db/sql';
 import { findGroup } from '../groups/repository';
-import { lifecycleStage } from '../lifecycle';
+import type { Judgement } from '../judgement';
+import { loadCustomerInputs } from '../judgement/inputs';
 import { findCustomerFacts } from '../messages/facts';
 import { nextBestAction } from '../next-action/recommend';
 import type { NextActionFacts } from '../next-action/types';
-import { findNotesOfCustomer } from '../notes/repository';
-import { findOrderFacts, findOrdersOfCustomer } from '../orders/repository';
-import type { PolicyConfig } from '../policy/config';
-import type { RelationStatus } from '../policy/types';
-import { describePressure, evaluate, PRESSURE_HISTORY_DAYS, type PressurePolicy, type PressureState, type Touch } from '../pressure';
+import { findOrdersOfCustomer } from '../orders/repository';
+import { describePressure, evaluate, PRESSURE_HISTORY_DAYS, type PressureState, type Touch } from '../pressure';
 import { findCorpTags } from '../tags/repository';
-import { scoreTier } from '../tiers';
 import type { OrderFact } from '../tiers/types';
-import { findTouchesOfCustomer, findTouchesSince, type StoredTouch } from '../touches/repository';
 import type { FollowRef, Viewer } from './access';
 import { contactView } from './contact-view';
 import { Formatter } from './format';
@@ -29,9 +24,9 @@ import type { ContactProfileView, GroupProfileView, TimelinePageView } from './t
 
 /**
  * The sidebar's one place of data assembly: it reads the customer from the data modules
- * (contacts, messages, orders, notes, touches, tags, groups, reminders, timeline), asks the
- * judgement core (tiers, lifecycle, pressure, next action) and hands the result to the view
- * mappers. Everything is computed from current data at request time, so what the rep sees
+ * (contacts, messages, orders, tags, groups, reminders, timeline) and the judgement core's bulk
+ * loader (orders, engagement, touches, tags, overrides, relation, complaints), asks the judgement
+ * core (tier, lifecycle, pressure, next action) and hands the result to the view mappers. Everything is computed from current data at request time, so what the rep sees
  * is always consistent with the explanation next to it.
  */
 
@@ -44,8 +39,8 @@ export interface ProfileServiceDeps {
   clock: Clock;
   /** FENCUN_TIMEZONE. */
   timeZone: string;
-  policy: PolicyConfig;
-  pressure: PressurePolicy;
+  /** The judgement core: policy, tier/lifecycle evaluation, pressure policy, complaints. */
+  judgement: Judgement;
   reminders: ReminderSource;
   timelinePageSize: number;
   recentOrders: number;
@@ -60,57 +55,42 @@ export class ProfileService {
   }
 
   async contact(viewer: Viewer, visible: FollowRef[], externalUserId: string): Promise<ContactProfileView> {
-    const { db, policy } = this.d;
+    const { db, judgement } = this.d;
+    const policy = judgement.policy;
     const now = this.d.clock();
     const t = now.getTime();
-    const windowStart = t - Math.max(policy.tiers.engagement.windowDays, PRESSURE_HISTORY_DAYS) * DAY;
     const owners = visible.map((f) => f.userId);
 
-    const [contact, allFollows, factsMap, storedOrders, touches, notes, reminders, timeline, tagGroups] = await Promise.all([
+    const [contact, allFollows, inputsMap, factsMap, storedOrders, reminders, timeline, tagGroups] = await Promise.all([
       findContact(db, externalUserId),
       findFollowsOfCustomer(db, externalUserId),
+      loadCustomerInputs(db, [externalUserId], now, judgement.tiers.windows()),
       findCustomerFacts(db, [externalUserId]),
       findOrdersOfCustomer(db, externalUserId, ORDER_HISTORY),
-      findTouchesOfCustomer(db, externalUserId, windowStart),
-      findNotesOfCustomer(db, externalUserId, 200),
       this.d.reminders.openFor(externalUserId, owners, now),
       this.timelines.page(externalUserId, { limit: this.d.timelinePageSize }),
       this.tagGroupNames(),
     ]);
+    const inputs = inputsMap.get(externalUserId)!;
     const facts = factsMap.get(externalUserId) ?? null;
     const follows = owners.map((u) => allFollows.find((f) => f.userId === u)).filter((f): f is Follow => !!f);
     const primary = follows[0] ?? allFollows[0];
-    const live = allFollows.filter((f) => f.status !== 'ended');
-    const orders: OrderFact[] = storedOrders.map((o) => ({ at: new Date(o.paidAt), amount: o.amount, product: o.product ?? undefined }));
-    const proactive = touches.filter((x) => x.category !== 'service');
-    const lastInboundAt = facts?.lastInboundAt ?? null;
-    const engagement = await this.engagement(externalUserId, proactive, lastInboundAt, t);
-    const waitingCount = facts?.unansweredSince ? await this.countInbound(externalUserId, facts.unansweredSince.getTime()) : 0;
-
-    // Tiers match configured tags by id or by name, from every live relation.
-    const tagKeys = [...new Set(live.flatMap((f) => f.tags.flatMap((x) => [x.tagId, x.name ?? ''])).filter(Boolean))];
-    const tier = scoreTier({ customerId: externalUserId, orders, engagement, tags: tagKeys, override: null }, now, policy.tiers, this.d.timeZone);
-
-    const complaints = complaintsFromNotes(notes, t);
-    const complaint = complaintPressure(complaints);
-    const { relation, endedAt } = relationOf(primary);
-    const unanswered = proactive.filter((x) => lastInboundAt === null || x.at > lastInboundAt.getTime()).length;
-    const lifecycle = lifecycleStage(
-      {
-        tier: tier.tier, relation, relationEndedAt: endedAt, addedAt: new Date(primary?.addedAt ?? t), orders, lastInboundAt,
-        unansweredTouches: unanswered, openComplaint: complaint.openSince !== null,
-      },
-      now, policy.tiers, this.d.timeZone,
-    );
+    const { tier, lifecycle } = judgement.tiers.evaluate(inputs, now);
+    const lastInboundAt = inputs.lastInboundAt;
+    const proactive = inputs.touches.filter((x) => x.category !== 'service');
     const pressureState: PressureState = {
-      id: externalUserId, tier: tier.tier, timeZone: null, touches: proactive.map(toPressureTouch), lastInboundAt, complaint, relation,
+      id: externalUserId, tier: tier.tier, timeZone: null, touches: inputs.touches, lastInboundAt, complaint: inputs.complaint, relation: inputs.relation,
     };
-    const verdict = (r: Parameters<typeof evaluate>[1]) => evaluate(pressureState, r, now, this.d.pressure);
-    const openComplaint = complaints.find((c) => c.status !== 'closed') ?? null;
-    const openNote = openComplaint ? notes.find((n) => String(n.id) === openComplaint.id) : undefined;
-    const remark = primary?.remark || null;
+    const verdict = (r: Parameters<typeof evaluate>[1]) => evaluate(pressureState, r, now, judgement.pressurePolicy);
+    const open = inputs.complaints.filter((c) => c.status !== 'closed').sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime());
+    const [waitingCount, excerpts] = await Promise.all([
+      facts?.unansweredSince ? this.countInbound(externalUserId, facts.unansweredSince.getTime()) : 0,
+      this.complaintExcerpts(open.map((c) => c.id)),
+    ]);
+    // A keyword suggestion the rep has not confirmed is shown for confirmation, not treated as a complaint.
+    const confirmed = open.find((c) => c.status === 'confirmed') ?? null;
     const naFacts: NextActionFacts = {
-      customer: { id: externalUserId, name: remark || contact?.name || '' },
+      customer: { id: externalUserId, name: primary?.remark || contact?.name || '' },
       timeZone: null,
       tier: { id: tier.tier, label: tier.tierLabel },
       lifecycle,
@@ -119,15 +99,15 @@ export class ProfileService {
         complaintFollowUp: verdict({ category: 'care', complaintFollowUp: true }),
       },
       waiting: facts?.unansweredSince && waitingCount > 0 ? { count: waitingCount, since: facts.unansweredSince } : null,
-      complaint: openComplaint ? { status: 'confirmed', openedAt: openComplaint.openedAt, summary: openNote ? clip(openNote.text, 40) : undefined } : null,
+      complaint: confirmed ? { status: 'confirmed', openedAt: confirmed.openedAt, summary: clip(excerpts.get(confirmed.id) ?? '', 40) || undefined } : null,
       reminders: reminders.map((r) => ({ id: r.id, title: r.title, dueAt: r.dueAt, message: r.message ?? undefined })),
-      orders,
-      firstPurchaseAt: firstPaid(orders),
+      orders: inputs.orders,
+      firstPurchaseAt: firstPaid(inputs.orders),
       birthday: null,
       lastInboundAt,
       lastProactiveAt: latest(proactive),
       lastCareAt: latest(proactive.filter((x) => x.category === 'care')),
-      unansweredTouches: unanswered,
+      unansweredTouches: proactive.filter((x) => lastInboundAt === null || x.at > lastInboundAt).length,
       offer: null,
     };
     const next = nextBestAction(naFacts, now, policy.nextAction);
@@ -140,10 +120,13 @@ export class ProfileService {
     return contactView({
       f,
       tierCount: policy.tiers.tiers.length,
-      contact, externalUserId, primary: primary ?? null, ownerName: primary ? owner?.name || (primary.userId === viewer.userId ? viewer.name : primary.userId) : null,
+      contact, externalUserId, primary: primary ?? null,
+      // Shown only when the viewer sees the customer through someone else (a supervisor).
+      ownerName: primary && primary.userId !== viewer.userId ? owner?.name || primary.userId : null,
       tagGroups, tier, lifecycle,
-      pressure: describePressure(pressureState, now, this.d.pressure),
-      next: next.recommendation, reminders, storedOrders, timeline: timelineView, complaintOpen: complaint.openSince !== null,
+      pressure: describePressure(pressureState, now, judgement.pressurePolicy),
+      next: next.recommendation, reminders, storedOrders, timeline: timelineView,
+      complaints: open.map((c) => ({ complaint: c, excerpt: excerpts.get(c.id) ?? null })),
       recentOrders: this.d.recentOrders, orderWindowDays: policy.tiers.monetary.windowDays,
     });
   }
@@ -154,7 +137,8 @@ export class ProfileService {
   }
 
   async group(chatId: string): Promise<GroupProfileView | null> {
-    const { db, policy } = this.d;
+    const { db, judgement } = this.d;
+    const policy = judgement.policy;
     const now = this.d.clock();
     const t = now.getTime();
     const group = await findGroup(db, chatId);
@@ -195,51 +179,28 @@ export class ProfileService {
       contentSentAt: sent.map((r) => num(r.msg_time)),
       recent,
     };
-    return groupView(facts, now, this.d.pressure, policy.tiers, policy.nextAction.highValueTiers, new Formatter(this.d.timeZone, t));
+    return groupView(facts, now, judgement.pressurePolicy, policy.tiers, policy.nextAction.highValueTiers, new Formatter(this.d.timeZone, t));
   }
 
-  /**
-   * Tiers of many customers at once (a group's members), from batched reads. The reply ratio uses
-   * the stored facts (touches since the customer last wrote count as unanswered), where the
-   * single-customer view walks every touch; the tier can differ only at a band edge.
-   */
+  /** Tiers of many customers at once (a group's members), through the judgement core's bulk loader. */
   private async scoreMany(ids: string[], now: Date): Promise<Map<string, { tier: string; score: number }>> {
     const out = new Map<string, { tier: string; score: number }>();
     if (ids.length === 0) return out;
-    const { db, policy } = this.d;
-    const t = now.getTime();
-    const cfg = policy.tiers;
-    const engagementSince = t - cfg.engagement.windowDays * DAY;
-    const [orders, facts, touches] = await Promise.all([
-      findOrderFacts(db, ids, t - Math.max(cfg.frequency.windowDays, cfg.monetary.windowDays, ...cfg.recency.map((b) => b.withinDays)) * DAY),
-      findCustomerFacts(db, ids),
-      findTouchesSince(db, ids, engagementSince),
-    ]);
-    const inbound = new Map<string, number>();
-    const tags = new Map<string, string[]>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
-      const rows = await db.query<{ external_user_id: string; n: unknown }>(
-        `SELECT external_user_id, COUNT(*) AS n FROM messages WHERE external_user_id IN (${placeholders(part.length)})
-         AND direction = 'in' AND chat_id IS NULL AND msg_time >= ? GROUP BY external_user_id`, [...part, engagementSince]);
-      for (const r of rows) inbound.set(r.external_user_id, num(r.n));
-      const tagRows = await db.query<{ external_user_id: string; tag_id: string; tag_name: string | null }>(
-        `SELECT ft.external_user_id, ft.tag_id, ft.tag_name FROM follow_tags ft
-         JOIN follows f ON f.user_id = ft.user_id AND f.external_user_id = ft.external_user_id
-         WHERE ft.external_user_id IN (${placeholders(part.length)}) AND f.status <> 'ended'`, part);
-      for (const r of tagRows) tags.set(r.external_user_id, [...(tags.get(r.external_user_id) ?? []), r.tag_id, ...(r.tag_name ? [r.tag_name] : [])]);
-    }
-    for (const id of ids) {
-      const fct = facts.get(id);
-      const proactive = (touches.get(id) ?? []).filter((x) => x.category !== 'service').length;
-      const unanswered = Math.min(proactive, fct?.touchesSinceInbound ?? 0);
-      const r = scoreTier({
-        customerId: id, orders: orders.get(id) ?? [], tags: [...new Set(tags.get(id) ?? [])], override: null,
-        engagement: { inboundMessages: inbound.get(id) ?? 0, proactiveTouches: proactive, answeredTouches: proactive - unanswered, lastInboundAt: fct?.lastInboundAt ?? null },
-      }, now, cfg, this.d.timeZone);
-      out.set(id, { tier: r.tier, score: r.score });
+    const { judgement } = this.d;
+    const inputs = await loadCustomerInputs(this.d.db, ids, now, judgement.tiers.windows());
+    for (const [id, input] of inputs) {
+      const { tier } = judgement.tiers.evaluate(input, now);
+      out.set(id, { tier: tier.tier, score: tier.score });
     }
     return out;
+  }
+
+  /** The words behind each complaint (the customer's message or the rep's note). */
+  private async complaintExcerpts(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.d.db.query<{ id: unknown; excerpt: string | null }>(
+      `SELECT id, excerpt FROM complaints WHERE id IN (${placeholders(ids.length)})`, ids.map(Number));
+    return new Map(rows.filter((r) => r.excerpt).map((r) => [String(r.id), r.excerpt!]));
   }
 
   /** Group names of corp tags (the tag module keeps the library; it changes rarely). */
@@ -252,26 +213,6 @@ export class ProfileService {
     return groups;
   }
 
-  /** The tier model's engagement window: inbound messages, and which proactive touches got an answer. */
-  private async engagement(externalUserId: string, proactive: StoredTouch[], lastInboundAt: Date | null, t: number) {
-    const since = t - this.d.policy.tiers.engagement.windowDays * DAY;
-    const inWindow = proactive.filter((x) => x.at >= since).sort((a, b) => a.at - b.at);
-    const inboundMessages = await this.countInbound(externalUserId, since);
-    let answeredTouches = 0;
-    if (inWindow.length > 0) {
-      const rows = await this.d.db.query<{ msg_time: unknown }>(
-        `SELECT msg_time FROM messages WHERE external_user_id = ? AND direction = 'in' AND chat_id IS NULL AND msg_time >= ?
-         ORDER BY msg_time LIMIT 2000`, [externalUserId, inWindow[0].at]);
-      const inbound = rows.map((r) => num(r.msg_time));
-      // Answered: the customer wrote after the touch and before the next one.
-      inWindow.forEach((x, i) => {
-        const until = inWindow[i + 1]?.at ?? Infinity;
-        if (inbound.some((m) => m > x.at && m <= until)) answeredTouches++;
-      });
-    }
-    return { inboundMessages, proactiveTouches: inWindow.length, answeredTouches, lastInboundAt };
-  }
-
   private async countInbound(externalUserId: string, since: number): Promise<number> {
     const [r] = await this.d.db.query<{ n: unknown }>(
       `SELECT COUNT(*) AS n FROM messages WHERE external_user_id = ? AND direction = 'in' AND chat_id IS NULL AND msg_time >= ?`,
@@ -280,48 +221,13 @@ export class ProfileService {
   }
 }
 
-function toPressureTouch(x: StoredTouch): Touch {
-  return { at: new Date(x.at), category: x.category };
-}
-
-function relationOf(f: Follow | undefined): { relation: RelationStatus; endedAt: Date | null } {
-  if (!f || f.status !== 'ended') return { relation: 'active', endedAt: null };
-  const endedAt = f.endedAt === null ? null : new Date(f.endedAt);
-  if (f.endedBy === 'customer_deleted') return { relation: 'deleted_by_customer', endedAt };
-  if (f.endedBy === 'rep_deleted') return { relation: 'deleted_by_rep', endedAt };
-  return { relation: 'ended', endedAt };
-}
-
-/**
- * Complaints as the sidebar can know them today: a note marked as a complaint. Storing a
- * complaint's life (confirm, close with a resolution) belongs to the complaints module; until it
- * exists, a complaint note counts as in progress for COMPLAINT_NOTE_OPEN_DAYS and as closed
- * after that, so the policy's cooldown still follows it and marketing never resumes at once.
- */
-export const COMPLAINT_NOTE_OPEN_DAYS = 14;
-
-export function complaintsFromNotes(notes: { id: number; externalUserId: string; isComplaint: boolean; createdAt: number }[], now: number): Complaint[] {
-  return notes
-    .filter((n) => n.isComplaint)
-    .map((n) => {
-      const closesAt = n.createdAt + COMPLAINT_NOTE_OPEN_DAYS * DAY;
-      const closed = now >= closesAt;
-      return {
-        id: String(n.id), customerId: n.externalUserId, status: closed ? ('closed' as const) : ('confirmed' as const), source: 'rep' as const,
-        openedAt: new Date(n.createdAt), confirmedAt: new Date(n.createdAt), confirmedBy: null,
-        closedAt: closed ? new Date(closesAt) : null, closedBy: null,
-        resolution: closed ? { code: 'resolved' as const, note: '' } : null,
-      };
-    });
-}
-
 function firstPaid(orders: OrderFact[]): Date | null {
   const paid = orders.filter((o) => o.amount > 0);
   return paid.length ? new Date(Math.min(...paid.map((o) => o.at.getTime()))) : null;
 }
 
-function latest(touches: StoredTouch[]): Date | null {
-  return touches.length ? new Date(Math.max(...touches.map((x) => x.at))) : null;
+function latest(touches: Touch[]): Date | null {
+  return touches.length ? new Date(Math.max(...touches.map((x) => x.at.getTime()))) : null;
 }
 
 function clip(s: string, n: number): string {

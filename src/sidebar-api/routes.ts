@@ -5,8 +5,8 @@ import type { Config } from '../config';
 import type { Database } from '../db/database';
 import { AppError } from '../errors';
 import type { Log } from '../log';
-import { loadPolicyConfig, type PolicyConfig } from '../policy/config';
-import { createPressurePolicy } from '../pressure';
+import { createJudgement, type Judgement } from '../judgement';
+import { loadPolicyConfig } from '../policy/config';
 import { assertCanSeeContact, assertCanSeeGroup, loadViewer, type Viewer } from './access';
 import { apiRoutes } from './api-routes';
 import { authRoutes } from './auth-routes';
@@ -33,13 +33,22 @@ export interface SidebarDeps {
   clock: Clock;
   log: Log;
   wecom: SidebarWecom;
-  /** Judgement policy (config/*.json); loaded from the config folder when absent. */
-  policy?: PolicyConfig;
+  /** The judgement core (services.judgement); built from config/*.json when absent. */
+  judgement?: Judgement;
   reminders?: ReminderSource;
   /** Overrides of config/sidebar.json (tests point the OAuth page at their own stand-in). */
   settings?: Partial<SidebarSettings>;
   /** Build sidebar/dist when it is missing or stale (default true). */
   build?: boolean;
+}
+
+/**
+ * What the page needs before its first API call, written into index.html so it can start the
+ * WeCom bridge (ww.register needs corpId and agentId) at once, in parallel with the session check.
+ */
+function appMeta(deps: SidebarDeps): string {
+  const cfg = JSON.stringify({ corpId: deps.config.wecom.corpId, agentId: deps.config.wecom.agentId, demo: deps.config.demo });
+  return `<meta name="fencun-app" content="${cfg.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}"`;
 }
 
 /** What every sidebar handler shares. */
@@ -49,6 +58,7 @@ export interface SidebarContext {
   sessions: SessionCodec;
   signer: JssdkSigner;
   profiles: ProfileService;
+  judgement: Judgement;
   reminders: ReminderSource;
   /** The signed-in rep, from the session cookie only; 401 without one, 403 for a member who left. */
   viewer(ctx: Koa.Context): Promise<Viewer>;
@@ -64,7 +74,8 @@ export interface SidebarContext {
  */
 export function sidebarRoutes(deps: SidebarDeps): Router {
   const settings = resolveSidebarSettings(loadSidebarConfigFile(), deps.config.wecom.apiBase, deps.settings);
-  const policy = deps.policy ?? loadPolicyConfig();
+  const judgement = deps.judgement
+    ?? createJudgement({ db: deps.db, policy: loadPolicyConfig(), timeZone: deps.config.timezone, clock: deps.clock, log: deps.log });
   const reminders = deps.reminders ?? noReminders;
   const sessions = new SessionCodec({
     secret: deps.config.sessionSecret, ttlMs: settings.sessionTtlMs, secure: deps.config.publicBaseUrl.startsWith('https:'), clock: deps.clock,
@@ -76,13 +87,13 @@ export function sidebarRoutes(deps: SidebarDeps): Router {
         return false;
       });
   const sc: SidebarContext = {
-    deps, settings, sessions, reminders, built,
+    deps, settings, sessions, reminders, built, judgement,
     signer: new JssdkSigner(deps.wecom, { corpId: deps.config.wecom.corpId, agentId: deps.config.wecom.agentId, publicBaseUrl: deps.config.publicBaseUrl, clock: deps.clock }),
     profiles: new ProfileService({
-      db: deps.db, clock: deps.clock, timeZone: deps.config.timezone, policy, pressure: createPressurePolicy(policy.pressure, deps.config.timezone),
+      db: deps.db, clock: deps.clock, timeZone: deps.config.timezone, judgement,
       reminders, timelinePageSize: settings.timelinePageSize, recentOrders: settings.recentOrders,
     }),
-    files: new StaticFiles(SIDEBAR_DIST),
+    files: new StaticFiles(SIDEBAR_DIST, (page) => page.replace('<meta name="fencun-app" content="{}"', appMeta(deps))),
     async viewer(ctx) {
       const s = sessions.require(ctx, { demo: deps.config.demo });
       const v = await loadViewer(deps.db, s.u);

@@ -42,7 +42,8 @@ export const SIDEBAR_CSP = [
 export class StaticFiles {
   private readonly cache = new Map<string, Cached>();
 
-  constructor(private readonly dir: string) {}
+  /** `html` rewrites .html files once when read (the app's settings are put into the page there). */
+  constructor(private readonly dir: string, private readonly html: (page: string) => string = (p) => p) {}
 
   /** Reads a file under the dist folder; null if absent (or outside it). */
   load(relative: string): Cached | null {
@@ -57,8 +58,9 @@ export class StaticFiles {
     if (!st.isFile()) return null;
     const hit = this.cache.get(file);
     if (hit && hit.mtimeMs === st.mtimeMs) return hit;
-    const body = fs.readFileSync(file);
     const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+    const raw = fs.readFileSync(file);
+    const body = type.startsWith('text/html') ? Buffer.from(this.html(raw.toString('utf8')), 'utf8') : raw;
     const compressible = /^(text\/|application\/json|image\/svg)/.test(type) && body.length > 512;
     const entry = { mtimeMs: st.mtimeMs, body, gzip: compressible ? gzipSync(body, { level: 9 }) : null, type };
     this.cache.set(file, entry);

@@ -164,9 +164,23 @@ export interface ContactProfileView {
   reminders: ReminderView[];
   orders: OrdersSummaryView;
   timeline: TimelinePageView;
+  /** Complaints not closed: `suggested` ones (flagged by keyword) wait for the rep to confirm or dismiss. */
+  complaints: ComplaintView[];
+  /** A confirmed complaint is in progress: marketing is off. */
   complaintOpen: boolean;
   generatedAt: string;
 }
+
+export interface ComplaintView {
+  id: string;
+  status: 'suggested' | 'confirmed';
+  source: 'keyword' | 'rep';
+  /** The customer's words (keyword suggestions) or the rep's note. */
+  excerpt: string | null;
+  openedLabel: string;
+}
+
+export type ComplaintResolution = 'resolved' | 'refunded' | 'compensated' | 'unresolved';
 
 export interface CorpTagGroupView {
   groupId: string;

@@ -39,7 +39,7 @@ async function inboxCount(app: TestApp): Promise<number> {
 describe('callback ingress (real server)', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ capabilities: false });
   });
   afterAll(async () => {
     await app?.stop();
@@ -155,7 +155,7 @@ describe('callback ingress (real server)', () => {
 describe('URL verification with the official example', () => {
   it('should verify and decrypt Tencent\'s published sample request', async () => {
     // The sample was signed in 2014: pin the clock to its timestamp so the replay window admits it.
-    const app = await startTestApp({ clock: fixedClock(new Date(1409659589 * 1000)) });
+    const app = await startTestApp({ capabilities: false, clock: fixedClock(new Date(1409659589 * 1000)) });
     try {
       const res = await fetch(app.url +
         '/wecom/callback?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D');
@@ -172,7 +172,7 @@ describe('URL verification with the official example', () => {
   });
 
   it('should accept a callback signed exactly as the official algorithm describes', async () => {
-    const app = await startTestApp();
+    const app = await startTestApp({ capabilities: false });
     try {
       const xml = fixture('del_follow_user');
       const enc = encrypt(TEST_WECOM.aesKey, xml, TEST_WECOM.corpId, Buffer.alloc(16, 7));

@@ -40,7 +40,7 @@ describe('fencun CLI', () => {
     let app: TestApp;
     let deadId: number;
     beforeAll(async () => {
-      app = await startTestApp({ processor: { maxAttempts: 1 } });
+      app = await startTestApp({ capabilities: false, processor: { maxAttempts: 1 } });
       app.services.handlers.on('app_message', async () => {
         throw new Error('downstream refused the message');
       });

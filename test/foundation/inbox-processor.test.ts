@@ -21,7 +21,7 @@ async function statusOf(app: TestApp, customer: string): Promise<string[]> {
 describe('inbox processor', () => {
   it('should retry a failing handler with backoff, park it as dead, and process it after a retry', async () => {
     const clock = manualClock();
-    const app = await startTestApp({ clock, processor: { maxAttempts: 3, baseBackoffMs: 1_000 } });
+    const app = await startTestApp({ capabilities: false, clock, processor: { maxAttempts: 3, baseBackoffMs: 1_000 } });
     try {
       let failing = true;
       app.services.handlers.on('edit_external_contact', async () => {
@@ -60,7 +60,7 @@ describe('inbox processor', () => {
 
   it('should hold a customer\'s later events until the earlier one is processed', async () => {
     const clock = manualClock();
-    const app = await startTestApp({ clock, processor: { baseBackoffMs: 1_000 } });
+    const app = await startTestApp({ capabilities: false, clock, processor: { baseBackoffMs: 1_000 } });
     try {
       const handled: number[] = [];
       let failFirst = true;
@@ -90,8 +90,8 @@ describe('inbox processor', () => {
   it('should let another instance take over an event whose worker died mid-processing', async () => {
     const clock = manualClock();
     const database = await createTestDatabase();
-    const a = await startTestApp({ clock, database, processor: { leaseMs: 10_000 } });
-    const b = await startTestApp({ clock, database, processor: { leaseMs: 10_000 } });
+    const a = await startTestApp({ capabilities: false, clock, database, processor: { leaseMs: 10_000 } });
+    const b = await startTestApp({ capabilities: false, clock, database, processor: { leaseMs: 10_000 } });
     try {
       await postCallback(a.url, signedPost(editEvent('wmCRASH', 1)));
       // Instance A claims the event and then "crashes": it never finishes.
@@ -112,8 +112,8 @@ describe('inbox processor', () => {
 
   it('should process each event exactly once, in order per customer, with two instances racing', async () => {
     const database = await createTestDatabase();
-    const a = await startTestApp({ database, processor: { batchSize: 8, concurrency: 3 } });
-    const b = await startTestApp({ database, processor: { batchSize: 8, concurrency: 3 } });
+    const a = await startTestApp({ capabilities: false, database, processor: { batchSize: 8, concurrency: 3 } });
+    const b = await startTestApp({ capabilities: false, database, processor: { batchSize: 8, concurrency: 3 } });
     try {
       const handled: { inboxId: number; customer: string; start: number; end: number }[] = [];
       let clockTick = 0;

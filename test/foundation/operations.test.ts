@@ -55,7 +55,7 @@ describe('operations', () => {
     if (TEST_DB === 'mariadb') {
       const proxy = await startTcpProxy('127.0.0.1', 3306);
       const database = await createTestDatabase();
-      const app = await startTestApp({ database, env: { DATABASE_URL: database.url.replace(':3306/', `:${proxy.port}/`) } });
+      const app = await startTestApp({ capabilities: false, database, env: { DATABASE_URL: database.url.replace(':3306/', `:${proxy.port}/`) } });
       try {
         expect((await fetch(app.url + '/readyz')).status).toBe(200);
         proxy.cut();
@@ -82,7 +82,7 @@ describe('operations', () => {
         await proxy.close();
       }
     } else {
-      const app = await startTestApp();
+      const app = await startTestApp({ capabilities: false });
       try {
         expect((await fetch(app.url + '/readyz')).status).toBe(200);
         // The embedded database's handle is lost (disk gone, file closed underneath us).
@@ -100,7 +100,7 @@ describe('operations', () => {
 
   it('should run a scheduled slot on only one of several instances', async () => {
     const database = await createTestDatabase();
-    const apps = await Promise.all([1, 2, 3].map(() => startTestApp({ database })));
+    const apps = await Promise.all([1, 2, 3].map(() => startTestApp({ capabilities: false, database })));
     try {
       let runs = 0;
       const job: Job = { name: 'count-runs', description: 'test', schedule: '* * * * *', run: async () => {
@@ -121,7 +121,7 @@ describe('operations', () => {
   });
 
   it('should finish an in-flight request when shutting down, then refuse new connections', async () => {
-    const app = await startTestApp();
+    const app = await startTestApp({ capabilities: false });
     const slow = new Promise<number>((resolve) => {
       // Send the request head now and the body later, so the request is in flight during shutdown.
       const cb = signedPost('<xml><MsgType>text</MsgType><Content>late</Content><MsgId>6160</MsgId><FromUserName>u</FromUserName><CreateTime>1</CreateTime></xml>');

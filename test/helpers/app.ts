@@ -22,6 +22,8 @@ export interface TestAppOptions {
   runProcessor?: boolean;
   /** Reuse an existing database (several instances side by side). */
   database?: TestDatabase;
+  /** false: only the inbox's own audit handler (tests of the inbox mechanism). */
+  capabilities?: boolean;
 }
 
 /** Starts the real Fencun HTTP server on a random port against a fresh test database. */
@@ -43,6 +45,7 @@ export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
     processor: { idlePollMs: 50, ...o.processor },
     runJobs: false,
     runProcessor: o.runProcessor ?? false,
+    capabilities: o.capabilities,
   });
   return {
     url: running.url,

@@ -1,5 +1,7 @@
 import { fixedClock } from '../../src/clock';
 import { JobRunner } from '../../src/jobs/runner';
+import { loadPressureStates } from '../../src/judgement/inputs';
+import type { PressureState } from '../../src/pressure';
 import { allJobs, findJob } from '../../src/jobs/registry';
 import { startTestApp, TestApp } from '../helpers/app';
 import { DAY, seedCustomers } from '../helpers/seed';
@@ -111,6 +113,17 @@ describe('judgement on the database', () => {
     expect(rows.map((r) => r.external_user_id)).toEqual(['wmBUSY', 'wmGONE']);
     expect(await pressure.countDenials(new Date(T - 1), new Date(T + 1))).toMatchObject({ total: expect.any(Number) });
     expect((await pressure.countDenials(new Date(T - 1), new Date(T + 1))).customers).toBeGreaterThanOrEqual(2);
+  });
+
+  it('should load the same pressure states by lookup and by table scan', async () => {
+    const ids = ['wmVIP', 'wmNEW', 'wmGONE', 'wmBUSY', 'wmUNKNOWN'];
+    const sortTouches = (m: Map<string, PressureState>) =>
+      [...m.values()].map((x) => ({ ...x, touches: [...x.touches].sort((a, b) => a.at.getTime() - b.at.getTime()) }));
+    const lookup = await loadPressureStates(app.services.db, ids, NOW, 'potential', 'lookup');
+    const scan = await loadPressureStates(app.services.db, ids, NOW, 'potential', 'scan');
+    expect(sortTouches(scan)).toEqual(sortTouches(lookup));
+    expect(lookup.get('wmBUSY')!.touches).toHaveLength(4);
+    expect(lookup.get('wmGONE')!.relation).toBe('deleted_by_customer');
   });
 
   it('should allow service replies even to a customer under every cap', async () => {

@@ -178,6 +178,7 @@ describe('single-chat profile', () => {
     const c = await as(REPS.lina);
     const { body: p } = await c.json<ContactProfileView>('GET', `/sidebar/api/contacts/${CUSTOMERS.liu}`);
     expect(p.complaintOpen).toBe(true);
+    expect(p.complaints).toEqual([expect.objectContaining({ status: 'confirmed', source: 'rep', excerpt: '面霜包装破损漏液，已登记换货，等仓库回复' })]);
     expect(p.pressure).toMatchObject({ tone: 'paused', headline: '暂不打扰：投诉处理中' });
     expect(p.nextAction.kind).toBe('complaint_follow_up');
     expect(p.nextAction.reasons.join()).toContain('投诉期间不发营销');
@@ -251,9 +252,39 @@ describe('edits from the sidebar', () => {
     expect(before.complaintOpen).toBe(false);
     const res = await c.json<ContactProfileView>('POST', `/sidebar/api/contacts/${CUSTOMERS.zheng}/notes`, { text: '直播间下单的色号发错了，很生气', complaint: true });
     expect(res.body.complaintOpen).toBe(true);
+    expect(res.body.complaints).toEqual([expect.objectContaining({ status: 'confirmed', excerpt: '直播间下单的色号发错了，很生气' })]);
     expect(res.body.pressure.headline).toBe('暂不打扰：投诉处理中');
     expect(res.body.nextAction.kind).toBe('complaint_follow_up');
     expect((await findNotesOfCustomer(world.app.services.db, CUSTOMERS.zheng))[0].isComplaint).toBe(true);
+    expect(await world.app.services.judgement.complaints.openOf(CUSTOMERS.zheng)).toEqual([expect.objectContaining({ status: 'confirmed', confirmedBy: REPS.lina })]);
+  });
+
+  it('should let the rep confirm or dismiss what the keyword scan flagged as a possible complaint', async () => {
+    const c = await as(REPS.zhangwei);
+    const before = (await c.json<ContactProfileView>('GET', `/sidebar/api/contacts/${CUSTOMERS.he}`)).body;
+    expect(before.complaints).toEqual([expect.objectContaining({ status: 'suggested', source: 'keyword' })]);
+    expect(before.complaints[0].excerpt).toContain('我要投诉');
+    expect(before.complaintOpen).toBe(false);
+    const dismissed = await c.json<ContactProfileView>('POST', `/sidebar/api/contacts/${CUSTOMERS.he}/complaints/${before.complaints[0].id}/dismiss`, {});
+    expect(dismissed.status).toBe(200);
+    expect(dismissed.body.complaints).toEqual([]);
+    expect(dismissed.body.pressure.headline).not.toContain('投诉');
+    const stored = await world.app.services.judgement.complaints.get(Number(before.complaints[0].id));
+    expect(stored).toMatchObject({ status: 'closed', closedBy: REPS.zhangwei, resolution: { code: 'not_a_complaint' } });
+  });
+
+  it('should close a complaint with its resolution, and keep marketing off through the cooldown', async () => {
+    const c = await as(REPS.lina);
+    const p = (await c.json<ContactProfileView>('GET', `/sidebar/api/contacts/${CUSTOMERS.liu}`)).body;
+    const id = p.complaints[0].id;
+    expect((await c.json('POST', `/sidebar/api/contacts/${CUSTOMERS.liu}/complaints/${id}/close`, { resolution: 'compensated', note: '' })).status).toBe(400);
+    expect((await c.json('POST', `/sidebar/api/contacts/${CUSTOMERS.chen}/complaints/${id}/close`, { resolution: 'compensated', note: 'x' })).status).toBe(404);
+    const res = await c.json<ContactProfileView>('POST', `/sidebar/api/contacts/${CUSTOMERS.liu}/complaints/${id}/close`, { resolution: 'compensated', note: '已补发新品并赠送小样，客户满意' });
+    expect(res.status).toBe(200);
+    expect(res.body.complaints).toEqual([]);
+    expect(res.body.complaintOpen).toBe(false);
+    expect(res.body.pressure.lines.join()).toContain('营销暂停：投诉冷静期至');
+    expect(await world.app.services.judgement.complaints.get(Number(id))).toMatchObject({ status: 'closed', resolution: { code: 'compensated' } });
   });
 
   it('should reject an empty note', async () => {

@@ -2,6 +2,7 @@ import { saveMembers } from '../../src/contacts/members';
 import { activateFollow, upsertContact } from '../../src/contacts/repository';
 import type { Department, Member } from '../../src/contacts/types';
 import type { Database } from '../../src/db/database';
+import type { Judgement } from '../../src/judgement';
 import { saveGroupChat } from '../../src/groups/repository';
 import type { GroupMember } from '../../src/groups/types';
 import { insertMessages, recordSentMessage } from '../../src/messages/repository';
@@ -89,8 +90,8 @@ const CUSTOMER_SPECS: CustomerSpec[] = [
 
 const tagName = (id: string): string => TAG_GROUPS.flatMap((g) => g.tags).find(([tid]) => tid === id)![1];
 
-/** Writes the corp into Fencun's database through the data modules. */
-export async function seedDatabase(db: Database): Promise<void> {
+/** Writes the corp into Fencun's database through the data modules and the complaints service. */
+export async function seedDatabase({ db, judgement }: { db: Database; judgement: Judgement }): Promise<void> {
   const now = NOW.getTime();
   const departments = new Map<number, Department>([
     [1, { id: 1, name: '山茶花', parentId: null, order: 1, leaders: [] }],
@@ -138,6 +139,8 @@ export async function seedDatabase(db: Database): Promise<void> {
   msg(CUSTOMERS.sun, 'out', daysAgo(40, 10), '孙总您好，新茶到了，给您留了两罐明前龙井', REPS.lina);
   msg(CUSTOMERS.zhou, 'in', daysAgo(3, 13), '请问这个适合敏感肌吗', REPS.zhangwei);
   msg(CUSTOMERS.zhou, 'out', daysAgo(3, 14), '适合的，成分很温和', REPS.zhangwei);
+  // 何敏: a message the keyword scan will flag for 张伟 to confirm.
+  msg(CUSTOMERS.he, 'in', daysAgo(1, 20), '快递一周了还没到，再这样我要投诉了', REPS.zhangwei);
   await db.transaction((tx) => insertMessages(tx, msgs, now));
 
   const orders = [
@@ -157,7 +160,9 @@ export async function seedDatabase(db: Database): Promise<void> {
   })), 'api', now));
 
   await addNote(db, { externalUserId: CUSTOMERS.chen, userId: REPS.lina, text: '喜欢淡香型，对酒精敏感；母亲生日在4月', at: daysAgo(30, 21) });
-  await addNote(db, { externalUserId: CUSTOMERS.liu, userId: REPS.lina, text: '面霜包装破损漏液，已登记换货，等仓库回复', isComplaint: true, at: daysAgo(2, 10) });
+  const complaint = await addNote(db, { externalUserId: CUSTOMERS.liu, userId: REPS.lina, text: '面霜包装破损漏液，已登记换货，等仓库回复', isComplaint: true, at: daysAgo(2, 10) });
+  await judgement.complaints.fileByRep({ externalUserId: CUSTOMERS.liu, userId: REPS.lina, text: complaint.text, sourceRef: `note:${complaint.id}` }, new Date(daysAgo(2, 10)));
+  await judgement.complaints.scanInbound(NOW);
 
   const touch = (ext: string, ago: number, ref: string, category: 'care' | 'marketing' = 'care', user: string = REPS.lina) =>
     recordTouch(db, { externalUserId: ext, userId: user, category, at: daysAgo(ago, 10), source: 'sidebar', ref }, now);

@@ -143,6 +143,77 @@ describe('single chat', () => {
   });
 });
 
+describe('complaints', () => {
+  it('should let the rep dismiss a possible complaint flagged by keywords', async () => {
+    world.signInAs.userId = REPS.zhangwei;
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.he });
+    await page.goto(sidebar());
+    await page.waitForSelector('[data-test=complaint-suggested]');
+    expect(await page.textContent('[data-test=complaint-suggested]')).toContain('我要投诉');
+    await screenshot(page, 'complaint-suggested');
+    await page.click('[data-test=complaint-dismiss]');
+    await page.waitForSelector('.toast:has-text("已标记为不是投诉")');
+    expect(await page.locator('[data-test=complaint-suggested]').count()).toBe(0);
+    expect(await world.app.services.judgement.complaints.openOf(CUSTOMERS.he)).toEqual([]);
+    await context.close();
+  });
+
+  it('should close a complaint in progress with how it was resolved', async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.liu });
+    await page.goto(sidebar());
+    await page.click('[data-test=complaint-close]');
+    await page.click('[data-test=resolution-compensated]');
+    await page.fill('[data-test=resolution-note]', '已补发新品并赠送小样，客户满意');
+    await screenshot(page, 'complaint-close');
+    await page.click('[data-test=resolution-save]');
+    await page.waitForSelector('.toast:has-text("投诉已关闭")');
+    expect(await page.locator('[data-test=complaint-confirmed]').count()).toBe(0);
+    expect(await page.textContent('[data-test=pressure]')).not.toContain('投诉处理中');
+    const [closed] = await world.app.services.db.query<{ status: string; resolution_code: string; resolution_note: string }>(
+      'SELECT status, resolution_code, resolution_note FROM complaints WHERE external_user_id = ?', [CUSTOMERS.liu]);
+    expect(closed).toEqual({ status: 'closed', resolution_code: 'compensated', resolution_note: '已补发新品并赠送小样，客户满意' });
+    await context.close();
+  });
+});
+
+describe('phone layout', () => {
+  it('should fit a 320 px screen without sideways scrolling, with every button at least 44 px', async () => {
+    for (const bridge of [{ entry: 'single_chat_tools' as const, userId: CUSTOMERS.chen }, { entry: 'group_chat_tools' as const, chatId: GROUP }]) {
+      const { page, context } = await openPhone(browser, world, bridge);
+      await page.setViewportSize({ width: 320, height: 640 });
+      await page.goto(sidebar());
+      await page.waitForSelector('[data-test=next-action]');
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+      const small = await page.$$eval('button', (els) => els
+        .map((e) => ({ text: (e as HTMLElement).innerText.trim(), r: e.getBoundingClientRect() }))
+        .filter((b) => b.r.width > 0 && (b.r.height < 44 || b.r.width < 44))
+        .map((b) => `${b.text} ${Math.round(b.r.width)}×${Math.round(b.r.height)}`));
+      expect(small).toEqual([]);
+      await screenshot(page, bridge.entry === 'group_chat_tools' ? 'group-320' : 'contact-320');
+      await context.close();
+    }
+  });
+
+  it('should paint the page skeleton before any data arrives, in the same place as the content', async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/sidebar/api/contacts/**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(sidebar());
+    await page.waitForSelector('[data-test=skeleton]');
+    const skeleton = await page.$$eval('[data-test=skeleton] > section', (els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
+    await screenshot(page, 'contact-loading');
+    release();
+    await page.waitForSelector('[data-test=next-action]');
+    const content = await page.$$eval('main > section', (els) => els.slice(0, 3).map((e) => Math.round(e.getBoundingClientRect().top)));
+    expect(content).toEqual(skeleton);
+    await context.close();
+  });
+});
+
 describe('group chat', () => {
   it('should show the group card and its next step', async () => {
     const { page, context, bridgeCalls } = await openPhone(browser, world, { entry: 'group_chat_tools', chatId: GROUP });

@@ -6,7 +6,6 @@ import { requestContext } from '../../src/http/middleware/request-context';
 import type { ReminderSource, SidebarReminder } from '../../src/sidebar-api/reminders-port';
 import { sidebarRoutes } from '../../src/sidebar-api/routes';
 import { startSimulator, type RunningSimulator } from '../../src/wecom-simulator';
-import { WecomClient } from '../../src/wecom/client';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { manualClock, type ManualClock } from '../helpers/clock';
 import { TEST_WECOM } from '../helpers/wecom-callback';
@@ -56,19 +55,20 @@ export async function startSidebarWorld(o: { demo?: boolean } = {}): Promise<Sid
   }
   const s = app.services;
   let world: SidebarWorld;
-  await seedDatabase(s.db);
+  await seedDatabase(s);
   const reminders = new MemoryReminders();
   reminders.add({ id: 'r-zhou-1', externalUserId: CUSTOMERS.zhou, userId: REPS.zhangwei, title: '回访：舒缓面膜使用感受', dueAt: new Date(NOW.getTime() - 3_600_000),
     message: '周婷您好，上次的舒缓面膜用了一段时间了，皮肤感觉怎么样？' });
   reminders.add({ id: 'r-chen-1', externalUserId: CUSTOMERS.chen, userId: REPS.lina, title: '4月母亲生日：推荐礼盒', dueAt: new Date(NOW.getTime() + 3 * 86_400_000) });
 
-  const wecom = new WecomClient({ config: s.config.wecom, db: s.db, clock: s.clock, log: s.log, metrics: s.metrics, retry: { retries: 0, baseDelayMs: 1 } });
   const koa = new Koa({ proxy: true });
   koa.silent = true;
   koa.use(requestContext(s.log, s.metrics));
   koa.use(errorHandler());
   const authorize = await serveAuthorizePage(() => world, s.config.wecom.corpId);
-  const router = sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom, reminders, settings: { oauthAuthorizeBase: authorize.url } });
+  const router = sidebarRoutes({
+    config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders, settings: { oauthAuthorizeBase: authorize.url },
+  });
   koa.use(router.routes()).use(router.allowedMethods());
   // Serve the sidebar on the app's own port and public URL, as the lead's wiring will.
   app.running.server.removeAllListeners('request');

@@ -2,14 +2,15 @@ import { shallowRef } from 'vue';
 import type { ApiErrorBody, SessionInfo } from '../../../src/sidebar-api/types';
 import { api, reauthenticate, setUnauthorizedHandler } from '../api/client';
 import { t } from '../i18n/zh-CN';
-import { BridgeError, currentChat, isInWecom } from '../wecom/bridge';
+import { readAppConfig } from '../app-config';
+import { BridgeError, currentChat, isInWecom, type ChatContext } from '../wecom/bridge';
 
 export type Screen =
   | { name: 'loading' }
   | { name: 'contact'; id: string }
   | { name: 'group'; id: string }
   | { name: 'demo' }
-  | { name: 'error'; title: string; detail: string; retry: boolean };
+  | { name: 'error'; title: string; detail: string; retry: boolean; raw?: string };
 
 /**
  * From page load to a view: who is the rep (session, else OAuth or the demo picker), then which
@@ -42,29 +43,38 @@ export function useBoot() {
     return null;
   }
 
-  async function route(): Promise<void> {
+  function linked(): { contact: string | null; chat: string | null } {
+    const q = new URLSearchParams(location.search);
+    return { contact: q.get('contact'), chat: q.get('chat') };
+  }
+
+  async function route(early: Promise<ChatContext> | null = null): Promise<void> {
     const s = session.value;
     if (!s) return;
-    const q = new URLSearchParams(location.search);
-    const contact = q.get('contact');
-    const chat = q.get('chat');
+    const { contact, chat } = linked();
     if (contact) return void (screen.value = { name: 'contact', id: contact });
     if (chat) return void (screen.value = { name: 'group', id: chat });
     if (!isInWecom() && (s.demo || demoAvailable)) return void (screen.value = { name: 'demo' });
     try {
-      const c = await currentChat(s);
+      const c = await (early ?? currentChat(s));
       screen.value = c.kind === 'contact' ? { name: 'contact', id: c.externalUserId } : { name: 'group', id: c.chatId };
     } catch (err) {
       const e = err instanceof BridgeError ? err : new BridgeError(t.errorBridge, String(err));
-      screen.value = { name: 'error', title: e.title, detail: e.detail, retry: false };
+      screen.value = { name: 'error', title: e.title, detail: e.detail, retry: false, raw: e.raw && e.raw !== e.detail ? e.raw : undefined };
     }
   }
 
   async function start(): Promise<void> {
     screen.value = { name: 'loading' };
     setUnauthorizedHandler(() => (session.value?.demo && !isInWecom() ? (session.value = null, (screen.value = { name: 'demo' })) : reauthenticate()));
+    // Ask the WeCom client which chat we are in while the session is checked: the two round
+    // trips overlap instead of adding up (the page is only served to a signed-in rep in WeCom).
+    const app = readAppConfig();
+    const { contact, chat } = linked();
+    const early = app && isInWecom() && !contact && !chat ? currentChat(app) : null;
+    early?.catch(() => undefined);
     session.value = await loadSession();
-    await route();
+    await route(early);
   }
 
   function open(kind: 'contact' | 'group', id: string): void {

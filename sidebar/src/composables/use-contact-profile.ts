@@ -1,4 +1,4 @@
-import type { ContactProfileView } from '../../../src/sidebar-api/types';
+import type { ComplaintResolution, ContactProfileView } from '../../../src/sidebar-api/types';
 import { api } from '../api/client';
 import { useResource } from './use-resource';
 
@@ -21,6 +21,10 @@ export function useContactProfile(externalUserId: string) {
     ...profile,
     addNote: (text: string, complaint: boolean) => apply(api(path + '/notes', { method: 'POST', body: { text, complaint } })),
     setTags: (add: string[], remove: string[]) => apply(api(path + '/tags', { method: 'POST', body: { add, remove } })),
+    confirmComplaint: (id: string) => apply(api(`${path}/complaints/${encodeURIComponent(id)}/confirm`, { method: 'POST', body: {} })),
+    dismissComplaint: (id: string) => apply(api(`${path}/complaints/${encodeURIComponent(id)}/dismiss`, { method: 'POST', body: {} })),
+    closeComplaint: (id: string, resolution: ComplaintResolution, note: string) =>
+      apply(api(`${path}/complaints/${encodeURIComponent(id)}/close`, { method: 'POST', body: { resolution, note } })),
     reminderDone: (id: string) => apply(api(`${path}/reminders/${encodeURIComponent(id)}/done`, { method: 'POST', body: {} })),
     reminderSnooze: (id: string, preset: SnoozePreset) =>
       apply(api(`${path}/reminders/${encodeURIComponent(id)}/snooze`, { method: 'POST', body: { preset } })),

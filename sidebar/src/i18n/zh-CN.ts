@@ -5,6 +5,7 @@
 export const t = {
   appName: '分寸',
   loading: '加载中…',
+  loadingCustomer: '正在加载客户信息…',
   retry: '重试',
   refresh: '刷新',
   pullToRefresh: '下拉刷新',
@@ -74,6 +75,22 @@ export const t = {
   wecom: '@企业微信',
   relationEnded: '已不是好友',
 
+  // Complaints
+  complaintSuggested: '可能是投诉，请确认',
+  complaintInProgress: '投诉处理中',
+  isComplaint: '是投诉',
+  notComplaint: '不是投诉',
+  closeComplaint: '处理完成',
+  closeComplaintTitle: '投诉处理结果',
+  resolution: '处理方式',
+  resolutionNote: '处理结果（下一位接待的同事会看到）',
+  resolutionNotePlaceholder: '例如：已补发新品，客户表示满意',
+  resolutions: { resolved: '已解决', refunded: '已退款', compensated: '已补偿', unresolved: '未能解决' },
+  complaintConfirmed: '已确认为投诉，营销已暂停',
+  complaintDismissed: '已标记为不是投诉',
+  complaintClosed: '投诉已关闭，冷静期后恢复营销',
+  noteRequired: '请写下处理结果',
+
   // Group view
   groupOwner: '群主',
   members: '成员',
@@ -122,6 +139,7 @@ export const t = {
   errorEntryDetail: '在与客户的单聊或客户群聊天中，点击输入框上方的工具栏图标打开本页面。',
   errorBridge: '无法获取当前聊天信息',
   errorSession: '登录已过期，正在重新登录…',
+  errorRaw: '企业微信返回：',
 } as const;
 
 export type Strings = typeof t;
