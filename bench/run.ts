@@ -3,11 +3,13 @@
  * because these machines are noisy; compare ratios, not absolute numbers.
  */
 import { benchCallback } from './callback';
+import { benchData } from './data';
 import { benchJudgement } from './judgement';
 
 const CASES: Record<string, () => Promise<string[]>> = {
   callback: benchCallback,
   judgement: benchJudgement,
+  data: benchData,
 };
 
 async function main(): Promise<void> {

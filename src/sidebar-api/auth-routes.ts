@@ -36,7 +36,6 @@ export function authRoutes(sc: SidebarContext): Router {
   });
 
   const page = async (ctx: Koa.Context) => {
-    if (!(await sc.built)) return unavailable(ctx);
     const signedIn = sessions.read(ctx).ok;
     const inWecom = /wxwork\//i.test(ctx.get('User-Agent'));
     // Outside WeCom in demo mode the page offers the demo picker instead of OAuth.
@@ -44,6 +43,7 @@ export function authRoutes(sc: SidebarContext): Router {
       ctx.set('Cache-Control', 'no-store');
       return ctx.redirect(authorizeUrl(ctx, ctx.originalUrl));
     }
+    if (!(await sc.built())) return unavailable(ctx);
     ctx.set('Content-Security-Policy', SIDEBAR_CSP);
     ctx.set('Referrer-Policy', 'same-origin');
     if (!sc.files.send(ctx, 'index.html', 'no-cache')) unavailable(ctx);
@@ -52,7 +52,7 @@ export function authRoutes(sc: SidebarContext): Router {
   r.get('/sidebar/index.html', page);
 
   r.get('/sidebar/assets/:file', async (ctx) => {
-    await sc.built;
+    await sc.built();
     if (!/^[\w.-]+$/.test(ctx.params.file) || !sc.files.send(ctx, `assets/${ctx.params.file}`, 'public, max-age=31536000, immutable')) {
       ctx.status = 404;
       ctx.body = 'Not found';

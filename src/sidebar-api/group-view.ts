@@ -106,7 +106,7 @@ function groupAction(
   if (newcomers.length > 0) {
     return {
       ...base, kind: 'group_content', title: `欢迎 ${newcomers.length} 位新成员`,
-      reasons: [`${newcomers.slice(0, 3).map((r) => r.name).join('、')} ${f.past(newcomers[0].at)}入群`, '一句欢迎让新成员知道有问题可以找谁', ...left.slice(0, 1)],
+      reasons: [`${newcomers.slice(0, 3).map((r) => r.name).join('、')} ${f.past(newcomers[0].at)} 入群`, '一句欢迎让新成员知道有问题可以找谁'],
       message: `欢迎新朋友加入「${g.name}」！有任何问题可以直接在群里问，或者私信我，我会尽快回复～`,
     };
   }

@@ -38,7 +38,7 @@ export interface SidebarDeps {
   reminders?: ReminderSource;
   /** Overrides of config/sidebar.json (tests point the OAuth page at their own stand-in). */
   settings?: Partial<SidebarSettings>;
-  /** Build sidebar/dist when it is missing or stale (default true). */
+  /** Build sidebar/dist on the first page request when it is missing or stale (default true). */
   build?: boolean;
 }
 
@@ -64,7 +64,8 @@ export interface SidebarContext {
   viewer(ctx: Koa.Context): Promise<Viewer>;
   contactAccess(ctx: Koa.Context, viewer: Viewer, externalUserId: string): ReturnType<typeof assertCanSeeContact>;
   groupAccess(ctx: Koa.Context, viewer: Viewer, chatId: string): Promise<void>;
-  built: Promise<boolean>;
+  /** Resolves when sidebar/dist is ready (false: the build failed and the log says why). */
+  built(): Promise<boolean>;
   files: StaticFiles;
 }
 
@@ -80,12 +81,16 @@ export function sidebarRoutes(deps: SidebarDeps): Router {
   const sessions = new SessionCodec({
     secret: deps.config.sessionSecret, ttlMs: settings.sessionTtlMs, secure: deps.config.publicBaseUrl.startsWith('https:'), clock: deps.clock,
   });
-  const built = deps.build === false
+  // Built on the first page request, not at start-up: most processes (jobs, CLI, tests) never
+  // serve the page. `npm run build:sidebar` (or ensureSidebarBuilt at start) does it ahead of time.
+  let building: Promise<boolean> | null = null;
+  const built = () => (building ??= deps.build === false
     ? Promise.resolve(true)
     : ensureSidebarBuilt(deps.log).then(() => true, (err: Error) => {
         deps.log.error({ err: err.message }, 'the sidebar page could not be built; run npm run build:sidebar');
+        building = null;
         return false;
-      });
+      }));
   const sc: SidebarContext = {
     deps, settings, sessions, reminders, built, judgement,
     signer: new JssdkSigner(deps.wecom, { corpId: deps.config.wecom.corpId, agentId: deps.config.wecom.agentId, publicBaseUrl: deps.config.publicBaseUrl, clock: deps.clock }),

@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { WECOM_PUBLIC_API_BASE } from '../../src/config';
+import { isSidebarBuildStale } from '../../src/sidebar-api/build';
 import { jsapiSignature, signableUrl } from '../../src/sidebar-api/jssdk-signature';
 import { safeReturnPath } from '../../src/sidebar-api/session';
 import { resolveSidebarSettings, SidebarConfigSchema } from '../../src/sidebar-api/sidebar-config';
@@ -102,5 +106,25 @@ describe('sidebar settings', () => {
 
   it('should refuse a session shorter than 5 minutes', () => {
     expect(SidebarConfigSchema.safeParse({ sessionTtlMinutes: 1 }).success).toBe(false);
+  });
+});
+
+describe('isSidebarBuildStale', () => {
+  it('should rebuild when dist is missing or older than any source, and not otherwise', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fencun-sidebar-'));
+    try {
+      fs.mkdirSync(path.join(root, 'src', 'views'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'src', 'views', 'a.vue'), '<template />');
+      expect(isSidebarBuildStale(root)).toBe(true);
+      fs.mkdirSync(path.join(root, 'dist'));
+      fs.writeFileSync(path.join(root, 'dist', 'index.html'), '<html>');
+      const past = new Date(Date.now() - 60_000);
+      fs.utimesSync(path.join(root, 'src', 'views', 'a.vue'), past, past);
+      expect(isSidebarBuildStale(root)).toBe(false);
+      fs.utimesSync(path.join(root, 'src', 'views', 'a.vue'), new Date(), new Date(Date.now() + 60_000));
+      expect(isSidebarBuildStale(root)).toBe(true);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
