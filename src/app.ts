@@ -15,6 +15,7 @@ import { JobRunner } from './jobs/runner';
 import { allJobs } from './jobs/registry';
 import { registerCustomerData } from './contacts/register';
 import { createJudgement } from './judgement';
+import { registerJudgementHandlers } from './judgement/handlers';
 import { createLogger, Log } from './log';
 import { loadPolicyConfig } from './policy/config';
 import { Metrics } from './ops/metrics';
@@ -60,7 +61,10 @@ export async function createServices(config: Config, opts: FencunOptions = {}): 
   const judgement = createJudgement({ db, policy, timeZone: config.timezone, clock, log });
   const wecom = new WecomClient({ config: config.wecom, db, clock, log, metrics });
   const services: Services = { config, db, clock, log, metrics, inbox, writer, handlers, processor, judgement, wecom };
-  if (opts.capabilities !== false) registerCustomerData(services, wecom);
+  if (opts.capabilities !== false) {
+    registerCustomerData(services, wecom);
+    registerJudgementHandlers(handlers, judgement);
+  }
   return services;
 }
 

@@ -26,13 +26,16 @@ import type { ContactProfileView, GroupProfileView, TimelinePageView } from './t
  * The sidebar's one place of data assembly: it reads the customer from the data modules
  * (contacts, messages, orders, tags, groups, reminders, timeline) and the judgement core's bulk
  * loader (orders, engagement, touches, tags, overrides, relation, complaints), asks the judgement
- * core (tier, lifecycle, pressure, next action) and hands the result to the view mappers. Everything is computed from current data at request time, so what the rep sees
- * is always consistent with the explanation next to it.
+ * core (tier, lifecycle, pressure, next action) and hands the result to the view mappers.
+ * Everything is computed from current data at request time, so what the rep sees is always
+ * consistent with the explanation next to it.
  */
 
 const DAY = 86_400_000;
 const ORDER_HISTORY = 500;
 const TAG_LIBRARY_TTL_MS = 60_000;
+/** Joins and leaves shown on the group card. */
+const RECENT_CHANGES_DAYS = 30;
 
 export interface ProfileServiceDeps {
   db: Database;
@@ -153,10 +156,10 @@ export class ProfileService {
     const nameOf = (m: (typeof members)[number]) => m.contact_name || m.group_nickname || m.name || m.member_id;
     const present = members.filter((m) => m.left_at === null);
     const customerIds = present.filter((m) => num(m.member_type) === 2).map((m) => m.member_id);
+    const since = t - RECENT_CHANGES_DAYS * DAY;
     const scored = await this.scoreMany(customerIds, now);
-    const recentIds = members.filter((m) => num(m.member_type) === 2 && m.left_at !== null).map((m) => m.member_id);
-    const leftScored = await this.scoreMany(recentIds.filter((id) => !scored.has(id)), now);
-    const since = t - 30 * DAY;
+    const recentlyLeft = members.filter((m) => num(m.member_type) === 2 && m.left_at !== null && num(m.left_at) >= since).map((m) => m.member_id);
+    const leftScored = await this.scoreMany(recentlyLeft.filter((id) => !scored.has(id)), now);
     const recent: GroupFacts['recent'] = [];
     for (const m of members) {
       const isCustomer = num(m.member_type) === 2;
@@ -171,10 +174,9 @@ export class ProfileService {
     const facts: GroupFacts = {
       chatId, name: group.name, ownerName: info?.owner_name || group.ownerUserId || '', notice: info?.notice || null,
       createdAt: info?.created_at == null ? null : num(info.created_at), memberCount: group.memberCount,
-      customers: customerIds.map((id) => {
-        const m = present.find((x) => x.member_id === id)!;
-        const s = scored.get(id);
-        return { externalUserId: id, name: nameOf(m), tier: s?.tier ?? '', score: s?.score ?? 0 };
+      customers: present.filter((m) => num(m.member_type) === 2).map((m) => {
+        const s = scored.get(m.member_id);
+        return { externalUserId: m.member_id, name: nameOf(m), tier: s?.tier ?? '', score: s?.score ?? 0 };
       }),
       contentSentAt: sent.map((r) => num(r.msg_time)),
       recent,
