@@ -1,5 +1,5 @@
+import { upsertRows } from '../db/sql';
 import type { Sql } from '../db/database';
-import { upsertRows } from './upsert';
 
 /**
  * Named positions that must survive a restart: a KF sync cursor per open_kfid, the reconcile's

@@ -1,7 +1,6 @@
 import type { Sql } from '../db/database';
-import { num, numOrNull } from '../db/sql';
+import { num, numOrNull, upsertRows } from '../db/sql';
 import type { Department, Member } from './types';
-import { upsertRows } from './upsert';
 
 /** Reps, supervisors and departments (通讯录), as the reconcile last read them. */
 

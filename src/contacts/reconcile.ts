@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
-import { placeholders } from '../db/sql';
+import { chunks, placeholders, retryOnLockConflict } from '../db/sql';
 import { errorMessage } from '../errors';
 import { dismissGroup, findGroupsNotSeen, markGroupSeen, saveGroupChat } from '../groups/repository';
 import type { Log } from '../log';
@@ -11,7 +11,6 @@ import { deleteCursor, readCursor, writeCursor } from './cursors';
 import { markMembersLeft, saveDepartments, saveMembers } from './members';
 import { activateFollow, endFollow, updateFollow, upsertContact } from './repository';
 import type { Member } from './types';
-import { chunk, retryOnLockConflict } from './upsert';
 import {
   CustomerDataWecom, fromFollowInfo, isTransient, toContactProfile, toDepartment, toGroupChat, toMember, toTagGroups,
 } from './wecom-port';
@@ -119,20 +118,20 @@ async function startRun(d: ReconcileDeps): Promise<SyncProgress> {
 }
 
 async function syncContacts(d: ReconcileDeps, p: SyncProgress): Promise<void> {
-  const chunks = chunk(p.memberIds, MEMBERS_PER_CALL);
-  while (p.chunk < chunks.length) {
-    d.progress?.(p.chunk, chunks.length, 'contacts');
+  const memberChunks = chunks(p.memberIds, MEMBERS_PER_CALL);
+  while (p.chunk < memberChunks.length) {
+    d.progress?.(p.chunk, memberChunks.length, 'contacts');
     // The truth is as of the moment we asked: events newer than that win over it.
     const at = d.clock().getTime();
     let page;
     try {
-      page = await d.wecom.batchGetByUser(chunks[p.chunk], p.cursor || undefined, 100);
+      page = await d.wecom.batchGetByUser(memberChunks[p.chunk], p.cursor || undefined, 100);
     } catch (err) {
       if (isTransient(err)) throw err;
       // One bad member (left since the member read, say) must not block everyone's sync forever.
-      d.log.error({ members: chunks[p.chunk].length, err: errorMessage(err) },
+      d.log.error({ members: memberChunks[p.chunk].length, err: errorMessage(err) },
         'contacts-sync: WeCom refused batch/get_by_user for these members; their relations are left as they are this run');
-      Object.assign(p, { skippedMembers: [...p.skippedMembers, ...chunks[p.chunk]], chunk: p.chunk + 1, cursor: '' });
+      Object.assign(p, { skippedMembers: [...p.skippedMembers, ...memberChunks[p.chunk]], chunk: p.chunk + 1, cursor: '' });
       await writeCursor(d.db, SYNC_CURSOR, p, at);
       continue;
     }
@@ -159,7 +158,7 @@ async function syncContacts(d: ReconcileDeps, p: SyncProgress): Promise<void> {
     }));
     Object.assign(p, next);
   }
-  d.progress?.(chunks.length, chunks.length, 'contacts');
+  d.progress?.(memberChunks.length, memberChunks.length, 'contacts');
 }
 
 /**
@@ -171,7 +170,7 @@ async function endVanishedFollows(d: ReconcileDeps, p: SyncProgress): Promise<nu
   const users = p.memberIds.filter((u) => !skipped.has(u));
   let ended = 0;
   const now = d.clock().getTime();
-  for (const part of chunk(users, 500)) {
+  for (const part of chunks(users, 500)) {
     const rows = await d.db.query<{ user_id: string; external_user_id: string }>(
       `SELECT user_id, external_user_id FROM follows WHERE user_id IN (${placeholders(part.length)}) AND status <> 'ended'
        AND (synced_run IS NULL OR synced_run <> ?) AND last_event_at <= ?`, [...part, p.runId, p.startedAt]);

@@ -43,8 +43,9 @@ export function numOrNull(v: unknown): number | null {
 }
 
 /**
- * Inserts rows or, when the conflict key exists, overwrites `updateColumns` with the new values.
- * Returns nothing: on MySQL affected-row counts mix inserts and updates.
+ * Inserts rows or, when the conflict key exists, overwrites `updateColumns` with the new values,
+ * in one statement on both dialects. Returns the driver's changed-row count (on MySQL an update
+ * counts 2 and an unchanged row 0, so only "zero or not" is portable).
  */
 export async function upsertRows(
   db: Sql,
@@ -53,8 +54,8 @@ export async function upsertRows(
   rows: unknown[][],
   conflictColumns: string[],
   updateColumns: string[],
-): Promise<void> {
-  if (rows.length === 0) return;
+): Promise<number> {
+  if (rows.length === 0) return 0;
   const q = (id: string) => quote(db, id);
   const tuple = '(' + columns.map(() => '?').join(',') + ')';
   const head = `INSERT INTO ${q(table)} (${columns.map(q).join(',')}) VALUES ${rows.map(() => tuple).join(',')}`;
@@ -62,7 +63,7 @@ export async function upsertRows(
     db.dialect === 'mysql'
       ? `${head} ON DUPLICATE KEY UPDATE ${updateColumns.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}`
       : `${head} ON CONFLICT (${conflictColumns.map(q).join(',')}) DO UPDATE SET ${updateColumns.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`;
-  await db.exec(sql, rows.flat());
+  return db.exec(sql, rows.flat());
 }
 
 /** Splits a list for IN (...) queries that stay well under every driver's parameter limit. */
@@ -70,4 +71,23 @@ export function chunks<T>(items: T[], size = 1000): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** MySQL's deadlock and lock-wait errors: the transaction was rolled back and may simply be retried. */
+export function isLockConflict(err: unknown): boolean {
+  const e = err as { errno?: number; driverError?: { errno?: number } };
+  const errno = e?.errno ?? e?.driverError?.errno;
+  return errno === 1213 || errno === 1205;
+}
+
+/** Runs fn again (up to `attempts` times) when MySQL picked it as a deadlock victim. */
+export async function retryOnLockConflict<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !isLockConflict(err)) throw err;
+      await new Promise((r) => setTimeout(r, 20 * i + Math.random() * 30));
+    }
+  }
 }

@@ -1,6 +1,5 @@
 import type { Sql } from '../db/database';
-import { num, numOrNull, placeholders } from '../db/sql';
-import { chunk, upsertRows } from '../contacts/upsert';
+import { chunks, num, numOrNull, placeholders, upsertRows } from '../db/sql';
 import type { TagGroup } from './types';
 
 export interface TagLibraryChanges {
@@ -28,14 +27,14 @@ export async function replaceTagLibrary(tx: Sql, groups: TagGroup[], now: number
   await upsertRows(tx, 'tag_groups', ['group_id', 'name', 'sort_order', 'strategy_id', 'created_at', 'deleted', 'updated_at'],
     groups.map((g) => [g.groupId, g.name, g.order, g.strategyId ?? null, g.createdAt, 0, now]),
     ['group_id'], ['name', 'sort_order', 'strategy_id', 'created_at', 'deleted', 'updated_at']);
-  for (const part of chunk(tags, 200)) {
+  for (const part of chunks(tags, 200)) {
     await upsertRows(tx, 'corp_tags', ['tag_id', 'group_id', 'name', 'sort_order', 'created_at', 'deleted', 'updated_at'],
       part.map((t) => [t.tagId, t.groupId, t.name, t.order, t.createdAt, 0, now]),
       ['tag_id'], ['group_id', 'name', 'sort_order', 'created_at', 'deleted', 'updated_at']);
   }
   const liveTags = new Set(tags.map((t) => t.tagId));
   const gone = before.filter((r) => num(r.deleted) === 0 && !liveTags.has(r.tag_id)).map((r) => r.tag_id);
-  for (const part of chunk(gone, 200)) {
+  for (const part of chunks(gone, 200)) {
     await tx.exec(`UPDATE corp_tags SET deleted = 1, updated_at = ? WHERE tag_id IN (${placeholders(part.length)})`, [now, ...part]);
     await tx.exec(`DELETE FROM follow_tags WHERE tag_type = 1 AND tag_id IN (${placeholders(part.length)})`, part);
   }
