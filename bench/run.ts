@@ -5,11 +5,13 @@
 import { benchCallback } from './callback';
 import { benchData } from './data';
 import { benchJudgement } from './judgement';
+import { benchSidebar } from './sidebar';
 
 const CASES: Record<string, () => Promise<string[]>> = {
   callback: benchCallback,
   judgement: benchJudgement,
   data: benchData,
+  sidebar: benchSidebar,
 };
 
 async function main(): Promise<void> {

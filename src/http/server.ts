@@ -2,6 +2,7 @@ import Koa from 'koa';
 import { callbackRoutes } from '../callback/routes';
 import { dataApiRoutes } from '../data-api/routes';
 import { opsRoutes } from '../ops/routes';
+import { sidebarRoutes } from '../sidebar-api/routes';
 import type { Services } from '../services';
 import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
@@ -17,6 +18,7 @@ export function createHttpApp(s: Services): Koa {
     opsRoutes({ db: s.db, inbox: s.inbox, metrics: s.metrics, clock: s.clock }),
     callbackRoutes({ wecom: s.config.wecom, limits: s.config.callback, writer: s.writer, clock: s.clock, metrics: s.metrics }),
     dataApiRoutes({ db: s.db, config: s.config, clock: s.clock }),
+    sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   return app;
