@@ -1,4 +1,5 @@
 import { loadCustomerInputs, loadPressureStates } from '../src/judgement/inputs';
+import { assessCustomer, recommendNextAction } from '../src/judgement/next-action-service';
 import { evaluateMany } from '../src/pressure';
 import { customerId, openScaleServices, percentile, SCALE, SCALE_NOW } from './scale-data';
 
@@ -41,6 +42,21 @@ export async function benchJudgement(): Promise<string[]> {
       samples.push(Number(process.hrtime.bigint() - s0) / 1e6);
     }
     lines.push(`one customer's tier + lifecycle from the database: p50 ${percentile(samples, 50).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms`);
+
+    const nba: number[] = [];
+    const baseline: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const id = customerId((i * 7919 + 13) % SCALE.customers);
+      const b0 = process.hrtime.bigint();
+      await db.query('SELECT * FROM customer_facts WHERE external_user_id = ?', [id]);
+      baseline.push(Number(process.hrtime.bigint() - b0) / 1e6);
+      const s0 = process.hrtime.bigint();
+      const a = await assessCustomer(db, judgement, id, SCALE_NOW);
+      recommendNextAction(judgement, a, { name: '客户', reminders: [] }, SCALE_NOW);
+      nba.push(Number(process.hrtime.bigint() - s0) / 1e6);
+    }
+    const p95 = percentile(nba, 95);
+    lines.push(`next best action for one customer (load + decide): p50 ${percentile(nba, 50).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms; bar p95 < 10 ms ${p95 < 10 ? 'PASS' : 'FAIL'}; baseline one-row SELECT p95 ${percentile(baseline, 95).toFixed(1)} ms`);
   } finally {
     await services.db.ds.destroy();
   }

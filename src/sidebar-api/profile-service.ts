@@ -3,17 +3,14 @@ import { findMember } from '../contacts/members';
 import { findContact, findFollowsOfCustomer } from '../contacts/repository';
 import type { Follow } from '../contacts/types';
 import type { Database } from '../db/database';
-import { num, placeholders } from '../db/sql';
+import { num } from '../db/sql';
 import { findGroup } from '../groups/repository';
 import type { Judgement } from '../judgement';
 import { loadCustomerInputs } from '../judgement/inputs';
-import { findCustomerFacts } from '../messages/facts';
-import { nextBestAction } from '../next-action/recommend';
-import type { NextActionFacts } from '../next-action/types';
+import { assessCustomer, recommendNextAction } from '../judgement/next-action-service';
 import { findOrdersOfCustomer } from '../orders/repository';
-import { describePressure, evaluate, PRESSURE_HISTORY_DAYS, type PressureState, type Touch } from '../pressure';
+import { describePressure, PRESSURE_HISTORY_DAYS } from '../pressure';
 import { findCorpTags } from '../tags/repository';
-import type { OrderFact } from '../tiers/types';
 import type { FollowRef, Viewer } from './access';
 import { contactView } from './contact-view';
 import { Formatter } from './format';
@@ -64,56 +61,22 @@ export class ProfileService {
     const t = now.getTime();
     const owners = visible.map((f) => f.userId);
 
-    const [contact, allFollows, inputsMap, factsMap, storedOrders, reminders, timeline, tagGroups] = await Promise.all([
+    const [contact, allFollows, assessment, storedOrders, reminders, timeline, tagGroups] = await Promise.all([
       findContact(db, externalUserId),
       findFollowsOfCustomer(db, externalUserId),
-      loadCustomerInputs(db, [externalUserId], now, judgement.tiers.windows()),
-      findCustomerFacts(db, [externalUserId]),
+      assessCustomer(db, judgement, externalUserId, now),
       findOrdersOfCustomer(db, externalUserId, ORDER_HISTORY),
       this.d.reminders.openFor(externalUserId, owners, now),
       this.timelines.page(externalUserId, { limit: this.d.timelinePageSize }),
       this.tagGroupNames(),
     ]);
-    const inputs = inputsMap.get(externalUserId)!;
-    const facts = factsMap.get(externalUserId) ?? null;
     const follows = owners.map((u) => allFollows.find((f) => f.userId === u)).filter((f): f is Follow => !!f);
     const primary = follows[0] ?? allFollows[0];
-    const { tier, lifecycle } = judgement.tiers.evaluate(inputs, now);
-    const lastInboundAt = inputs.lastInboundAt;
-    const proactive = inputs.touches.filter((x) => x.category !== 'service');
-    const pressureState: PressureState = {
-      id: externalUserId, tier: tier.tier, timeZone: null, touches: inputs.touches, lastInboundAt, complaint: inputs.complaint, relation: inputs.relation,
-    };
-    const verdict = (r: Parameters<typeof evaluate>[1]) => evaluate(pressureState, r, now, judgement.pressurePolicy);
-    const open = inputs.complaints.filter((c) => c.status !== 'closed').sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime());
-    const [waitingCount, excerpts] = await Promise.all([
-      facts?.unansweredSince ? this.countInbound(externalUserId, facts.unansweredSince.getTime()) : 0,
-      this.complaintExcerpts(open.map((c) => c.id)),
-    ]);
-    // A keyword suggestion the rep has not confirmed is shown for confirmation, not treated as a complaint.
-    const confirmed = open.find((c) => c.status === 'confirmed') ?? null;
-    const naFacts: NextActionFacts = {
-      customer: { id: externalUserId, name: primary?.remark || contact?.name || '' },
-      timeZone: null,
-      tier: { id: tier.tier, label: tier.tierLabel },
-      lifecycle,
-      pressure: {
-        service: verdict('service'), care: verdict('care'), marketing: verdict('marketing'),
-        complaintFollowUp: verdict({ category: 'care', complaintFollowUp: true }),
-      },
-      waiting: facts?.unansweredSince && waitingCount > 0 ? { count: waitingCount, since: facts.unansweredSince } : null,
-      complaint: confirmed ? { status: 'confirmed', openedAt: confirmed.openedAt, summary: clip(excerpts.get(confirmed.id) ?? '', 40) || undefined } : null,
+    const { tier, lifecycle, pressureState } = assessment;
+    const next = recommendNextAction(judgement, assessment, {
+      name: primary?.remark || contact?.name || '',
       reminders: reminders.map((r) => ({ id: r.id, title: r.title, dueAt: r.dueAt, message: r.message ?? undefined })),
-      orders: inputs.orders,
-      firstPurchaseAt: firstPaid(inputs.orders),
-      birthday: null,
-      lastInboundAt,
-      lastProactiveAt: latest(proactive),
-      lastCareAt: latest(proactive.filter((x) => x.category === 'care')),
-      unansweredTouches: proactive.filter((x) => lastInboundAt === null || x.at > lastInboundAt).length,
-      offer: null,
-    };
-    const next = nextBestAction(naFacts, now, policy.nextAction);
+    }, now);
 
     const f = new Formatter(this.d.timeZone, t);
     const [owner, timelineView] = await Promise.all([
@@ -129,7 +92,7 @@ export class ProfileService {
       tagGroups, tier, lifecycle,
       pressure: describePressure(pressureState, now, judgement.pressurePolicy),
       next: next.recommendation, reminders, storedOrders, timeline: timelineView,
-      complaints: open.map((c) => ({ complaint: c, excerpt: excerpts.get(c.id) ?? null })),
+      complaints: assessment.openComplaints,
       recentOrders: this.d.recentOrders, orderWindowDays: policy.tiers.monetary.windowDays,
     });
   }
@@ -197,14 +160,6 @@ export class ProfileService {
     return out;
   }
 
-  /** The words behind each complaint (the customer's message or the rep's note). */
-  private async complaintExcerpts(ids: string[]): Promise<Map<string, string>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.d.db.query<{ id: unknown; excerpt: string | null }>(
-      `SELECT id, excerpt FROM complaints WHERE id IN (${placeholders(ids.length)})`, ids.map(Number));
-    return new Map(rows.filter((r) => r.excerpt).map((r) => [String(r.id), r.excerpt!]));
-  }
-
   /** Group names of corp tags (the tag module keeps the library; it changes rarely). */
   private async tagGroupNames(): Promise<Map<string, string>> {
     const t = this.d.clock().getTime();
@@ -214,24 +169,4 @@ export class ProfileService {
     this.tagLibrary = { at: t, groups };
     return groups;
   }
-
-  private async countInbound(externalUserId: string, since: number): Promise<number> {
-    const [r] = await this.d.db.query<{ n: unknown }>(
-      `SELECT COUNT(*) AS n FROM messages WHERE external_user_id = ? AND direction = 'in' AND chat_id IS NULL AND msg_time >= ?`,
-      [externalUserId, since]);
-    return num(r?.n ?? 0);
-  }
-}
-
-function firstPaid(orders: OrderFact[]): Date | null {
-  const paid = orders.filter((o) => o.amount > 0);
-  return paid.length ? new Date(Math.min(...paid.map((o) => o.at.getTime()))) : null;
-}
-
-function latest(touches: Touch[]): Date | null {
-  return touches.length ? new Date(Math.max(...touches.map((x) => x.at.getTime()))) : null;
-}
-
-function clip(s: string, n: number): string {
-  return s.length > n ? s.slice(0, n) + '…' : s;
 }

@@ -1,0 +1,122 @@
+import type { Complaint } from '../complaints/policy';
+import type { Database } from '../db/database';
+import { num, placeholders } from '../db/sql';
+import type { LifecycleResult } from '../lifecycle';
+import { findCustomerFacts } from '../messages/facts';
+import { nextBestAction } from '../next-action/recommend';
+import type { NextActionFacts, NextActionResult } from '../next-action/types';
+import { evaluate, type PressureState, type Touch } from '../pressure';
+import type { TierResult } from '../tiers';
+import type { OrderFact } from '../tiers/types';
+import type { Judgement } from './index';
+import { loadCustomerInputs, type CustomerInputs } from './inputs';
+
+/** Everything judged about one customer, loaded from the database (no presentation). */
+export interface Assessment {
+  externalUserId: string;
+  inputs: CustomerInputs;
+  tier: TierResult;
+  lifecycle: LifecycleResult;
+  pressureState: PressureState;
+  /** Open complaints, oldest first, with the message or note that raised them. */
+  openComplaints: { complaint: Complaint; excerpt: string | null }[];
+  /** The customer's messages still waiting for our reply. */
+  waiting: { count: number; since: Date } | null;
+}
+
+/** What only the caller knows: how to address the customer, and the rep's open reminders. */
+export interface AddressContext {
+  name: string;
+  reminders: NextActionFacts['reminders'];
+}
+
+/**
+ * Loads what the next-best-action decision needs for one customer: a fixed handful of queries,
+ * run side by side with whatever else the caller loads.
+ */
+export async function assessCustomer(db: Database, judgement: Judgement, externalUserId: string, now: Date): Promise<Assessment> {
+  const [inputsMap, factsMap] = await Promise.all([
+    loadCustomerInputs(db, [externalUserId], now, judgement.tiers.windows()),
+    findCustomerFacts(db, [externalUserId]),
+  ]);
+  const inputs = inputsMap.get(externalUserId)!;
+  const unansweredSince = factsMap.get(externalUserId)?.unansweredSince ?? null;
+  const { tier, lifecycle } = judgement.tiers.evaluate(inputs, now);
+  const open = inputs.complaints.filter((c) => c.status !== 'closed').sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime());
+  const [waitingCount, excerpts] = await Promise.all([
+    unansweredSince ? countInboundSince(db, externalUserId, unansweredSince.getTime()) : 0,
+    complaintExcerpts(db, open.map((c) => c.id)),
+  ]);
+  return {
+    externalUserId,
+    inputs,
+    tier,
+    lifecycle,
+    pressureState: {
+      id: externalUserId, tier: tier.tier, timeZone: null, touches: inputs.touches,
+      lastInboundAt: inputs.lastInboundAt, complaint: inputs.complaint, relation: inputs.relation,
+    },
+    openComplaints: open.map((c) => ({ complaint: c, excerpt: excerpts.get(c.id) ?? null })),
+    waiting: unansweredSince && waitingCount > 0 ? { count: waitingCount, since: unansweredSince } : null,
+  };
+}
+
+/** The pure step: ranked candidates and one recommendation for an assessed customer. */
+export function recommendNextAction(judgement: Judgement, a: Assessment, ctx: AddressContext, now: Date): NextActionResult {
+  const verdict = (r: Parameters<typeof evaluate>[1]) => evaluate(a.pressureState, r, now, judgement.pressurePolicy);
+  const lastInboundAt = a.inputs.lastInboundAt;
+  const proactive = a.inputs.touches.filter((x) => x.category !== 'service');
+  // A keyword suggestion the rep has not confirmed is shown for confirmation, not treated as a complaint.
+  const confirmed = a.openComplaints.find((c) => c.complaint.status === 'confirmed') ?? null;
+  const facts: NextActionFacts = {
+    customer: { id: a.externalUserId, name: ctx.name },
+    timeZone: null,
+    tier: { id: a.tier.tier, label: a.tier.tierLabel },
+    lifecycle: a.lifecycle,
+    pressure: {
+      service: verdict('service'), care: verdict('care'), marketing: verdict('marketing'),
+      complaintFollowUp: verdict({ category: 'care', complaintFollowUp: true }),
+    },
+    waiting: a.waiting,
+    complaint: confirmed
+      ? { status: 'confirmed', openedAt: confirmed.complaint.openedAt, summary: clip(confirmed.excerpt ?? '', 40) || undefined }
+      : null,
+    reminders: ctx.reminders,
+    orders: a.inputs.orders,
+    firstPurchaseAt: firstPaid(a.inputs.orders),
+    birthday: null,
+    lastInboundAt,
+    lastProactiveAt: latest(proactive),
+    lastCareAt: latest(proactive.filter((x) => x.category === 'care')),
+    unansweredTouches: proactive.filter((x) => lastInboundAt === null || x.at > lastInboundAt).length,
+    offer: null,
+  };
+  return nextBestAction(facts, now, judgement.policy.nextAction);
+}
+
+async function countInboundSince(db: Database, externalUserId: string, since: number): Promise<number> {
+  const [r] = await db.query<{ n: unknown }>(
+    `SELECT COUNT(*) AS n FROM messages WHERE external_user_id = ? AND direction = 'in' AND chat_id IS NULL AND msg_time >= ?`,
+    [externalUserId, since]);
+  return num(r?.n ?? 0);
+}
+
+async function complaintExcerpts(db: Database, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.query<{ id: unknown; excerpt: string | null }>(
+    `SELECT id, excerpt FROM complaints WHERE id IN (${placeholders(ids.length)})`, ids.map(Number));
+  return new Map(rows.filter((r) => r.excerpt).map((r) => [String(r.id), r.excerpt!]));
+}
+
+function firstPaid(orders: OrderFact[]): Date | null {
+  const paid = orders.filter((o) => o.amount > 0);
+  return paid.length ? new Date(Math.min(...paid.map((o) => o.at.getTime()))) : null;
+}
+
+function latest(touches: Touch[]): Date | null {
+  return touches.length ? new Date(Math.max(...touches.map((x) => x.at.getTime()))) : null;
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) + '…' : s;
+}
