@@ -1,4 +1,8 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+
+interface MysqlPool {
+  query(sql: string, params: unknown[], cb: (err: Error | null, result: unknown) => void): void;
+}
 import { Dialect, dialectOf } from './data-source';
 
 /** A statement runner: the database itself, or an open transaction. */
@@ -30,11 +34,25 @@ export class Database implements Sql {
   }
 
   query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (this.dialect === 'mysql') return this.poolQuery(sql, params) as Promise<T[]>;
     return this.serial(() => retryWhileBusy(() => this.ds.query(sql, params)));
   }
 
   exec(sql: string, params: unknown[] = []): Promise<number> {
+    if (this.dialect === 'mysql') return this.poolQuery(sql, params).then((r) => (r as { affectedRows: number }).affectedRows);
     return this.serial(() => retryWhileBusy(() => structured(this.ds.manager, sql, params)));
+  }
+
+  /**
+   * A single statement outside a transaction, straight on the mysql2 pool TypeORM configured.
+   * TypeORM's own path (query runner, broadcaster, logger) costs more than the statement itself
+   * for the small, frequent queries of the callback and sidebar paths.
+   */
+  private poolQuery(sql: string, params: unknown[]): Promise<unknown> {
+    const pool = (this.ds.driver as unknown as { pool: MysqlPool }).pool;
+    return new Promise((resolve, reject) => {
+      pool.query(sql, params, (err, result) => (err ? reject(new QueryFailedError(sql, params, err)) : resolve(result)));
+    });
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
