@@ -74,12 +74,10 @@ export async function benchCallback(): Promise<string[]> {
   let database: TestDatabase;
   let label = 'MariaDB';
   try {
-    process.env.FENCUN_TEST_DB = 'mariadb';
-    database = await createTestDatabase();
+    database = await createTestDatabase('mariadb');
   } catch (err) {
     label = 'SQLite (MariaDB unavailable: ' + (err as Error).message + ')';
-    process.env.FENCUN_TEST_DB = 'sqlite';
-    database = await createTestDatabase();
+    database = await createTestDatabase('sqlite');
   }
   const requests = buildRequests();
   const servers = await startServers(database.url);

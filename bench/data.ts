@@ -46,8 +46,7 @@ async function benchReconcile(lines: string[]): Promise<void> {
     port: 0, corpId: TEST_WECOM.corpId, agentId: Number(TEST_WECOM.agentId), secret: TEST_WECOM.secret,
     callbackToken: TEST_WECOM.token, callbackAesKey: TEST_WECOM.aesKey, seed: { seed: 7, reps: 500, customers: RECONCILE_CUSTOMERS },
   } as Parameters<typeof startSimulator>[0]);
-  process.env.FENCUN_TEST_DB = 'mariadb';
-  const database = await createTestDatabase();
+  const database = await createTestDatabase('mariadb');
   const config = loadConfig({
     WECOM_CORP_ID: TEST_WECOM.corpId, WECOM_AGENT_ID: TEST_WECOM.agentId, WECOM_AGENT_SECRET: TEST_WECOM.secret,
     WECOM_CALLBACK_TOKEN: TEST_WECOM.token, WECOM_CALLBACK_AES_KEY: TEST_WECOM.aesKey,

@@ -19,8 +19,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (TEST_DB === 'sqlite') {
+/** A fresh database of the suite's kind, or of the kind asked for (benchmarks pin MariaDB). */
+export async function createTestDatabase(kind: 'sqlite' | 'mariadb' = TEST_DB): Promise<TestDatabase> {
+  if (kind === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fencun-test-'));
     return { url: `sqlite:${path.join(dir, 'fencun.sqlite')}`, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
