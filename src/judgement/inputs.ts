@@ -19,6 +19,8 @@ export interface CustomerInputs {
   orders: OrderFact[];
   touches: Touch[];
   lastInboundAt: Date | null;
+  /** The oldest customer message still waiting for our reply (service first). */
+  unansweredSince: Date | null;
   touchesSinceInbound: number;
   relation: RelationStatus;
   relationEndedAt: Date | null;
@@ -83,6 +85,7 @@ export async function loadCustomerInputs(db: Sql, ids: string[], now: Date, w: I
         orders: customerOrders,
         touches: customerTouches,
         lastInboundAt: f?.lastInboundAt ?? null,
+        unansweredSince: f?.unansweredSince ?? null,
         touchesSinceInbound: f?.touchesSinceInbound ?? 0,
         relation: rel.relation,
         relationEndedAt: rel.endedAt,

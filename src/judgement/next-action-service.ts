@@ -2,7 +2,6 @@ import type { Complaint } from '../complaints/policy';
 import type { Database } from '../db/database';
 import { num, placeholders } from '../db/sql';
 import type { LifecycleResult } from '../lifecycle';
-import { findCustomerFacts } from '../messages/facts';
 import { nextBestAction } from '../next-action/recommend';
 import type { NextActionFacts, NextActionResult } from '../next-action/types';
 import { evaluate, type PressureState, type Touch } from '../pressure';
@@ -35,12 +34,8 @@ export interface AddressContext {
  * run side by side with whatever else the caller loads.
  */
 export async function assessCustomer(db: Database, judgement: Judgement, externalUserId: string, now: Date): Promise<Assessment> {
-  const [inputsMap, factsMap] = await Promise.all([
-    loadCustomerInputs(db, [externalUserId], now, judgement.tiers.windows()),
-    findCustomerFacts(db, [externalUserId]),
-  ]);
-  const inputs = inputsMap.get(externalUserId)!;
-  const unansweredSince = factsMap.get(externalUserId)?.unansweredSince ?? null;
+  const inputs = (await loadCustomerInputs(db, [externalUserId], now, judgement.tiers.windows())).get(externalUserId)!;
+  const unansweredSince = inputs.unansweredSince;
   const { tier, lifecycle } = judgement.tiers.evaluate(inputs, now);
   const open = inputs.complaints.filter((c) => c.status !== 'closed').sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime());
   const [waitingCount, excerpts] = await Promise.all([
