@@ -19,6 +19,7 @@ import { registerJudgementHandlers } from './judgement/handlers';
 import { createLogger, Log } from './log';
 import { loadPolicyConfig } from './policy/config';
 import { Metrics } from './ops/metrics';
+import { ReminderStore } from './reminders/repository';
 import type { Services } from './services';
 import { WecomClient } from './wecom/client';
 
@@ -60,7 +61,9 @@ export async function createServices(config: Config, opts: FencunOptions = {}): 
   writer.onStored(() => processor.wake());
   const judgement = createJudgement({ db, policy, timeZone: config.timezone, clock, log });
   const wecom = new WecomClient({ config: config.wecom, db, clock, log, metrics });
-  const services: Services = { config, db, clock, log, metrics, inbox, writer, handlers, processor, judgement, wecom };
+  const services: Services = {
+    config, db, clock, log, metrics, inbox, writer, handlers, processor, judgement, wecom, reminders: new ReminderStore(db),
+  };
   if (opts.capabilities !== false) {
     registerCustomerData(services, wecom);
     registerJudgementHandlers(handlers, judgement);

@@ -8,6 +8,7 @@ import type { InboxWriter } from './inbox/writer';
 import type { Judgement } from './judgement';
 import type { Log } from './log';
 import type { Metrics } from './ops/metrics';
+import type { ReminderStore } from './reminders/repository';
 import type { WecomClient } from './wecom/client';
 
 /** Everything a route, handler or job may use; built once in app.ts and passed down. */
@@ -24,4 +25,5 @@ export interface Services {
   judgement: Judgement;
   /** The one door to WeCom's API (WECOM_API_BASE). */
   wecom: WecomClient;
+  reminders: ReminderStore;
 }

@@ -18,7 +18,7 @@ export function createHttpApp(s: Services): Koa {
     opsRoutes({ db: s.db, inbox: s.inbox, metrics: s.metrics, clock: s.clock }),
     callbackRoutes({ wecom: s.config.wecom, limits: s.config.callback, writer: s.writer, clock: s.clock, metrics: s.metrics }),
     dataApiRoutes({ db: s.db, config: s.config, clock: s.clock }),
-    sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement }),
+    sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders: s.reminders }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   return app;

@@ -1,11 +1,12 @@
 import type { Job } from './job';
 import { contactsSync } from '../contacts/sync-job';
 import { judgementJobs } from '../judgement/jobs';
+import { careReminders } from '../reminders/care-job';
 import { inboxPrune } from './inbox-prune';
 
 /** Every job Fencun knows; capabilities add theirs here. */
 export function allJobs(): Job[] {
-  return [inboxPrune, contactsSync, ...judgementJobs];
+  return [inboxPrune, contactsSync, ...judgementJobs, careReminders];
 }
 
 export function findJob(name: string): Job | undefined {

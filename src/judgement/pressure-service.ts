@@ -30,7 +30,14 @@ export interface AudienceVerdict {
 export class PressureService {
   constructor(private readonly d: { db: Database; policy: PressurePolicy; clock: Clock; log: Log }) {}
 
-  async evaluateAudience(ids: string[], request: TouchCategory | TouchRequest, at: Date, ref: TouchRef): Promise<AudienceVerdict> {
+  /**
+   * Verdicts for an audience. Denials are recorded unless `record` is false, for callers that
+   * reschedule a denied touch (a later time is not a prevented touch) and record the rest
+   * themselves with `recordDenials`.
+   */
+  async evaluateAudience(
+    ids: string[], request: TouchCategory | TouchRequest, at: Date, ref: TouchRef, o: { record?: boolean } = {},
+  ): Promise<AudienceVerdict> {
     const states = await loadPressureStates(this.d.db, ids, at, this.d.policy.config.fallbackTier);
     const list = [...states.values()];
     const verdicts = evaluateMany(list, request, at, this.d.policy);
@@ -41,7 +48,7 @@ export class PressureService {
       if (v.allowed) allowed.push(s.id);
       else denied.push({ externalUserId: s.id, reasons: v.reasons, nextAllowedAt: v.nextAllowedAt });
     });
-    await this.recordDenials(denied, typeof request === 'string' ? request : request.category, at, ref);
+    if (o.record !== false) await this.recordDenials(denied, typeof request === 'string' ? request : request.category, at, ref);
     return { allowed, denied };
   }
 
@@ -58,7 +65,7 @@ export class PressureService {
     return { total: Number(r.total), customers: Number(r.customers) };
   }
 
-  private async recordDenials(denied: Denial[], category: string, at: Date, ref: TouchRef): Promise<void> {
+  async recordDenials(denied: Denial[], category: string, at: Date, ref: TouchRef): Promise<void> {
     const rows = denied.map((d) => [d.externalUserId, category, d.reasons.join(','), ref.kind, ref.id, at.getTime(), d.nextAllowedAt?.getTime() ?? null]);
     for (let i = 0; i < rows.length; i += 500) {
       await insertIgnoringDuplicates(this.d.db, 'pressure_denials',
