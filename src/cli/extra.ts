@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerChurnCommand } from './churn';
 import { registerDataCommands } from './data';
 import { registerSimulatorCommand } from './simulator';
 
@@ -6,4 +7,5 @@ import { registerSimulatorCommand } from './simulator';
 export function registerExtraCommands(program: Command): void {
   registerSimulatorCommand(program);
   registerDataCommands(program);
+  registerChurnCommand(program);
 }
