@@ -1,5 +1,5 @@
 import type { Database, Sql } from '../db/database';
-import { insertIgnoringDuplicates, num, numOrNull, placeholders } from '../db/sql';
+import { insertIgnoringDuplicates, num, numOrNull, placeholders, retryOnLockConflict } from '../db/sql';
 
 export type InboxStatus = 'pending' | 'processing' | 'done' | 'dead';
 
@@ -58,7 +58,8 @@ export class InboxRepository {
   async claim(owner: string, now: number, leaseUntil: number, limit: number): Promise<InboxRow[]> {
     const mysql = this.db.dialect === 'mysql';
     const due = `((status = 'pending' AND next_attempt_at <= ?) OR (status = 'processing' AND lease_until <= ?))`;
-    const ids = await this.db.transaction(async (tx) => {
+    // A claim that loses a deadlock to another instance's claim was rolled back whole: try again.
+    const ids = await retryOnLockConflict(() => this.db.transaction(async (tx) => {
       const candidates = await tx.query<{ id: unknown; order_key: string | null }>(
         `SELECT id, order_key FROM inbox_events WHERE ${due} ORDER BY id LIMIT ?${mysql ? ' FOR UPDATE SKIP LOCKED' : ''}`,
         [now, now, limit],
@@ -76,10 +77,13 @@ export class InboxRepository {
         chosen.push(id);
       }
       if (chosen.length === 0) return [];
+      // On MariaDB the rows are ours (locked above): update them by primary key alone, so the
+      // statement takes no range locks on the status index that another claim could deadlock on.
+      // SQLite took no row locks, so there the UPDATE re-checks that each row is still due.
       const claimed = await tx.exec(
         `UPDATE inbox_events SET status = 'processing', lease_owner = ?, lease_until = ?, attempts = attempts + 1
-         WHERE id IN (${placeholders(chosen.length)}) AND ${due}`,
-        [owner, leaseUntil, ...chosen, now, now]);
+         WHERE id IN (${placeholders(chosen.length)})${mysql ? '' : ` AND ${due}`}`,
+        [owner, leaseUntil, ...chosen, ...(mysql ? [] : [now, now])]);
       if (claimed !== chosen.length) {
         // Another instance claimed some of them between our read and write (SQLite only);
         // keep exactly the rows that now carry our lease.
@@ -89,7 +93,7 @@ export class InboxRepository {
         return mine.map((r) => num(r.id));
       }
       return chosen;
-    });
+    }));
     if (ids.length === 0) return [];
     const rows = await this.db.query(`SELECT ${COLUMNS} FROM inbox_events WHERE id IN (${placeholders(ids.length)}) ORDER BY id`, ids);
     return rows.map(toRow);

@@ -64,8 +64,9 @@ describe('inbox processor', () => {
     try {
       const handled: number[] = [];
       let failFirst = true;
-      app.services.handlers.on('edit_external_contact', async ({ inboxId }) => {
-        if (failFirst) {
+      // wmORDER's first event fails once; wmOTHER is handled in the same batch, concurrently.
+      app.services.handlers.on('edit_external_contact', async ({ inboxId, event }) => {
+        if (failFirst && event.externalUserId === 'wmORDER') {
           failFirst = false;
           throw new Error('transient');
         }
