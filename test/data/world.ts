@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnFreePort } from '../helpers/listen';
 import { Command } from 'commander';
 import Koa from 'koa';
 import { registerDataCommands } from '../../src/cli/data';
@@ -91,14 +91,7 @@ export async function serveDataApi(s: Services, config: Partial<DataApiDeps['con
   const router = dataApiRoutes({ db: s.db, clock: s.clock, config: { apiToken: s.config.apiToken, timezone: s.config.timezone, ...config } });
   koa.use(router.routes()).use(router.allowedMethods());
   const server = http.createServer(koa.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  return listenOnFreePort(server);
 }
 
 /** Runs `npx fencun …` data commands in-process against the test database; returns what they printed. */

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { listenOnFreePort } from '../helpers/listen';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { errorHandler } from '../../src/http/middleware/error-handler';
@@ -108,14 +109,7 @@ async function serveAuthorizePage(world: () => SidebarWorld, corpId: string): Pr
     back.searchParams.set('state', u.searchParams.get('state') ?? '');
     res.writeHead(302, { Location: back.toString() }).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  return listenOnFreePort(server);
 }
 
 /** Reminders as the reminders module will provide them (capability 7), kept in memory. */

@@ -1,5 +1,5 @@
+import { listenOnFreePort } from '../helpers/listen';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { RunningSimulator } from '../../src/wecom-simulator';
 import { startTestApp, TestApp } from '../helpers/app';
 import { busiestRep, startTestSimulator } from './support';
@@ -26,15 +26,8 @@ async function startFlakyProxy(target: string, mode: 'slow' | 'fail', count: num
       if (!res.destroyed) res.writeHead(upstream.status).end(text);
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests: () => seen,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
-  };
+  const { url, stop } = await listenOnFreePort(server);
+  return { url, requests: () => seen, close: stop };
 }
 
 describe('callbacks from the simulator into Fencun\'s real ingress', () => {
