@@ -3,6 +3,7 @@ import { allJobs, findJob } from '../jobs/registry';
 import { JobRunner } from '../jobs/runner';
 import { terminalProgress } from './progress-bar';
 import { withServices } from './context';
+import { NOW_OPTION_HELP, parseNowOption } from './now';
 
 export function registerJobCommands(program: Command): void {
   const jobs = program.command('jobs').description('List and run scheduled jobs');
@@ -17,12 +18,11 @@ export function registerJobCommands(program: Command): void {
   jobs
     .command('run <job>')
     .description('Run one job once, now (it still records a run, so a scheduled instance is unaffected)')
-    .option('--now <iso>', 'evaluate the job as if at this time, e.g. 2026-03-02T09:00:00+08:00')
+    .option('--now <iso>', NOW_OPTION_HELP)
     .action(async (name: string, opts: { now?: string }) => {
       const job = findJob(name);
       if (!job) throw new Error(`unknown job "${name}"; known jobs: ${allJobs().map((j) => j.name).join(', ')}`);
-      const now = opts.now ? new Date(opts.now) : new Date();
-      if (Number.isNaN(now.getTime())) throw new Error(`--now must be an ISO time such as 2026-03-02T09:00:00+08:00 (got "${opts.now}")`);
+      const now = parseNowOption(opts.now);
       await withServices(async (services) => {
         const progress = terminalProgress();
         try {

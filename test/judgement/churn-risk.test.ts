@@ -42,7 +42,7 @@ describe('churn risk per rep', () => {
   });
 
   it('should print the lists from the CLI', async () => {
-    const r = await runCli(['churn-risk', '--limit', '1'], { DATABASE_URL: app.database.url });
+    const r = await runCli(['churn-risk', '--limit', '1', '--now', NOW.toISOString()], { DATABASE_URL: app.database.url });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('周瑜 (zhouyu) — 风险金额 ¥16,400');
     expect(r.stdout).toContain('wmBIGQUIET  ¥16,000');
