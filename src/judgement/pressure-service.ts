@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
-import { insertIgnoringDuplicates } from '../db/sql';
+import { chunks, insertIgnoringDuplicates, retryOnLockConflict } from '../db/sql';
 import type { Log } from '../log';
 import { evaluateMany, type PressurePolicy, type ReasonCode, type TouchCategory, type TouchRequest, type Verdict } from '../pressure';
 import { loadPressureStates } from './inputs';
@@ -15,6 +15,11 @@ export interface Denial {
   externalUserId: string;
   reasons: ReasonCode[];
   nextAllowedAt: Date | null;
+  /**
+   * What exactly was prevented when the ref covers several touches to one customer (a reminder
+   * rule's key, e.g. post_sale:3:SO-1006); the ref's id otherwise.
+   */
+  cause?: string;
 }
 
 export interface AudienceVerdict {
@@ -65,12 +70,24 @@ export class PressureService {
     return { total: Number(r.total), customers: Number(r.customers) };
   }
 
-  async recordDenials(denied: Denial[], category: string, at: Date, ref: TouchRef): Promise<void> {
-    const rows = denied.map((d) => [d.externalUserId, category, d.reasons.join(','), ref.kind, ref.id, at.getTime(), d.nextAllowedAt?.getTime() ?? null]);
-    for (let i = 0; i < rows.length; i += 500) {
-      await insertIgnoringDuplicates(this.d.db, 'pressure_denials',
-        ['external_user_id', 'category', 'reasons', 'ref_kind', 'ref_id', 'at', 'next_allowed_at'], rows.slice(i, i + 500), ['id']);
+  /**
+   * Records prevented touches, once per (ref kind, cause, customer): the unique key
+   * uq_pressure_denials_cause turns the same touch evaluated again (every run and day of a
+   * reminder's window, a campaign re-checked) into a no-op, so "over-contact prevented" counts
+   * touches, not evaluations. The first prevention's instant and reasons are kept. Returns how
+   * many were recorded now.
+   */
+  async recordDenials(denied: Denial[], category: string, at: Date, ref: TouchRef): Promise<number> {
+    const rows = denied.map((d) => [d.externalUserId, category, d.reasons.join(','), ref.kind, ref.id, d.cause ?? ref.id, at.getTime(),
+      d.nextAllowedAt?.getTime() ?? null]);
+    let recorded = 0;
+    for (const part of chunks(rows, 500)) {
+      // A multi-row insert that MySQL picked as a deadlock victim was rolled back whole: retry it.
+      recorded += await retryOnLockConflict(() => insertIgnoringDuplicates(this.d.db, 'pressure_denials',
+        ['external_user_id', 'category', 'reasons', 'ref_kind', 'ref_id', 'cause_key', 'at', 'next_allowed_at'], part,
+        ['ref_kind', 'cause_key', 'external_user_id']));
     }
-    if (denied.length) this.d.log.info({ ref, category, denied: denied.length }, 'contact pressure: touches suppressed');
+    if (recorded) this.d.log.info({ ref, category, denied: denied.length, recorded }, 'contact pressure: touches suppressed');
+    return recorded;
   }
 }

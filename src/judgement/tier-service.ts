@@ -1,5 +1,5 @@
-import type { Database } from '../db/database';
-import { insertIgnoringDuplicates, num, upsertRows } from '../db/sql';
+import type { Database, Tx } from '../db/database';
+import { chunks, insertIgnoringDuplicates, num, placeholders, retryOnLockConflict, upsertRows } from '../db/sql';
 import { lifecycleStage, type LifecycleResult } from '../lifecycle';
 import type { PolicyConfig } from '../policy/config';
 import { diffTier, scoreTier, type TierResult, type TierSnapshot } from '../tiers';
@@ -11,6 +11,19 @@ function reviveOverride(o: TierOverride & { setAt: string; expiresAt?: string | 
 }
 
 const BATCH = 1000;
+/** Rounds of compare-and-set one recompute tries before leaving a customer to the computation that beat it. */
+const CAS_ATTEMPTS = 5;
+
+type StoredTier = TierSnapshot & { version: number; computedAt: number };
+
+/** One customer's new tier row, the history row if it changed, and the version it was computed against. */
+interface Computed {
+  id: string;
+  /** null: no stored row when the snapshot was read. */
+  expectedVersion: number | null;
+  row: unknown[];
+  history: unknown[] | null;
+}
 
 export interface RecomputeSummary {
   customers: number;
@@ -22,12 +35,14 @@ export interface TierServiceDeps {
   db: Database;
   policy: PolicyConfig;
   timeZone: string;
+  /** Test seam: runs after a batch is computed, before it is landed (to interleave recomputes). */
+  hooks?: { beforeLand?: (ids: string[]) => Promise<void> };
 }
 
 /**
  * Computes and stores each customer's tier and lifecycle stage, appending to tier_history when
  * the tier changes (with the reasons behind the new tier). Idempotent: recomputing unchanged
- * data writes no history.
+ * data writes no history; concurrent recomputes compare-and-set (see recomputeBatch).
  */
 export class TierService {
   constructor(private readonly d: TierServiceDeps) {}
@@ -82,43 +97,104 @@ export class TierService {
     return { tier, lifecycle };
   }
 
+  /**
+   * Compare-and-set per customer, so concurrent recomputes (an event handler, tiers-refresh, the
+   * nightly run, another instance) neither write a tier change twice nor let an older result land
+   * last. Each stored row carries a version, bumped by every write:
+   *   1. read the stored snapshot (tier, version, computed_at) BEFORE loading the inputs;
+   *   2. compute, and diff against that snapshot;
+   *   3. in one transaction, lock the rows and land a customer only if its version is still the
+   *      one read in 1 — the history row is written in the same transaction, so only the winner
+   *      of a version records the change.
+   * A customer whose stored computed_at is later than `now` is left alone: a newer computation
+   * has landed (including a `--now` in the past). One whose version moved (someone landed
+   * after step 1, maybe from newer data) is computed again from fresh inputs. So what is stored
+   * was always computed from inputs read after the write it replaced.
+   */
   private async recomputeBatch(ids: string[], now: Date, cause: string): Promise<number> {
-    const { db } = this.d;
-    const inputs = await loadCustomerInputs(db, ids, now, this.windows());
-    const previous = await this.snapshots(ids);
-    const current: unknown[][] = [];
-    const history: unknown[][] = [];
-    for (const input of inputs.values()) {
-      const { tier, lifecycle } = this.evaluate(input, now);
-      current.push([input.id, tier.tier, tier.scoredTier, Math.round(tier.score), JSON.stringify(tier.reasons),
-        tier.override ? JSON.stringify(tier.override) : null, lifecycle.stage, JSON.stringify(lifecycle.signals), now.getTime()]);
-      const change = diffTier(previous.get(input.id) ?? null, tier);
-      if (change.record) {
-        history.push([input.id, change.from, change.to, Math.round(tier.score), JSON.stringify(change.reasons), cause, now.getTime()]);
-      }
+    let pending = ids;
+    let changed = 0;
+    for (let attempt = 1; pending.length > 0 && attempt <= CAS_ATTEMPTS; attempt++) {
+      const landed = await this.computeAndLand(pending, now, cause);
+      changed += landed.changed;
+      // After CAS_ATTEMPTS lost races in a row the stored result is another, equally recent
+      // computation's; leaving it is safer than spinning.
+      pending = landed.conflicted;
     }
-    await db.transaction(async (tx) => {
-      await upsertRows(tx, 'customer_tiers',
-        ['external_user_id', 'tier', 'scored_tier', 'score', 'reasons', 'override', 'stage', 'stage_signals', 'computed_at'], current,
-        ['external_user_id'], ['tier', 'scored_tier', 'score', 'reasons', 'override', 'stage', 'stage_signals', 'computed_at']);
-      for (let i = 0; i < history.length; i += 200) {
-        await insertIgnoringDuplicates(tx, 'tier_history',
-          ['external_user_id', 'from_tier', 'to_tier', 'score', 'reasons', 'cause', 'at'], history.slice(i, i + 200), ['id']);
-      }
-    });
-    return history.length;
+    return changed;
   }
 
-  private async snapshots(ids: string[]): Promise<Map<string, TierSnapshot>> {
-    const out = new Map<string, TierSnapshot>();
+  private async computeAndLand(ids: string[], now: Date, cause: string): Promise<{ changed: number; conflicted: string[] }> {
+    const { db } = this.d;
+    const previous = await this.snapshots(ids);
+    const inputs = await loadCustomerInputs(db, ids, now, this.windows());
+    const computed: Computed[] = [];
+    for (const input of inputs.values()) {
+      const before = previous.get(input.id);
+      if (before && before.computedAt > now.getTime()) continue; // a newer computation already landed
+      const { tier, lifecycle } = this.evaluate(input, now);
+      const version = (before?.version ?? 0) + 1;
+      const change = diffTier(before ?? null, tier);
+      computed.push({
+        id: input.id, expectedVersion: before ? before.version : null,
+        row: [input.id, tier.tier, tier.scoredTier, Math.round(tier.score), JSON.stringify(tier.reasons),
+          tier.override ? JSON.stringify(tier.override) : null, lifecycle.stage, JSON.stringify(lifecycle.signals), now.getTime(), version],
+        history: change.record ? [input.id, change.from, change.to, Math.round(tier.score), JSON.stringify(change.reasons), cause, now.getTime()] : null,
+      });
+    }
+    if (computed.length === 0) return { changed: 0, conflicted: [] };
+    await this.d.hooks?.beforeLand?.(computed.map((c) => c.id));
+    // A deadlock (two batches gap-locking absent rows on MySQL) rolled everything back: the whole
+    // check-and-write is simply run again.
+    return retryOnLockConflict(() => db.transaction(async (tx) => {
+      const stored = await this.lockedVersions(tx, computed.map((c) => c.id));
+      const land: Computed[] = [];
+      const conflicted: string[] = [];
+      for (const c of computed) {
+        const s = stored.get(c.id);
+        if (s && s.computedAt > now.getTime()) continue; // a newer computation landed meanwhile
+        if ((s?.version ?? null) === c.expectedVersion) land.push(c);
+        else conflicted.push(c.id);
+      }
+      await upsertRows(tx, 'customer_tiers',
+        ['external_user_id', 'tier', 'scored_tier', 'score', 'reasons', 'override', 'stage', 'stage_signals', 'computed_at', 'version'],
+        land.map((c) => c.row),
+        ['external_user_id'], ['tier', 'scored_tier', 'score', 'reasons', 'override', 'stage', 'stage_signals', 'computed_at', 'version']);
+      const history = land.flatMap((c) => (c.history ? [c.history] : []));
+      for (const part of chunks(history, 200)) {
+        await insertIgnoringDuplicates(tx, 'tier_history',
+          ['external_user_id', 'from_tier', 'to_tier', 'score', 'reasons', 'cause', 'at'], part, ['id']);
+      }
+      return { changed: history.length, conflicted };
+    }));
+  }
+
+  /**
+   * The stored versions, locked until the transaction ends: FOR UPDATE on MySQL (absent keys get
+   * a gap lock, so a concurrent first insert waits or deadlocks and is retried); on SQLite the
+   * transaction already holds the database's write lock (BEGIN IMMEDIATE).
+   */
+  private async lockedVersions(tx: Tx, ids: string[]): Promise<Map<string, { version: number; computedAt: number }>> {
+    const rows = await tx.query<{ external_user_id: string; version: unknown; computed_at: unknown }>(
+      `SELECT external_user_id, version, computed_at FROM customer_tiers WHERE external_user_id IN (${placeholders(ids.length)})
+       ORDER BY external_user_id${tx.dialect === 'mysql' ? ' FOR UPDATE' : ''}`, ids);
+    return new Map(rows.map((r) => [r.external_user_id, { version: num(r.version), computedAt: num(r.computed_at) }]));
+  }
+
+  private async snapshots(ids: string[]): Promise<Map<string, StoredTier>> {
+    const out = new Map<string, StoredTier>();
     if (ids.length === 0) return out;
-    const rows = await this.d.db.query<{ external_user_id: string; tier: string; score: unknown; reasons: string; override: string | null }>(
-      `SELECT external_user_id, tier, score, reasons, override FROM customer_tiers WHERE external_user_id IN (${ids.map(() => '?').join(',')})`, ids);
+    const rows = await this.d.db.query<{
+      external_user_id: string; tier: string; score: unknown; reasons: string; override: string | null; version: unknown; computed_at: unknown;
+    }>(
+      `SELECT external_user_id, tier, score, reasons, override, version, computed_at FROM customer_tiers
+       WHERE external_user_id IN (${placeholders(ids.length)})`, ids);
     const labels = new Map(this.d.policy.tiers.tiers.map((t, i) => [t.id, { label: t.label, rank: i }]));
     for (const r of rows) {
       out.set(r.external_user_id, {
         tier: r.tier, tierLabel: labels.get(r.tier)?.label ?? r.tier, rank: labels.get(r.tier)?.rank ?? 99,
         score: num(r.score), reasons: JSON.parse(r.reasons), override: r.override ? reviveOverride(JSON.parse(r.override)) : null,
+        version: num(r.version), computedAt: num(r.computed_at),
       });
     }
     return out;

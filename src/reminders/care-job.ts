@@ -1,64 +1,55 @@
 import type { Job } from '../jobs/job';
-import { placeholders } from '../db/sql';
+import type { Denial } from '../judgement/pressure-service';
 import { renderTemplate } from '../policy/zh';
 import type { NewReminder } from './repository';
 
 const DAY = 86_400_000;
 
 /**
- * Post-sale care as reminders for the rep who owns the relation: an order paid `afterDays` ago
- * (config/next-action.json postSaleCare) gets one reminder per step, due when the contact-pressure
- * policy allows care: at once, or later when only time stands in the way (quiet hours, a gap).
- * When it waits on an event instead (an open complaint, a customer who stopped answering, a
- * relation that ended), no reminder is made and the suppression is recorded with its reasons.
+ * Post-sale care as reminders for the rep who owns the order: an order paid `afterDays` ago
+ * (config/next-action.json postSaleCare) gets one reminder per step, for one rep even when several
+ * follow the customer (owner: the rep who last chatted with the customer up to the payment, else
+ * the earliest active follow; see chooseOwner). It falls due when the contact-pressure policy
+ * allows care: at once, or later when only time stands in the way (quiet hours, a gap). When it
+ * waits on an event instead (an open complaint, a customer who stopped answering, a relation that
+ * ended), no reminder is made and the suppression is recorded, once per step and order however
+ * many runs and days of the step's window find it held back.
  */
 export const careReminders: Job = {
   name: 'care-reminders',
   description: 'Create post-sale care reminders for the owning reps (respecting contact pressure)',
   schedule: '0 9 * * *',
+  catchUp: true,
   async run({ now, services }) {
-    const { db, judgement, reminders } = services;
+    const { judgement, reminders } = services;
     const t = now.getTime();
-    const candidates: (NewReminder & { orderId: string })[] = [];
+    const candidates: NewReminder[] = [];
     for (const step of judgement.policy.nextAction.postSaleCare) {
-      const rows = await db.query<{ external_order_id: string; external_user_id: string; product: string | null; user_id: string; remark: string | null; name: string | null }>(
-        `SELECT o.external_order_id, o.external_user_id, o.product, f.user_id, f.remark, c.name FROM orders o
-         JOIN follows f ON f.external_user_id = o.external_user_id AND f.status = 'active'
-         LEFT JOIN external_contacts c ON c.external_user_id = o.external_user_id
-         WHERE o.amount > 0 AND o.paid_at <= ? AND o.paid_at > ?`,
-        [t - step.afterDays * DAY, t - (step.afterDays + step.withinDays) * DAY]);
-      for (const r of rows) {
-        const vars = { name: r.remark || r.name || '', product: r.product || '上次购买的商品' };
+      const orders = await reminders.paidOrdersWithOwner(t - (step.afterDays + step.withinDays) * DAY, t - step.afterDays * DAY);
+      for (const o of orders) {
+        const vars = { name: o.remark || o.name || '', product: o.product || '上次购买的商品' };
         candidates.push({
-          orderId: r.external_order_id, externalUserId: r.external_user_id, userId: r.user_id, kind: 'post_sale_care',
-          ruleKey: `post_sale:${step.afterDays}:${r.external_order_id}`, title: renderTemplate(step.template.title, vars),
+          externalUserId: o.externalUserId, userId: o.ownerUserId, kind: 'post_sale_care',
+          ruleKey: `post_sale:${step.afterDays}:${o.externalOrderId}`, title: renderTemplate(step.template.title, vars),
           message: renderTemplate(step.template.message, vars), dueAt: t,
         });
       }
     }
-    const fresh = await notYetCreated(db, candidates);
+    const existing = await reminders.existingCauses(candidates.map((c) => c.ruleKey));
+    const fresh = candidates.filter((c) => !existing.has(c.ruleKey));
     const ids = [...new Set(fresh.map((c) => c.externalUserId))];
     const ref = { kind: 'reminder', id: `care-reminders:${now.toISOString().slice(0, 10)}` };
     const verdict = await judgement.pressure.evaluateAudience(ids, 'care', now, ref, { record: false });
     const dueAt = new Map<string, number>(verdict.allowed.map((id) => [id, t]));
     for (const d of verdict.denied) if (d.nextAllowedAt) dueAt.set(d.externalUserId, d.nextAllowedAt.getTime());
-    const suppressed = verdict.denied.filter((d) => !d.nextAllowedAt);
-    await judgement.pressure.recordDenials(suppressed, 'care', now, ref);
+    const heldBack = new Map(verdict.denied.filter((d) => !d.nextAllowedAt).map((d) => [d.externalUserId, d]));
+    // One suppression per cause (the step of one order) and customer, not per run.
+    const suppressions: Denial[] = fresh.filter((c) => heldBack.has(c.externalUserId))
+      .map((c) => ({ ...heldBack.get(c.externalUserId)!, cause: c.ruleKey }));
+    const suppressed = await judgement.pressure.recordDenials(suppressions, 'care', now, ref);
     const created = await reminders.create(
       fresh.filter((c) => dueAt.has(c.externalUserId)).map((c) => ({ ...c, dueAt: dueAt.get(c.externalUserId)! })), t);
-    return { candidates: candidates.length, created, suppressed: suppressed.length };
+    // suppressed: suppressions recorded by this run (first prevented now); held: causes held back this run.
+    return { candidates: candidates.length, created, suppressed, held: suppressions.length };
   },
 };
-
-/** Leaves out reminders that exist already, so a re-run neither duplicates nor re-asks pressure. */
-async function notYetCreated<T extends NewReminder>(db: Parameters<Job['run']>[0]['services']['db'], items: T[]): Promise<T[]> {
-  const existing = new Set<string>();
-  for (let i = 0; i < items.length; i += 500) {
-    const part = items.slice(i, i + 500);
-    if (part.length === 0) continue;
-    const rows = await db.query<{ rule_key: string; user_id: string }>(
-      `SELECT rule_key, user_id FROM reminders WHERE rule_key IN (${placeholders(part.length)})`, part.map((p) => p.ruleKey));
-    for (const r of rows) existing.add(`${r.rule_key}|${r.user_id}`);
-  }
-  return items.filter((c) => !existing.has(`${c.ruleKey}|${c.userId}`));
-}
