@@ -7,6 +7,9 @@ import { migrations } from './migrations';
 
 export type Dialect = 'sqlite' | 'mysql';
 
+/** PRAGMA synchronous of every embedded connection (the callback bench compares it with NORMAL). */
+export const SQLITE_SYNCHRONOUS = 'FULL';
+
 /**
  * The one place that knows how to open either database. Schema changes only happen through
  * migrations; `synchronize` is never on.
@@ -28,7 +31,9 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
       // A short native busy wait: longer waits happen asynchronously in Database (database.ts).
       timeout: 20,
       prepareDatabase: (conn: { pragma(s: string): unknown }) => {
-        conn.pragma('synchronous = NORMAL');
+        // FULL: a commit is on disk before it returns. With WAL, NORMAL may lose the last
+        // commits on power loss, and a callback is acknowledged to WeCom once its insert commits.
+        conn.pragma(`synchronous = ${SQLITE_SYNCHRONOUS}`);
       },
     };
   }
