@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InboxRepository, InboxRow, InboxStatus } from '../inbox/repository';
 import { withDatabase } from './context';
+import { NOW_OPTION_HELP, parseNowOption } from './now';
 
 const STATUSES: InboxStatus[] = ['pending', 'processing', 'done', 'dead'];
 
@@ -25,14 +26,29 @@ export function registerInboxCommands(program: Command): void {
           return;
         }
         for (const r of rows) process.stdout.write(formatRow(r) + '\n');
-        if (status === 'dead') process.stdout.write(`\nFix the cause, then: npx fencun inbox retry <id>\n`);
+        if (status === 'dead') process.stdout.write(`\nFix the cause, then: npx fencun inbox retry <id>   (or all at once: npx fencun inbox retry --all-dead [--kind <kind>])\n`);
       });
     });
 
   inbox
-    .command('retry <id>')
-    .description('Put a dead event back in the queue with a fresh set of attempts')
-    .action(async (idArg: string) => {
+    .command('retry [id]')
+    .description('Put a dead event (or, with --all-dead, every dead event) back in the queue with fresh attempts')
+    .option('--all-dead', 'requeue every dead event')
+    .option('--kind <kind>', 'with --all-dead: only dead events of this kind (e.g. add_external_contact)')
+    .option('--now <iso>', NOW_OPTION_HELP)
+    .action(async (idArg: string | undefined, opts: { allDead?: boolean; kind?: string; now?: string }) => {
+      const now = parseNowOption(opts.now);
+      if (opts.allDead && idArg !== undefined) throw new Error('give either an event id or --all-dead, not both');
+      if (opts.kind !== undefined && !opts.allDead) throw new Error('--kind only applies with --all-dead');
+      if (opts.allDead) {
+        await withDatabase(async (db) => {
+          const n = await new InboxRepository(db).retryAllDead(now.getTime(), opts.kind);
+          const what = opts.kind ? `dead ${opts.kind} events` : 'dead events';
+          process.stdout.write(n === 0 ? `No ${what} to retry.\n` : `${n} ${what} are queued again; a running Fencun will process them shortly.\n`);
+        });
+        return;
+      }
+      if (idArg === undefined) throw new Error('give an event id (see: npx fencun inbox list --dead) or --all-dead');
       const id = Number(idArg);
       if (!Number.isInteger(id) || id < 1) throw new Error('id must be an inbox event id (see: npx fencun inbox list --dead)');
       await withDatabase(async (db) => {
@@ -40,7 +56,7 @@ export function registerInboxCommands(program: Command): void {
         const row = await repo.get(id);
         if (!row) throw new Error(`no inbox event with id ${id}`);
         if (row.status !== 'dead') throw new Error(`event ${id} is ${row.status}, not dead; only dead events can be retried`);
-        await repo.retry(id, Date.now());
+        await repo.retry(id, now.getTime());
         process.stdout.write(`Event ${id} (${row.kind}) is queued again; a running Fencun will process it shortly.\n`);
       });
     });

@@ -9,6 +9,11 @@ export interface HandlerContext<E extends WecomEvent = WecomEvent> {
   event: E;
   now: Date;
   log: Log;
+  /**
+   * Aborted when this run's lease is lost (another claim took the event over): stop early, the
+   * outcome will not be recorded. Optional so handlers can be called outside the processor.
+   */
+  signal?: AbortSignal;
 }
 
 export type EventHandler<E extends WecomEvent = WecomEvent> = (ctx: HandlerContext<E>) => Promise<void>;

@@ -1,4 +1,5 @@
-import type { Database, Sql } from '../db/database';
+import { randomBytes } from 'node:crypto';
+import type { Database } from '../db/database';
 import { insertIgnoringDuplicates, num, numOrNull, placeholders, retryOnLockConflict } from '../db/sql';
 
 export type InboxStatus = 'pending' | 'processing' | 'done' | 'dead';
@@ -17,13 +18,24 @@ export interface InboxRow extends NewInboxRow {
   status: InboxStatus;
   attempts: number;
   nextAttemptAt: number;
+  /** The instance that holds (or last held) the lease, for operators. */
   leaseOwner: string | null;
+  /** The current claim's own token: only its holder may renew, complete or fail the event. */
+  leaseToken: string | null;
   leaseUntil: number | null;
   lastError: string | null;
   processedAt: number | null;
+  /** Non-transient failures since the event was last queued fresh. */
+  failures: number;
+  /** Claims whose lease ran out without an outcome (the worker died on it). */
+  abandoned: number;
+  firstFailedAt: number | null;
 }
 
-const COLUMNS = 'id, dedupe_key, kind, order_key, payload, event_time, received_at, status, attempts, next_attempt_at, lease_owner, lease_until, last_error, processed_at';
+const COLUMNS = 'id, dedupe_key, kind, order_key, payload, event_time, received_at, status, attempts, next_attempt_at, lease_owner, lease_token, lease_until, last_error, processed_at, failures, abandoned, first_failed_at';
+
+const REQUEUE = `status = 'pending', attempts = 0, failures = 0, abandoned = 0, first_failed_at = NULL, next_attempt_at = ?,
+  lease_owner = NULL, lease_token = NULL, lease_until = NULL`;
 
 /** Every SQL statement that touches inbox_events. */
 export class InboxRepository {
@@ -48,82 +60,96 @@ export class InboxRepository {
   }
 
   /**
-   * Claims up to `limit` due events for `owner` until `leaseUntil`. An event is due when pending
-   * and its retry time has come, or when its previous claimer's lease ran out (crashed worker).
-   * Only the oldest unfinished event of each order key is claimable, so one customer's events are
-   * handled in arrival order. On MariaDB rows are locked with FOR UPDATE SKIP LOCKED so racing
-   * instances claim disjoint sets; SQLite serialises writers, and the status re-check in the
-   * UPDATE makes a lost race claim nothing.
+   * Claims up to `limit` events that can start now, each under a fresh random token, leased
+   * until `now + leaseMs`. An event is due when pending and its retry time has come, or when its
+   * claimer's lease ran out (a crashed or cut-off worker). Only the head of each order key is
+   * claimable: no older unfinished row of its key, and no other row of its key in flight under a
+   * live lease (a row that committed late or was requeued from dead is older than one already
+   * running). The rule is one SQL statement on both dialects; the (order_key, status) index
+   * carries the id on both, so each check is one index seek.
+   *
+   * A due head whose lease ran out `maxAbandoned` times without an outcome is poison (the worker
+   * died on it each time): it is parked dead instead of claimed, and returned in `parked`.
+   *
+   * The head rule spans rows, so row locks cannot make it safe between instances; claims are
+   * serialised instead: on MariaDB by locking the one inbox_claim_lock row first (every later
+   * read in the transaction then sees every earlier claim's commit), on SQLite by BEGIN IMMEDIATE.
+   * The lock is held for the few milliseconds of the claim; renewals and completions, which touch
+   * only rows their token owns, do not take it.
    */
-  async claim(owner: string, now: number, leaseUntil: number, limit: number): Promise<InboxRow[]> {
+  async claim(q: { instanceId: string; now: number; leaseMs: number; limit: number; maxAbandoned?: number }): Promise<{ claimed: InboxRow[]; parked: InboxRow[] }> {
+    if (q.limit < 1) return { claimed: [], parked: [] };
     const mysql = this.db.dialect === 'mysql';
-    const due = `((status = 'pending' AND next_attempt_at <= ?) OR (status = 'processing' AND lease_until <= ?))`;
-    // A claim that loses a deadlock to another instance's claim was rolled back whole: try again.
-    const ids = await retryOnLockConflict(() => this.db.transaction(async (tx) => {
-      const candidates = await tx.query<{ id: unknown; order_key: string | null }>(
-        `SELECT id, order_key FROM inbox_events WHERE ${due} ORDER BY id LIMIT ?${mysql ? ' FOR UPDATE SKIP LOCKED' : ''}`,
-        [now, now, limit],
-      );
-      if (candidates.length === 0) return [];
-      const firstByKey = await this.firstUnfinishedByKey(tx, candidates.map((c) => c.order_key).filter((k): k is string => k !== null));
-      const chosen: number[] = [];
-      const seen = new Set<string>();
-      for (const c of candidates) {
-        const id = num(c.id);
-        if (c.order_key !== null) {
-          if (seen.has(c.order_key) || firstByKey.get(c.order_key) !== id) continue;
-          seen.add(c.order_key);
-        }
-        chosen.push(id);
+    const maxAbandoned = q.maxAbandoned ?? Number.POSITIVE_INFINITY;
+    const result = await retryOnLockConflict(() => this.db.transaction(async (tx) => {
+      if (mysql) await tx.query(`SELECT name FROM inbox_claim_lock WHERE name = 'claim' FOR UPDATE`);
+      const heads = await tx.query<{ id: unknown; status: string; abandoned: unknown }>(
+        `SELECT e.id, e.status, e.abandoned FROM inbox_events e
+         WHERE ((e.status = 'pending' AND e.next_attempt_at <= ?) OR (e.status = 'processing' AND e.lease_until <= ?))
+           AND (e.order_key IS NULL OR (
+             NOT EXISTS (SELECT 1 FROM inbox_events o WHERE o.order_key = e.order_key AND o.status IN ('pending', 'processing') AND o.id < e.id)
+             AND NOT EXISTS (SELECT 1 FROM inbox_events o WHERE o.order_key = e.order_key AND o.status = 'processing' AND o.lease_until > ? AND o.id > e.id)))
+         ORDER BY e.id LIMIT ?`,
+        [q.now, q.now, q.now, q.limit]);
+      const claim: { id: number; token: string; takeover: boolean }[] = [];
+      const park: number[] = [];
+      for (const h of heads) {
+        const takeover = h.status === 'processing';
+        // This claim would be the (abandoned + 1)th to start it; the previous ones never finished.
+        if (takeover && num(h.abandoned) + 1 >= maxAbandoned) park.push(num(h.id));
+        else claim.push({ id: num(h.id), token: randomBytes(16).toString('hex'), takeover });
       }
-      if (chosen.length === 0) return [];
-      // On MariaDB the rows are ours (locked above): update them by primary key alone, so the
-      // statement takes no range locks on the status index that another claim could deadlock on.
-      // SQLite took no row locks, so there the UPDATE re-checks that each row is still due.
-      const claimed = await tx.exec(
-        `UPDATE inbox_events SET status = 'processing', lease_owner = ?, lease_until = ?, attempts = attempts + 1
-         WHERE id IN (${placeholders(chosen.length)})${mysql ? '' : ` AND ${due}`}`,
-        [owner, leaseUntil, ...chosen, ...(mysql ? [] : [now, now])]);
-      if (claimed !== chosen.length) {
-        // Another instance claimed some of them between our read and write (SQLite only);
-        // keep exactly the rows that now carry our lease.
-        const mine = await tx.query<{ id: unknown }>(
-          `SELECT id FROM inbox_events WHERE id IN (${placeholders(chosen.length)}) AND lease_owner = ? AND lease_until = ? AND status = 'processing'`,
-          [...chosen, owner, leaseUntil]);
-        return mine.map((r) => num(r.id));
+      if (park.length > 0) {
+        await tx.exec(
+          `UPDATE inbox_events SET status = 'dead', abandoned = abandoned + 1, lease_owner = NULL, lease_until = NULL, lease_token = NULL,
+             last_error = ? WHERE id IN (${placeholders(park.length)})`,
+          [`claimed ${maxAbandoned} time(s) and never completed: the process may be crashing on this event`, ...park]);
       }
-      return chosen;
+      // Row by row: each claim has its own token. The primary key is the only lock taken.
+      for (const c of claim) {
+        await tx.exec(
+          `UPDATE inbox_events SET status = 'processing', lease_owner = ?, lease_token = ?, lease_until = ?, attempts = attempts + 1,
+             abandoned = abandoned + ? WHERE id = ?`,
+          [q.instanceId, c.token, q.now + q.leaseMs, c.takeover ? 1 : 0, c.id]);
+      }
+      return { claimed: claim.map((c) => c.id), parked: park };
     }));
+    const [claimed, parked] = await Promise.all([this.byIds(result.claimed), this.byIds(result.parked)]);
+    return { claimed, parked };
+  }
+
+  private async byIds(ids: number[]): Promise<InboxRow[]> {
     if (ids.length === 0) return [];
     const rows = await this.db.query(`SELECT ${COLUMNS} FROM inbox_events WHERE id IN (${placeholders(ids.length)}) ORDER BY id`, ids);
     return rows.map(toRow);
   }
 
-  /** A plain (non-locking) read: conservative, since an unfinished row stays unfinished in any snapshot. */
-  private async firstUnfinishedByKey(tx: Sql, keys: string[]): Promise<Map<string, number>> {
-    const unique = [...new Set(keys)];
-    if (unique.length === 0) return new Map();
-    const rows = await tx.query<{ order_key: string; first_id: unknown }>(
-      `SELECT order_key, MIN(id) AS first_id FROM inbox_events
-       WHERE order_key IN (${placeholders(unique.length)}) AND status IN ('pending', 'processing') GROUP BY order_key`,
-      unique);
-    return new Map(rows.map((r) => [r.order_key, num(r.first_id)]));
-  }
-
-  /** Marks done only if we still hold the lease; false means another instance took over. */
-  async markDone(id: number, owner: string, now: number): Promise<boolean> {
+  /** Extends a lease the token still owns; false means the lease was lost (taken over, or the event is finished). */
+  async renewLease(id: number, token: string, leaseUntil: number): Promise<boolean> {
     const changed = await this.db.exec(
-      `UPDATE inbox_events SET status = 'done', processed_at = ?, lease_owner = NULL, lease_until = NULL, last_error = NULL
-       WHERE id = ? AND lease_owner = ? AND status = 'processing'`, [now, id, owner]);
+      `UPDATE inbox_events SET lease_until = ? WHERE id = ? AND lease_token = ? AND status = 'processing'`, [leaseUntil, id, token]);
     return changed === 1;
   }
 
-  /** Schedules a retry at `retryAt`, or parks the event as dead when `retryAt` is null. */
-  async markFailed(id: number, owner: string, error: string, retryAt: number | null): Promise<void> {
-    await this.db.exec(
-      `UPDATE inbox_events SET status = ?, next_attempt_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL
-       WHERE id = ? AND lease_owner = ? AND status = 'processing'`,
-      [retryAt === null ? 'dead' : 'pending', retryAt ?? 0, error.slice(0, 4000), id, owner]);
+  /** Marks done only if the token still owns the event; false means it writes nothing (another claim took over). */
+  async markDone(id: number, token: string, now: number): Promise<boolean> {
+    const changed = await this.db.exec(
+      `UPDATE inbox_events SET status = 'done', processed_at = ?, lease_owner = NULL, lease_until = NULL, lease_token = NULL, last_error = NULL
+       WHERE id = ? AND lease_token = ? AND status = 'processing'`, [now, id, token]);
+    return changed === 1;
+  }
+
+  /**
+   * Records a failure if the token still owns the event: a retry at `retryAt`, or parked dead when
+   * `retryAt` is null. An outcome was recorded, so the event is no longer counted as abandoned.
+   */
+  async markFailed(id: number, token: string, f: { error: string; retryAt: number | null; failures: number; firstFailedAt: number }): Promise<boolean> {
+    const changed = await this.db.exec(
+      `UPDATE inbox_events SET status = ?, next_attempt_at = ?, last_error = ?, failures = ?, first_failed_at = ?, abandoned = 0,
+         lease_owner = NULL, lease_until = NULL, lease_token = NULL
+       WHERE id = ? AND lease_token = ? AND status = 'processing'`,
+      [f.retryAt === null ? 'dead' : 'pending', f.retryAt ?? 0, f.error.slice(0, 4000), f.failures, f.firstFailedAt, id, token]);
+    return changed === 1;
   }
 
   async list(filter: { status?: InboxStatus; limit: number }): Promise<InboxRow[]> {
@@ -143,11 +169,15 @@ export class InboxRepository {
     return rows.length ? toRow(rows[0]) : null;
   }
 
-  /** Puts a dead event back in the queue with a fresh set of attempts. */
+  /** Puts a dead event back in the queue with a fresh set of attempts and a fresh failure budget. */
   async retry(id: number, now: number): Promise<boolean> {
-    const changed = await this.db.exec(
-      `UPDATE inbox_events SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND status = 'dead'`, [now, id]);
+    const changed = await this.db.exec(`UPDATE inbox_events SET ${REQUEUE} WHERE id = ? AND status = 'dead'`, [now, id]);
     return changed === 1;
+  }
+
+  /** Requeues every dead event (of one kind, if given); returns how many. */
+  async retryAllDead(now: number, kind?: string): Promise<number> {
+    return this.db.exec(`UPDATE inbox_events SET ${REQUEUE} WHERE status = 'dead'${kind ? ' AND kind = ?' : ''}`, kind ? [now, kind] : [now]);
   }
 
   async countsByStatus(): Promise<Record<InboxStatus, number>> {
@@ -182,8 +212,12 @@ function toRow(r: Record<string, unknown>): InboxRow {
     attempts: num(r.attempts),
     nextAttemptAt: num(r.next_attempt_at),
     leaseOwner: (r.lease_owner as string | null) ?? null,
+    leaseToken: (r.lease_token as string | null) ?? null,
     leaseUntil: numOrNull(r.lease_until),
     lastError: (r.last_error as string | null) ?? null,
     processedAt: numOrNull(r.processed_at),
+    failures: num(r.failures),
+    abandoned: num(r.abandoned),
+    firstFailedAt: numOrNull(r.first_failed_at),
   };
 }

@@ -24,8 +24,15 @@ export class Metrics {
 
   readonly inboxProcessed = new Counter({
     name: 'fencun_inbox_processed_total',
-    help: 'Inbox events handled, by kind and result (done, retry, dead)',
+    help: 'Inbox events handled, by kind and result (done, retry, transient, dead)',
     labelNames: ['kind', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inboxLeasesLost = new Counter({
+    name: 'fencun_inbox_leases_lost_total',
+    help: 'Inbox runs whose lease was lost mid-handler (not renewed in time); their outcome was not recorded',
+    labelNames: ['kind'] as const,
     registers: [this.registry],
   });
 

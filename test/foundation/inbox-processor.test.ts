@@ -96,14 +96,14 @@ describe('inbox processor', () => {
     try {
       await postCallback(a.url, signedPost(editEvent('wmCRASH', 1)));
       // Instance A claims the event and then "crashes": it never finishes.
-      const claimed = await a.services.inbox.claim('instance-a', clock().getTime(), clock().getTime() + 10_000, 10);
+      const { claimed } = await a.services.inbox.claim({ instanceId: 'instance-a', now: clock().getTime(), leaseMs: 10_000, limit: 10 });
       expect(claimed).toHaveLength(1);
       expect(await b.services.processor.drain()).toBe(0);
       clock.advance(10_001);
       expect(await b.services.processor.drain()).toBe(1);
       expect(await statusOf(b, 'wmCRASH')).toEqual(['done']);
-      // A's late completion cannot overwrite B's: it no longer holds the lease.
-      expect(await a.services.inbox.markDone(claimed[0].id, 'instance-a', clock().getTime())).toBe(false);
+      // A's late completion cannot overwrite B's: its claim's token no longer owns the event.
+      expect(await a.services.inbox.markDone(claimed[0].id, claimed[0].leaseToken!, clock().getTime())).toBe(false);
     } finally {
       await a.stop();
       await b.stop();
@@ -113,8 +113,8 @@ describe('inbox processor', () => {
 
   it('should process each event exactly once, in order per customer, with two instances racing', async () => {
     const database = await createTestDatabase();
-    const a = await startTestApp({ capabilities: false, database, processor: { batchSize: 8, concurrency: 3 } });
-    const b = await startTestApp({ capabilities: false, database, processor: { batchSize: 8, concurrency: 3 } });
+    const a = await startTestApp({ capabilities: false, database, processor: { concurrency: 3 } });
+    const b = await startTestApp({ capabilities: false, database, processor: { concurrency: 3 } });
     try {
       const handled: { inboxId: number; customer: string; start: number; end: number }[] = [];
       let clockTick = 0;
