@@ -122,22 +122,47 @@ export function toWecomEvent(f: XmlFields): WecomEvent {
   return { type: 'unknown', at, msgType, event, changeType };
 }
 
-/** Fields that identify one delivery; WeCom's retries repeat them exactly. */
-const IDENTITY_FIELDS = [
-  'Event', 'ChangeType', 'UpdateDetail', 'FromUserName', 'UserID', 'ExternalUserID', 'ChatId', 'Id', 'TagType',
-  'StrategyId', 'CurMemVer', 'Token', 'OpenKfId', 'AgentID', 'EventKey', 'CreateTime',
-];
+/**
+ * Notifications that only say "this changed, read it again" (the handler re-fetches the truth
+ * from WeCom). Their plaintext is nothing but who, what and a CreateTime in whole seconds, so two
+ * real edits of one relation in the same second decrypt to the same bytes; only the envelope
+ * tells them apart: WeCom encrypts every message with 16 fresh random bytes, and a retry resends
+ * the same request (API.md 1.7, "重新发起请求"; the simulator does the same).
+ */
+const REREAD_EVENTS: Record<string, string[]> = {
+  change_external_contact: ['edit_external_contact'],
+  change_external_chat: ['update'],
+  change_external_tag: ['update', 'shuffle'],
+  msgaudit_notify: [''],
+};
 
 /**
- * The inbox's unique key (API.md 1.7): MsgId for messages; for events WeCom advises
- * FromUserName + CreateTime, which is too coarse for customer-contact events (always from `sys`),
- * so the key covers every identifying field. Hashed to keep it a fixed, indexable length.
+ * The inbox's unique key (API.md 1.7). A message: its MsgId. An event: every field of the
+ * decrypted payload (WeCom advises FromUserName + CreateTime, too coarse for contact events,
+ * which all come from `sys`; a State, WelcomeCode, Source or member list also distinguishes two
+ * real events), canonicalised so whitespace or element order cannot split one event in two.
+ * For the re-read notifications (REREAD_EVENTS: contact edits, chat updates, tag updates and
+ * shuffles, archive notices) the ciphertext is part of the key: a byte-identical retry is still
+ * one event, two real changes in one second are two. The price, should WeCom ever re-encrypt a
+ * retry, is one extra re-read of the same truth (idempotent) rather than a lost edit.
  */
-export function dedupeKey(f: XmlFields): string {
+export function dedupeKey(f: XmlFields, encrypted: string): string {
   const msgId = f.MsgId;
   if (typeof msgId === 'string' && msgId !== '') return `msg:${msgId}`;
-  const canonical = IDENTITY_FIELDS.map((k) => `${k}=${typeof f[k] === 'string' ? f[k] : ''}`).join('\n');
-  return 'evt:' + createHash('sha256').update(canonical).digest('hex');
+  const canonical = Object.keys(f).sort().map((k) => `${k}=${canonicalValue(f[k])}`).join('\n');
+  const h = createHash('sha256').update(canonical);
+  if (isReread(f)) h.update('\nenvelope=' + encrypted);
+  return 'evt:' + h.digest('hex');
+}
+
+function isReread(f: XmlFields): boolean {
+  const changes = typeof f.Event === 'string' ? REREAD_EVENTS[f.Event] : undefined;
+  return changes !== undefined && changes.includes(typeof f.ChangeType === 'string' ? f.ChangeType : '');
+}
+
+function canonicalValue(v: XmlFields[string]): string {
+  if (typeof v === 'string') return JSON.stringify(v.trim());
+  return JSON.stringify(v ?? null);
 }
 
 /**

@@ -58,7 +58,7 @@ export function callbackRoutes(deps: CallbackDeps): Router {
       const plaintext = decryptFor(deps.wecom.callbackAesKey, deps.wecom.corpId, encrypt);
       const fields = parseWecomXml(plaintext);
       const event = toWecomEvent(fields);
-      const key = dedupeKey(fields);
+      const key = dedupeKey(fields, encrypt);
       let outcome;
       try {
         outcome = await deps.writer.append({

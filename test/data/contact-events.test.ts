@@ -91,6 +91,36 @@ describe('contact events', () => {
     expect(changes.map((c) => c.kind)).toEqual(['follow_added', 'tag_added', 'follow_edited', 'tag_added', 'tag_removed']);
   });
 
+  it('should apply two real edits of one relation made in the same second, and a byte-identical retry once', async () => {
+    const { externalUserId } = w.sim.admin.addContact({ userId: rep, welcome: false });
+    await w.deliver();
+    // Both edits carry the same CreateTime second, so their decrypted payloads are identical.
+    const second = Math.floor(w.app.services.clock().getTime() / 1000);
+    const editXml = `<xml><ToUserName><![CDATA[${TEST_WECOM.corpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>`
+      + `<CreateTime>${second}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event>`
+      + `<ChangeType><![CDATA[edit_external_contact]]></ChangeType><UserID><![CDATA[${rep}]]></UserID>`
+      + `<ExternalUserID><![CDATA[${externalUserId}]]></ExternalUserID></xml>`;
+    const edit = (remark: string) => {
+      w.sim.admin.setCallbackUrl(null); // the test posts the callbacks itself, at the moments that matter
+      w.sim.admin.editContact({ userId: rep, externalUserId, remark });
+      w.sim.admin.setCallbackUrl(`${w.app.url}/wecom/callback`);
+    };
+    // The first edit is delivered and handled (its re-read sees 第一次) before the second happens.
+    edit('第一次');
+    expect((await postCallback(w.app.url, signedPost(editXml))).status).toBe(200);
+    await w.app.services.processor.drain();
+    expect((await findFollow(db(), rep, externalUserId))?.remark).toBe('第一次');
+    edit('第二次');
+    const secondDelivery = signedPost(editXml);
+    expect((await postCallback(w.app.url, secondDelivery)).status).toBe(200);
+    expect((await postCallback(w.app.url, secondDelivery)).status).toBe(200); // WeCom's retry of it
+    await w.app.services.processor.drain();
+
+    expect((await findFollow(db(), rep, externalUserId))?.remark).toBe('第二次');
+    expect(await count('SELECT COUNT(*) AS n FROM inbox_events WHERE payload = ?', [editXml])).toBe(2);
+    expect(await count(`SELECT COUNT(*) AS n FROM customer_changes WHERE external_user_id = ? AND kind = 'follow_edited'`, [externalUserId])).toBe(2);
+  });
+
   it('should record a customer deleting their rep as a customer-initiated loss, with its time', async () => {
     const { externalUserId } = w.sim.admin.addContact({ userId: rep, welcome: false });
     await w.deliver();

@@ -64,11 +64,11 @@ describe('callback crypto', () => {
 
   it('should key a message by MsgId and an event by its identifying fields', () => {
     const msg = parseWecomXml('<xml><MsgType>text</MsgType><MsgId>4561255354251345929</MsgId><CreateTime>1</CreateTime></xml>');
-    expect(dedupeKey(msg)).toBe('msg:4561255354251345929');
+    expect(dedupeKey(msg, 'envelope-1')).toBe('msg:4561255354251345929');
     const add = (user: string) =>
       parseWecomXml(`<xml><MsgType>event</MsgType><Event>change_external_contact</Event><ChangeType>del_follow_user</ChangeType><UserID>${user}</UserID><ExternalUserID>wmA</ExternalUserID><CreateTime>1403610513</CreateTime></xml>`);
-    expect(dedupeKey(add('zhangsan'))).toBe(dedupeKey(add('zhangsan')));
-    expect(dedupeKey(add('zhangsan'))).not.toBe(dedupeKey(add('lisi')));
+    expect(dedupeKey(add('zhangsan'), 'envelope-1')).toBe(dedupeKey(add('zhangsan'), 'envelope-2'));
+    expect(dedupeKey(add('zhangsan'), 'envelope-1')).not.toBe(dedupeKey(add('lisi'), 'envelope-1'));
     expect(orderKey(toWecomEvent(add('zhangsan')))).toBe('customer:wmA');
   });
 

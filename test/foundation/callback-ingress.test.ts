@@ -81,6 +81,30 @@ describe('callback ingress (real server)', () => {
     expect(app.logs.find('callback duplicate acknowledged').length).toBeGreaterThanOrEqual(1);
   });
 
+  it('should keep two real edits of one relation in the same second apart, and store a byte-identical retry of either once', async () => {
+    // An edit's plaintext is who, what and a CreateTime in seconds: two edits in one second decrypt
+    // to the same bytes. WeCom encrypts each message afresh; its retry resends the same request.
+    const xml = fixture('edit_external_contact').replace('woAJ2GCAAAXtWyujaWJHDDGi0mAAAA', 'wmSAMESECOND01');
+    const before = await inboxCount(app);
+    const firstEdit = signedPost(xml);
+    const secondEdit = signedPost(xml);
+    const results = [
+      await postCallback(app.url, firstEdit),
+      await postCallback(app.url, secondEdit),
+      await postCallback(app.url, secondEdit), // retry of the second edit: same query, same body
+      await postCallback(app.url, firstEdit), // retry of the first, after the second arrived
+    ];
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const rows = await app.services.db.query<{ kind: string }>('SELECT kind FROM inbox_events WHERE payload = ?', [xml]);
+    expect(rows).toEqual([{ kind: 'edit_external_contact' }, { kind: 'edit_external_contact' }]);
+    expect(await inboxCount(app)).toBe(before + 2);
+    // Concurrent copies of one request (WeCom retrying while the first is still in flight): once.
+    const third = signedPost(xml.replace('wmSAMESECOND01', 'wmSAMESECOND02'));
+    const copies = await Promise.all(Array.from({ length: 6 }, () => postCallback(app.url, third)));
+    expect(copies.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(await inboxCount(app)).toBe(before + 3);
+  });
+
   it('should store concurrent copies of one event once', async () => {
     const xml = fixture('app_text_message').replace('4561255354251345929', '777000111');
     const before = await inboxCount(app);
