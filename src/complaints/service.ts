@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readCursor, writeCursor } from '../contacts/cursors';
+import { advanceIdTrail, idTrailHighWater, readIdTrail, writeCursor } from '../contacts/cursors';
 import type { Database } from '../db/database';
-import { insertIgnoringDuplicates, num } from '../db/sql';
+import { insertIgnoringDuplicates, num, numOrNull } from '../db/sql';
 import { AppError } from '../errors';
 import type { Log } from '../log';
 import { rowToComplaint } from '../judgement/complaint-rows';
@@ -27,19 +27,35 @@ export class ComplaintService {
     return (await this.findBySource('rep', ref))!;
   }
 
-  /** Reads new inbound 1:1 messages since the last scan and suggests complaints by keyword. */
+  /**
+   * Reads inbound 1:1 messages and suggests complaints by keyword. A message id is taken at insert
+   * but seen at commit, so a slower transaction's 投诉 can turn up below ids already scanned; the
+   * scan therefore walks an id trail (contacts/cursors.ts): every run re-reads the ids of the last
+   * LATE_COMMIT_MARGIN_MS behind what it saw, and a suggestion is keyed by its msgid
+   * (uq_complaints_source_ref), so a re-read message is never suggested twice — not even after the
+   * rep dismissed it. Chosen over a processed mark per message (a write per inbound message, on the
+   * biggest table) because the re-read is a primary-key range and detection is a string match.
+   * `scanned` counts messages above every earlier scan's high-water mark; re-checked ones are not.
+   */
   async scanInbound(now: Date): Promise<{ scanned: number; suggested: number }> {
     const { db, config } = this.d;
-    let after = (await readCursor<number>(db, SCAN_CURSOR)) ?? 0;
+    const trail = await readIdTrail(db, SCAN_CURSOR);
+    const seenBefore = idTrailHighWater(trail);
+    const [top] = await db.query<{ max_id: unknown }>('SELECT MAX(id) AS max_id FROM messages');
+    const maxId = Math.max(numOrNull(top?.max_id) ?? 0, seenBefore);
+    let after = trail.floor;
     let scanned = 0;
+    let rechecked = 0;
     let suggested = 0;
     for (;;) {
       const rows = await db.query<{ id: unknown; msgid: string; external_user_id: string; user_id: string | null; text: string | null; msg_time: unknown }>(
         `SELECT id, msgid, external_user_id, user_id, text, msg_time FROM messages
-         WHERE id > ? AND direction = 'in' AND external_user_id IS NOT NULL ORDER BY id LIMIT ?`, [after, SCAN_BATCH]);
+         WHERE id > ? AND id <= ? AND direction = 'in' AND external_user_id IS NOT NULL ORDER BY id LIMIT ?`, [after, maxId, SCAN_BATCH]);
       if (rows.length === 0) break;
       const suggestions: unknown[][] = [];
       for (const r of rows) {
+        if (num(r.id) > seenBefore) scanned++;
+        else rechecked++;
         const hit = r.text ? detectComplaint(r.text, config) : null;
         if (hit) {
           suggestions.push([r.external_user_id, r.user_id, 'keyword', r.msgid, 'open', r.text!.slice(0, 500), hit.keywords[0] ?? null,
@@ -49,11 +65,11 @@ export class ComplaintService {
       suggested += await insertIgnoringDuplicates(db, 'complaints',
         ['external_user_id', 'user_id', 'source', 'source_ref', 'status', 'excerpt', 'keyword', 'opened_at', 'updated_at'],
         suggestions, ['source', 'source_ref']);
-      scanned += rows.length;
       after = num(rows[rows.length - 1].id);
-      await writeCursor(db, SCAN_CURSOR, after, now.getTime());
     }
-    if (suggested) this.d.log.info({ suggested }, 'complaints suggested from customer messages; reps confirm them in the sidebar');
+    // Written once the whole window is read: a crash mid-way re-reads it, which is harmless.
+    await writeCursor(db, SCAN_CURSOR, advanceIdTrail(trail, now.getTime(), maxId), now.getTime());
+    if (suggested) this.d.log.info({ suggested, rechecked }, 'complaints suggested from customer messages; reps confirm them in the sidebar');
     return { scanned, suggested };
   }
 

@@ -1,4 +1,5 @@
-import { readCursor, writeCursor } from '../contacts/cursors';
+import { LATE_COMMIT_MARGIN_MS, readCursor, writeCursor } from '../contacts/cursors';
+import { num } from '../db/sql';
 import type { Job } from '../jobs/job';
 
 /** Every customer, nightly: tiers drift with time (recency, windows) even when no data changes. */
@@ -6,6 +7,7 @@ export const tiersRecompute: Job = {
   name: 'tiers-recompute',
   description: 'Recompute every customer\'s tier and lifecycle stage (tier changes go to history)',
   schedule: '30 1 * * *',
+  catchUp: true,
   async run({ now, services, progress }) {
     return services.judgement.tiers.recomputeAll(now, 'nightly', (done, total) => progress(done, total, 'customers'));
   },
@@ -13,9 +15,33 @@ export const tiersRecompute: Job = {
 
 const REFRESH_CURSOR = 'tiers-refresh';
 
+/** Where the last refresh stopped, and what it saw in its last margin (to spot rows that came later). */
+interface RefreshCursor {
+  until: number;
+  /** Rows per customer stamped in (until - margin, until] when that run read them. */
+  tail: Record<string, number>;
+}
+
+/**
+ * The tables whose rows feed a tier, each with the stamp the writer sets when it changes a row.
+ * A stamp is the writer's clock at write time; on MySQL the row is seen only at commit.
+ */
+const CHANGE_STAMPS: [table: string, stamp: string][] = [
+  ['orders', 'updated_at'], ['messages', 'created_at'], ['follows', 'updated_at'], ['touches', 'created_at'],
+  ['complaints', 'updated_at'], ['tier_overrides', 'set_at'],
+];
+
 /**
  * Customers whose data changed since the last run (orders, messages, follows and tags, touches,
  * complaints, overrides), recomputed within minutes of the change.
+ *
+ * A stamp is taken before commit (and by another instance's clock), so a row stamped before the
+ * last run may only become visible after it: a cursor that skipped straight to the last run's
+ * `until` would never see it. Each run therefore re-reads the rows stamped in the last
+ * LATE_COMMIT_MARGIN_MS before the previous `until` too, and compares, per customer, how many it
+ * finds with how many the previous run found there: a customer with more (a late commit) is
+ * recomputed along with those stamped after `until`. Recomputing is idempotent (history only on a
+ * change), so a customer recomputed again is harmless; counting keeps it from happening every run.
  */
 export const tiersRefresh: Job = {
   name: 'tiers-refresh',
@@ -23,19 +49,30 @@ export const tiersRefresh: Job = {
   schedule: '*/5 * * * *',
   async run({ now, services }) {
     const { db } = services;
-    const since = (await readCursor<number>(db, REFRESH_CURSOR)) ?? 0;
+    const saved = await readCursor<RefreshCursor | number>(db, REFRESH_CURSOR);
+    // A number is an older release's cursor: its tail is unknown, so every customer in it is checked.
+    const prev: RefreshCursor | null = typeof saved === 'number' ? { until: saved, tail: {} } : saved;
     const until = now.getTime();
-    const rows = await db.query<{ external_user_id: string }>(
-      `SELECT external_user_id FROM orders WHERE updated_at > ? AND updated_at <= ? AND external_user_id IS NOT NULL
-       UNION SELECT external_user_id FROM messages WHERE created_at > ? AND created_at <= ? AND external_user_id IS NOT NULL
-       UNION SELECT external_user_id FROM follows WHERE updated_at > ? AND updated_at <= ?
-       UNION SELECT external_user_id FROM touches WHERE created_at > ? AND created_at <= ?
-       UNION SELECT external_user_id FROM complaints WHERE updated_at > ? AND updated_at <= ?
-       UNION SELECT external_user_id FROM tier_overrides WHERE set_at > ? AND set_at <= ?`,
-      Array.from({ length: 6 }, () => [since, until]).flat());
-    const ids = rows.map((r) => r.external_user_id);
-    const summary = await services.judgement.tiers.recompute(ids, now, 'data-changed');
-    await writeCursor(db, REFRESH_CURSOR, until, until);
+    const since = prev ? prev.until - LATE_COMMIT_MARGIN_MS : -1;
+    // Going back in time (a manual --now) re-reads more; nothing read before can be told apart then.
+    const prevUntil = prev && prev.until <= until ? prev.until : since;
+    const tailFrom = until - LATE_COMMIT_MARGIN_MS;
+    const parts = CHANGE_STAMPS.map(([table, stamp]) =>
+      `SELECT external_user_id, ${stamp} AS stamp FROM ${table} WHERE ${stamp} > ? AND ${stamp} <= ? AND external_user_id IS NOT NULL`);
+    const rows = await db.query<{ external_user_id: string; fresh: unknown; old_tail: unknown; new_tail: unknown }>(
+      `SELECT external_user_id, SUM(CASE WHEN stamp > ? THEN 1 ELSE 0 END) AS fresh, SUM(CASE WHEN stamp <= ? THEN 1 ELSE 0 END) AS old_tail,
+         SUM(CASE WHEN stamp > ? THEN 1 ELSE 0 END) AS new_tail
+       FROM (${parts.join(' UNION ALL ')}) changed GROUP BY external_user_id`,
+      [prevUntil, prevUntil, tailFrom, ...CHANGE_STAMPS.flatMap(() => [since, until])]);
+    const ids: string[] = [];
+    const tail: Record<string, number> = {};
+    for (const r of rows) {
+      const lateCommit = num(r.old_tail) !== (prev?.tail[r.external_user_id] ?? 0);
+      if (num(r.fresh) > 0 || lateCommit) ids.push(r.external_user_id);
+      if (num(r.new_tail) > 0) tail[r.external_user_id] = num(r.new_tail);
+    }
+    const summary = await services.judgement.tiers.recompute(ids.sort(), now, 'data-changed');
+    await writeCursor(db, REFRESH_CURSOR, { until, tail } satisfies RefreshCursor, until);
     return summary;
   },
 };

@@ -1,5 +1,5 @@
-import type { Sql } from '../db/database';
-import { insertIgnoringDuplicates, num, numOrNull, placeholders } from '../db/sql';
+import { Database, type Sql } from '../db/database';
+import { chunks, insertIgnoringDuplicates, num, numOrNull, placeholders } from '../db/sql';
 import { canFoldIncrementally, EMPTY_FACTS, FactsState, FoldMessage, foldMessage } from './facts-fold';
 
 /**
@@ -11,20 +11,58 @@ import { canFoldIncrementally, EMPTY_FACTS, FactsState, FoldMessage, foldMessage
 /** Only 1:1 customer conversation counts (not groups, not the app, not recalls or system events). */
 const COUNTED = `chat_id IS NULL AND channel <> 'app' AND msg_type NOT IN ('recall', 'event', 'switch')`;
 
-export async function refreshCustomerFacts(tx: Sql, externalUserIds: string[], now: number): Promise<void> {
-  for (const id of externalUserIds) await refreshOne(tx, id, now);
+/**
+ * Locks the facts rows of these customers (creating missing ones), in key order so two writers of
+ * overlapping customers cannot deadlock. insertMessages takes them *before* it inserts, which makes
+ * each customer's message ids commit-ordered on MySQL: a message of X gets its id only while its
+ * transaction holds X's row, and every earlier writer of X has committed by then. That is what
+ * lets last_msg_id serve as the fold's cursor. Outside a transaction there is nothing to hold.
+ */
+export async function lockCustomerFacts(tx: Sql, externalUserIds: string[], now: number): Promise<void> {
+  if (tx instanceof Database) return;
+  const ids = [...new Set(externalUserIds)].sort();
+  for (const part of chunks(ids, 500)) {
+    await insertIgnoringDuplicates(tx, 'customer_facts', ['external_user_id', 'updated_at'], part.map((id) => [id, now]), ['external_user_id']);
+    if (tx.dialect === 'mysql') {
+      await tx.query(`SELECT id FROM customer_facts WHERE external_user_id IN (${placeholders(part.length)}) ORDER BY external_user_id FOR UPDATE`, part);
+    }
+  }
 }
 
+/**
+ * Brings these customers' facts up to date with every committed message and touch. Given the
+ * Database rather than a transaction, it opens one, so the read-fold-write of a customer's row is
+ * never interleaved with another's.
+ */
+export async function refreshCustomerFacts(tx: Sql, externalUserIds: string[], now: number): Promise<void> {
+  if (tx instanceof Database) {
+    await tx.transaction((t) => refreshCustomerFacts(t, externalUserIds, now));
+    return;
+  }
+  for (const id of [...new Set(externalUserIds)].sort()) await refreshOne(tx, id, now);
+}
+
+/**
+ * Folds the messages after the row's watermark into it. Exactly once per message, whatever the
+ * commit order, rests on one invariant checked on every refresh: the stored counts are the fold of
+ * exactly the counted messages with id <= last_msg_id. A message committed below the watermark
+ * (written outside insertMessages' lock, or by a transaction that outlived another writer of the
+ * customer) breaks the count, and the refresh then recounts from scratch instead of folding — so
+ * it is never skipped and, being recounted rather than added, never counted twice.
+ */
 async function refreshOne(tx: Sql, externalUserId: string, now: number): Promise<void> {
   // Create the row first so that, on MySQL, FOR UPDATE serialises concurrent refreshes of one customer.
   await insertIgnoringDuplicates(tx, 'customer_facts', ['external_user_id', 'updated_at'], [[externalUserId, now]], ['external_user_id']);
   const rows = await tx.query<Record<string, unknown>>(
     `SELECT * FROM customer_facts WHERE external_user_id = ?${tx.dialect === 'mysql' ? ' FOR UPDATE' : ''}`, [externalUserId]);
   let state = toState(rows[0]);
-  const fresh = await messagesAfter(tx, externalUserId, state.lastMsgId);
-  if (!canFoldIncrementally(state, fresh)) {
+  const [folded] = await tx.query<{ n: unknown }>(
+    `SELECT COUNT(*) AS n FROM messages WHERE external_user_id = ? AND id <= ? AND ${COUNTED}`, [externalUserId, state.lastMsgId]);
+  const exact = num(folded?.n ?? 0) === state.inboundCount + state.outboundCount;
+  const fresh = exact ? await messagesAfter(tx, externalUserId, state.lastMsgId, false) : [];
+  if (!exact || !canFoldIncrementally(state, fresh)) {
     state = EMPTY_FACTS;
-    for (const m of await messagesAfter(tx, externalUserId, 0)) state = foldMessage(state, m);
+    for (const m of await messagesAfter(tx, externalUserId, 0, true)) state = foldMessage(state, m);
   } else {
     for (const m of fresh) state = foldMessage(state, m);
   }
@@ -39,9 +77,17 @@ async function refreshOne(tx: Sql, externalUserId: string, now: number): Promise
       state.answeredConversations, numOrNull(t?.last_at), num(t?.n ?? 0), state.lastDirection, state.lastMsgAt, state.lastMsgId, now, externalUserId]);
 }
 
-async function messagesAfter(tx: Sql, externalUserId: string, afterId: number): Promise<FoldMessage[]> {
+/**
+ * A customer's counted messages after an id, in fold order. The recount reads them with a shared
+ * lock on MySQL: a locking read sees the latest committed rows, while a plain read in a
+ * transaction that had read something earlier (archive ingest does) sees its old snapshot and
+ * would recount without a message another writer committed meanwhile. It cannot wait on a
+ * writer of this customer: those hold the facts row this transaction already holds.
+ */
+async function messagesAfter(tx: Sql, externalUserId: string, afterId: number, current: boolean): Promise<FoldMessage[]> {
   const rows = await tx.query<{ id: unknown; direction: string; msg_time: unknown }>(
-    `SELECT id, direction, msg_time FROM messages WHERE external_user_id = ? AND id > ? AND ${COUNTED} ORDER BY msg_time, id`,
+    `SELECT id, direction, msg_time FROM messages WHERE external_user_id = ? AND id > ? AND ${COUNTED} ORDER BY msg_time, id${
+      current && tx.dialect === 'mysql' ? ' LOCK IN SHARE MODE' : ''}`,
     [externalUserId, afterId]);
   return rows.map((r) => ({ id: num(r.id), direction: r.direction === 'in' ? 'in' : 'out', at: num(r.msg_time) }));
 }

@@ -1,6 +1,6 @@
 import type { Sql } from '../db/database';
 import { insertIgnoringDuplicates, num, placeholders } from '../db/sql';
-import { refreshCustomerFacts } from './facts';
+import { lockCustomerFacts, refreshCustomerFacts } from './facts';
 import type { NewMessage, SendCategory, StoredMessage } from './types';
 
 /** The one message store: every channel, idempotent by msgid. */
@@ -12,6 +12,9 @@ const COLUMNS = ['msgid', 'channel', 'direction', 'category', 'msg_type', 'exter
  * date. Returns how many were new.
  */
 export async function insertMessages(tx: Sql, messages: NewMessage[], now: number): Promise<number> {
+  const customers = [...new Set(messages.filter((m) => m.externalUserId && !m.chatId).map((m) => m.externalUserId!))];
+  // Before inserting: makes each customer's message ids commit-ordered (see lockCustomerFacts).
+  await lockCustomerFacts(tx, customers, now);
   let inserted = 0;
   for (let i = 0; i < messages.length; i += 200) {
     const part = messages.slice(i, i + 200);
@@ -22,10 +25,7 @@ export async function insertMessages(tx: Sql, messages: NewMessage[], now: numbe
       ]),
       ['msgid']);
   }
-  if (inserted > 0) {
-    const customers = [...new Set(messages.filter((m) => m.externalUserId && !m.chatId).map((m) => m.externalUserId!))];
-    await refreshCustomerFacts(tx, customers, now);
-  }
+  if (inserted > 0) await refreshCustomerFacts(tx, customers, now);
   return inserted;
 }
 
