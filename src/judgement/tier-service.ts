@@ -35,8 +35,6 @@ export interface TierServiceDeps {
   db: Database;
   policy: PolicyConfig;
   timeZone: string;
-  /** Test seam: runs after a batch is computed, before it is landed (to interleave recomputes). */
-  hooks?: { beforeLand?: (ids: string[]) => Promise<void> };
 }
 
 /**
@@ -143,9 +141,8 @@ export class TierService {
       });
     }
     if (computed.length === 0) return { changed: 0, conflicted: [] };
-    await this.d.hooks?.beforeLand?.(computed.map((c) => c.id));
-    // A deadlock (two batches gap-locking absent rows on MySQL) rolled everything back: the whole
-    // check-and-write is simply run again.
+    // A deadlock (batches gap-locking the same absent rows on MySQL) rolled everything back: the
+    // whole check-and-write is simply run again (a few times: several instances may collide).
     return retryOnLockConflict(() => db.transaction(async (tx) => {
       const stored = await this.lockedVersions(tx, computed.map((c) => c.id));
       const land: Computed[] = [];
@@ -166,7 +163,7 @@ export class TierService {
           ['external_user_id', 'from_tier', 'to_tier', 'score', 'reasons', 'cause', 'at'], part, ['id']);
       }
       return { changed: history.length, conflicted };
-    }));
+    }), 6);
   }
 
   /**

@@ -16,6 +16,27 @@ import { DAY, seedCustomers } from '../helpers/seed';
 const NOW = new Date('2026-11-20T10:00:00+08:00');
 const T = NOW.getTime();
 
+/**
+ * The database, except that the first transaction (where a recompute lands its batch, after it
+ * read and computed everything) waits at `before` first: another instance stalled at the worst
+ * moment.
+ */
+function holdingFirstTransaction(db: Database, before: () => Promise<void>): Database {
+  let first = true;
+  return {
+    dialect: db.dialect,
+    query: (sql: string, params?: unknown[]) => db.query(sql, params),
+    exec: (sql: string, params?: unknown[]) => db.exec(sql, params),
+    async transaction(fn: Parameters<Database['transaction']>[0]) {
+      if (first) {
+        first = false;
+        await before();
+      }
+      return db.transaction(fn);
+    },
+  } as unknown as Database;
+}
+
 /** A gate a test opens explicitly, and a signal that something reached it. */
 function gate() {
   let open!: () => void;
@@ -41,17 +62,13 @@ describe('tier recomputes racing on one customer', () => {
   });
   beforeEach(() => {
     held = gate();
-    let first = true;
+    // Only the first landing waits: a retry after a lost compare-and-set runs straight through.
     holding = new TierService({
-      db, policy: app.services.judgement.policy, timeZone: app.services.config.timezone,
-      hooks: {
-        beforeLand: async () => {
-          if (!first) return; // a retry after a lost compare-and-set runs straight through
-          first = false;
-          held.reached();
-          await held.opened;
-        },
-      },
+      db: holdingFirstTransaction(db, async () => {
+        held.reached();
+        await held.opened;
+      }),
+      policy: app.services.judgement.policy, timeZone: app.services.config.timezone,
     });
   });
 
@@ -108,20 +125,13 @@ describe('tier recomputes racing on one customer', () => {
     let arrived = 0;
     let release!: () => void;
     const all = new Promise<void>((r) => (release = r));
-    const services = Array.from({ length: n }, () => {
-      let first = true;
-      return new TierService({
-        db, policy: app.services.judgement.policy, timeZone: app.services.config.timezone,
-        hooks: {
-          beforeLand: async () => {
-            if (!first) return;
-            first = false;
-            if (++arrived === n) release();
-            await all;
-          },
-        },
-      });
-    });
+    const services = Array.from({ length: n }, () => new TierService({
+      db: holdingFirstTransaction(db, async () => {
+        if (++arrived === n) release();
+        await all;
+      }),
+      policy: app.services.judgement.policy, timeZone: app.services.config.timezone,
+    }));
     const results = await Promise.all(services.map((s) => s.recompute(['wmFIRST'], NOW, 'event')));
     expect(arrived).toBe(n);
     expect(results.reduce((sum, r) => sum + r.changed, 0)).toBe(1);
