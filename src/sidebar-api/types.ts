@@ -94,6 +94,8 @@ export interface NextActionView {
   untilLabel: string | null;
   /** The reminder this action comes from: done/snooze act on it. */
   reminderId: string | null;
+  /** 暂不打扰: the 话术 meant for later, to read now (never offered for insertion). */
+  laterMessage: string | null;
 }
 
 export interface ReminderView {
@@ -151,6 +153,8 @@ export interface ContactHeaderView {
   addedLabel: string | null;
   ownerName: string | null;
   relation: 'active' | 'deleted_by_customer' | 'deleted_by_rep' | 'ended';
+  /** zh-CN, shown first when the relation has ended: what happened and what is still possible. */
+  relationNotice: string | null;
 }
 
 /** GET /sidebar/api/contacts/:externalUserId */
@@ -219,13 +223,28 @@ export interface DemoRep {
   userId: string;
   name: string;
   role: Role;
+  /** Main department, e.g. 销售1组. */
+  team: string;
+  position: string | null;
+  /** Customers they follow themselves. */
+  customers: number;
+  /** The demo's suggested starting identity (its book shows every kind of advice). */
+  suggested: boolean;
 }
+
+/** Why a customer is worth opening in the demo. */
+export type DemoMark = 'complaint' | 'churn_risk' | 'waiting' | 'give_space' | 'lost';
 
 export interface DemoTarget {
   kind: 'contact' | 'group';
   id: string;
   name: string;
   hint: string;
+  /** Contacts only: as the sidebar judges them now. */
+  tier?: { id: string; label: string; score: number };
+  stage?: { id: string; label: string };
+  action?: { kind: string; title: string };
+  marks?: DemoMark[];
 }
 
 export interface ApiErrorBody {

@@ -1,0 +1,60 @@
+import { offsetClock } from '../../src/demo/clock';
+import { DEMO_CORP_SIZE } from '../../src/demo/corp';
+import { seedDemo, type DemoSeedSummary } from '../../src/demo/seed';
+import { startSimulator, type RunningSimulator } from '../../src/wecom-simulator';
+import { listenOnFreePort } from '../helpers/listen';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { TEST_WECOM } from '../helpers/wecom-callback';
+import http from 'node:http';
+
+/**
+ * The demo as `npm run demo` builds it, on a temporary database: the demo corp in the simulator,
+ * the real Fencun server against it, one corp clock for both, and the demo's seeding.
+ */
+export interface DemoWorld {
+  app: TestApp;
+  sim: RunningSimulator;
+  url: string;
+  summary: DemoSeedSummary;
+  stop(): Promise<void>;
+}
+
+export const DEMO_API_TOKEN = 'demo-test-api-token-0123456789';
+
+export async function startDemoWorld(start: Date): Promise<DemoWorld> {
+  const clock = offsetClock(start);
+  const sim = await startSimulator({
+    port: 0, corpId: TEST_WECOM.corpId, agentId: TEST_WECOM.agentId, secret: TEST_WECOM.secret,
+    callbackToken: TEST_WECOM.token, callbackAesKey: TEST_WECOM.aesKey, seed: DEMO_CORP_SIZE, clock, callbackUrl: null,
+  });
+  let app: TestApp;
+  try {
+    const port = await freePort();
+    app = await startTestApp({
+      clock,
+      env: {
+        WECOM_API_BASE: sim.url, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, FENCUN_API_TOKEN: DEMO_API_TOKEN,
+        FENCUN_DEMO: '1', FENCUN_SESSION_SECRET: 'demo-test-session-secret-0123456789',
+      },
+    });
+  } catch (err) {
+    await sim.stop();
+    throw err;
+  }
+  sim.admin.setCallbackUrl(`${app.url}/wecom/callback`);
+  const summary = await seedDemo({ services: app.services, jobs: app.running.jobs, url: app.url, apiToken: DEMO_API_TOKEN, sim });
+  return {
+    app, sim, url: app.url.replace('localhost', '127.0.0.1'), summary,
+    async stop() {
+      await sim.stop();
+      await app.stop();
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const s = await listenOnFreePort(http.createServer());
+  const port = Number(new URL(s.url).port);
+  await s.stop();
+  return port;
+}
