@@ -26,12 +26,7 @@ export async function replaceFollowTags(
   next: FollowTag[],
   o: { onlyCorpTags?: boolean; at: number; now: number; cause: string },
 ): Promise<CustomerChange[]> {
-  const current = await findFollowTags(tx, userId, externalUserId);
-  const scope = o.onlyCorpTags ? current.filter((t) => t.type !== 2) : current;
-  const wanted = new Map(next.map((t) => [t.tagId, t]));
-  const have = new Map(scope.map((t) => [t.tagId, t]));
-  const removed = scope.filter((t) => !wanted.has(t.tagId));
-  const added = [...wanted.values()].filter((t) => !have.has(t.tagId));
+  const { added, removed } = diffFollowTags(await findFollowTags(tx, userId, externalUserId), next, o.onlyCorpTags);
   if (removed.length > 0) {
     await tx.exec(`DELETE FROM follow_tags WHERE user_id = ? AND external_user_id = ? AND tag_id IN (${placeholders(removed.length)})`,
       [userId, externalUserId, ...removed.map((t) => t.tagId)]);
@@ -42,13 +37,27 @@ export async function replaceFollowTags(
       `INSERT INTO follow_tags (user_id, external_user_id, tag_id, tag_type, tag_name, added_at) VALUES ${added.map(() => '(?,?,?,?,?,?)').join(',')}`,
       added.flatMap((t) => [userId, externalUserId, t.tagId, t.type, t.name ?? names.get(t.tagId) ?? null, o.at]));
   }
+  return tagChanges(userId, externalUserId, added, removed, o);
+}
+
+/** Which tags make `current` equal `next` (only the corp/rule tags when `onlyCorpTags`). */
+export function diffFollowTags(current: FollowTag[], next: FollowTag[], onlyCorpTags?: boolean): { added: FollowTag[]; removed: FollowTag[] } {
+  const scope = onlyCorpTags ? current.filter((t) => t.type !== 2) : current;
+  const wanted = new Map(next.map((t) => [t.tagId, t]));
+  const have = new Map(scope.map((t) => [t.tagId, t]));
+  return { removed: scope.filter((t) => !wanted.has(t.tagId)), added: [...wanted.values()].filter((t) => !have.has(t.tagId)) };
+}
+
+export function tagChanges(
+  userId: string, externalUserId: string, added: FollowTag[], removed: FollowTag[], o: { at: number; cause: string },
+): CustomerChange[] {
   const change = (kind: 'tag_added' | 'tag_removed', t: FollowTag): CustomerChange => ({
     externalUserId, userId, kind, at: o.at, cause: o.cause, detail: { tagId: t.tagId, tagName: t.name ?? null },
   });
   return [...added.map((t) => change('tag_added', t)), ...removed.map((t) => change('tag_removed', t))];
 }
 
-async function corpTagNames(db: Sql, ids: string[]): Promise<Map<string, string>> {
+export async function corpTagNames(db: Sql, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const rows = await db.query<{ tag_id: string; name: string }>(
     `SELECT tag_id, name FROM corp_tags WHERE tag_id IN (${placeholders(ids.length)})`, ids);

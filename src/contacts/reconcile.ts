@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
-import { chunks, placeholders, retryOnLockConflict } from '../db/sql';
+import { chunks, retryOnLockConflict } from '../db/sql';
 import { errorMessage } from '../errors';
 import { dismissGroup, findGroupsNotSeen, markGroupSeen, saveGroupChat } from '../groups/repository';
 import type { Log } from '../log';
@@ -9,7 +9,7 @@ import { linkOrphanOrders } from '../orders/repository';
 import { replaceTagLibrary } from '../tags/repository';
 import { deleteCursor, readCursor, writeCursor } from './cursors';
 import { markMembersLeft, saveDepartments, saveMembers } from './members';
-import { activateFollow, endFollow, updateFollow, upsertContact } from './repository';
+import { endFollow, findUnseenFollows, syncRelationsPage, wecomTimeLowerBound } from './repository';
 import type { Member } from './types';
 import {
   CustomerDataWecom, fromFollowInfo, isTransient, toContactProfile, toDepartment, toGroupChat, toMember, toTagGroups,
@@ -20,6 +20,7 @@ import {
  * WeCom's — members and departments, the tag library, every member's customers
  * (batch/get_by_user), every customer group. Relations WeCom no longer reports are ended
  * (`sync`). Progress is saved after every page, so a run that dies continues where it stopped.
+ * Each page is written in a few multi-row statements while the next one is fetched.
  */
 
 export const SYNC_CURSOR = 'contacts-sync';
@@ -67,6 +68,10 @@ export async function reconcileCustomerData(d: ReconcileDeps): Promise<SyncCount
   const p = resumed ? saved : await startRun(d);
   if (resumed) d.log.info({ runId: p.runId, phase: p.phase, chunk: p.chunk }, 'contacts-sync: resuming the interrupted run');
   const save = () => writeCursor(d.db, SYNC_CURSOR, p, d.clock().getTime());
+  // What the run reads is true as of WeCom's clock at the read, and events carry WeCom's
+  // CreateTime: the run's writes are ordered against events by a lower bound of that clock taken
+  // before any read, never by Fencun's clock (which may run ahead, and has milliseconds).
+  const guardAt = await wecomTimeLowerBound(d.db);
 
   if (p.phase === 'tags') {
     const groups = toTagGroups(await d.wecom.getCorpTagList());
@@ -76,8 +81,8 @@ export async function reconcileCustomerData(d: ReconcileDeps): Promise<SyncCount
     await save();
   }
   if (p.phase === 'contacts') {
-    await syncContacts(d, p);
-    p.counts.ended = await endVanishedFollows(d, p);
+    await syncContacts(d, p, guardAt);
+    p.counts.ended = await endVanishedFollows(d, p, guardAt);
     p.phase = 'groups';
     await save();
   }
@@ -117,65 +122,88 @@ async function startRun(d: ReconcileDeps): Promise<SyncProgress> {
   return p;
 }
 
-async function syncContacts(d: ReconcileDeps, p: SyncProgress): Promise<void> {
+interface Fetched {
+  chunk: number;
+  /** Fencun's clock when the page was asked for: the history's time for what it shows. */
+  at: number;
+  page?: Awaited<ReturnType<CustomerDataWecom['batchGetByUser']>>;
+  err?: unknown;
+}
+
+/**
+ * Every member's customers, page by page. The next page is asked for while the current one is
+ * written, so WeCom's paging (rate-limited) and the database work overlap; each page and the
+ * position after it commit together, so a crash never loses or repeats a page's counts.
+ */
+async function syncContacts(d: ReconcileDeps, p: SyncProgress, guardAt: number): Promise<void> {
   const memberChunks = chunks(p.memberIds, MEMBERS_PER_CALL);
-  while (p.chunk < memberChunks.length) {
-    d.progress?.(p.chunk, memberChunks.length, 'contacts');
-    // The truth is as of the moment we asked: events newer than that win over it.
+  const total = p.memberIds.length;
+  const fetchPage = (chunk: number, cursor: string): Promise<Fetched> => {
     const at = d.clock().getTime();
-    let page;
-    try {
-      page = await d.wecom.batchGetByUser(memberChunks[p.chunk], p.cursor || undefined, 100);
-    } catch (err) {
-      if (isTransient(err)) throw err;
+    return d.wecom.batchGetByUser(memberChunks[chunk], cursor || undefined, 100)
+      .then((page) => ({ chunk, at, page }), (err: unknown) => ({ chunk, at, err }));
+  };
+  let membersDone = p.chunk * MEMBERS_PER_CALL;
+  let relations = 0;
+  const report = () => d.progress?.(Math.min(membersDone, total), total, `members (${relations} relations this run)`);
+  report();
+  let inFlight = p.chunk < memberChunks.length ? fetchPage(p.chunk, p.cursor) : null;
+  while (inFlight) {
+    const f = await inFlight;
+    inFlight = null;
+    if (f.err !== undefined || !f.page) {
+      if (isTransient(f.err)) throw f.err;
       // One bad member (left since the member read, say) must not block everyone's sync forever.
-      d.log.error({ members: memberChunks[p.chunk].length, err: errorMessage(err) },
+      d.log.error({ members: memberChunks[f.chunk].length, err: errorMessage(f.err) },
         'contacts-sync: WeCom refused batch/get_by_user for these members; their relations are left as they are this run');
-      Object.assign(p, { skippedMembers: [...p.skippedMembers, ...memberChunks[p.chunk]], chunk: p.chunk + 1, cursor: '' });
-      await writeCursor(d.db, SYNC_CURSOR, p, at);
+      Object.assign(p, { skippedMembers: [...p.skippedMembers, ...memberChunks[f.chunk]], chunk: f.chunk + 1, cursor: '' });
+      await writeCursor(d.db, SYNC_CURSOR, p, d.clock().getTime());
+      if (p.chunk < memberChunks.length) inFlight = fetchPage(p.chunk, '');
       continue;
     }
-    // The page and the position after it commit together: a crash never loses or repeats a page's counts.
-    const next = await retryOnLockConflict(() => d.db.transaction(async (tx) => {
-      const counts = { ...p.counts };
-      for (const item of page.externalContactList) {
-        const contact = toContactProfile(item.externalContact);
-        if ((await upsertContact(tx, contact, at)) === 'created') counts.newContacts++;
-        const follow = fromFollowInfo(contact.externalUserId, item.followInfo);
-        const o = { at, now: at, cause: `sync:${p.runId}`, runId: p.runId };
-        const existing = await tx.query<{ status: string }>('SELECT status FROM follows WHERE user_id = ? AND external_user_id = ?',
-          [follow.userId, follow.externalUserId]);
-        const r = existing.length === 0 || existing[0].status === 'ended'
-          ? await activateFollow(tx, follow, 'active', o)
-          : await updateFollow(tx, follow, o);
-        if (r === 'created') counts.created++;
-        else if (r === 'updated') counts.updated++;
-      }
-      const done = !page.nextCursor;
-      const after: SyncProgress = { ...p, counts, chunk: done ? p.chunk + 1 : p.chunk, cursor: done ? '' : page.nextCursor };
-      await writeCursor(tx, SYNC_CURSOR, after, d.clock().getTime());
-      return after;
+    const page = f.page;
+    const done = !page.nextCursor;
+    const position = { chunk: done ? f.chunk + 1 : f.chunk, cursor: done ? '' : page.nextCursor };
+    if (position.chunk < memberChunks.length) inFlight = fetchPage(position.chunk, position.cursor);
+    const items = page.externalContactList.map((item) => {
+      const contact = toContactProfile(item.externalContact);
+      return { contact, follow: fromFollowInfo(contact.externalUserId, item.followInfo) };
+    });
+    const after = await retryOnLockConflict(() => d.db.transaction(async (tx) => {
+      const r = await syncRelationsPage(tx, items, { at: f.at, now: f.at, cause: `sync:${p.runId}`, runId: p.runId, guardAt });
+      const counts = { ...p.counts, newContacts: p.counts.newContacts + r.newContacts, created: p.counts.created + r.created, updated: p.counts.updated + r.updated };
+      const next: SyncProgress = { ...p, counts, ...position };
+      await writeCursor(tx, SYNC_CURSOR, next, d.clock().getTime());
+      return next;
     }));
-    Object.assign(p, next);
+    Object.assign(p, after);
+    relations += items.length;
+    membersDone = Math.max(membersDone, done ? position.chunk * MEMBERS_PER_CALL : f.chunk * MEMBERS_PER_CALL + lastMemberIndex(memberChunks[f.chunk], items));
+    report();
   }
-  d.progress?.(memberChunks.length, memberChunks.length, 'contacts');
+  membersDone = total;
+  report();
+}
+
+/** How far into its chunk a page reached (WeCom lists a chunk's customers member by member). */
+function lastMemberIndex(chunk: string[], items: { follow: { userId: string } }[]): number {
+  const last = items.at(-1)?.follow.userId;
+  return last === undefined ? 0 : Math.max(0, chunk.indexOf(last));
 }
 
 /**
  * Live relations of synced members that this run did not see have ended without an event.
- * Relations changed by an event after the run started are left to that event.
+ * Relations an event wrote after the run started are left to that event.
  */
-async function endVanishedFollows(d: ReconcileDeps, p: SyncProgress): Promise<number> {
+async function endVanishedFollows(d: ReconcileDeps, p: SyncProgress, guardAt: number): Promise<number> {
   const skipped = new Set(p.skippedMembers);
   const users = p.memberIds.filter((u) => !skipped.has(u));
   let ended = 0;
   const now = d.clock().getTime();
   for (const part of chunks(users, 500)) {
-    const rows = await d.db.query<{ user_id: string; external_user_id: string }>(
-      `SELECT user_id, external_user_id FROM follows WHERE user_id IN (${placeholders(part.length)}) AND status <> 'ended'
-       AND (synced_run IS NULL OR synced_run <> ?) AND last_event_at <= ?`, [...part, p.runId, p.startedAt]);
-    for (const r of rows) {
-      const out = await retryOnLockConflict(() => d.db.transaction((tx) => endFollow(tx, r.user_id, r.external_user_id, 'sync', { at: now, now, cause: `sync:${p.runId}` })));
+    for (const r of await findUnseenFollows(d.db, part, p.runId, p.startedAt)) {
+      const out = await retryOnLockConflict(() => d.db.transaction((tx) =>
+        endFollow(tx, r.userId, r.externalUserId, 'sync', { at: now, now, cause: `sync:${p.runId}`, guardAt })));
       if (out === 'ended') ended++;
     }
   }
