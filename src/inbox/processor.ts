@@ -172,11 +172,21 @@ export class InboxProcessor {
       instanceId: this.opts.instanceId, now: this.clock().getTime(), leaseMs: this.opts.leaseMs, limit: free,
       maxAbandoned: this.opts.maxAbandonedClaims,
     });
+    this.reportParked(parked);
+    this.startRuns(claimed);
+    // A parked poison event frees its key at once: its successor may start in this same pass.
+    return claimed.length + (parked.length > 0 ? await this.fill() : 0);
+  }
+
+  private reportParked(parked: InboxRow[]): void {
     for (const row of parked) {
       this.metrics.inboxProcessed.inc({ kind: row.kind, result: 'dead' });
       this.log.error({ inboxId: row.id, kind: row.kind, claims: row.abandoned },
         `inbox: event ${row.id} was claimed ${row.abandoned} times and never completed (a worker died on it each time); parked as dead. Fix the cause, then run: npx fencun inbox retry ${row.id}`);
     }
+  }
+
+  private startRuns(claimed: InboxRow[]): void {
     for (const row of claimed) {
       const run: Run = { row, token: row.leaseToken!, leaseUntil: row.leaseUntil!, abort: new AbortController(), done: Promise.resolve() };
       run.done = this.processOne(run).finally(() => {
@@ -187,7 +197,6 @@ export class InboxProcessor {
       this.inFlight.set(row.id, run);
     }
     if (claimed.length > 0) this.startHeartbeat();
-    return claimed.length;
   }
 
   private async runLoop(): Promise<void> {

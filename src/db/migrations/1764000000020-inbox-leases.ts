@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
+import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
 import { columnsFor, createTable } from '../schema';
 
 /**
@@ -22,12 +22,15 @@ export class InboxLeases1764000000020 implements MigrationInterface {
       new TableColumn(c.int('abandoned', { default: 0 })),
       new TableColumn(c.time('first_failed_at', { isNullable: true })),
     ]);
+    // The claim's per-key heads: MIN(id) per order_key over unfinished rows, read from this index alone.
+    await qr.createIndex('inbox_events', new TableIndex({ name: 'ix_inbox_events_status_order_key', columnNames: ['status', 'order_key'] }));
     await createTable(qr, { name: 'inbox_claim_lock', columns: [c.str('name', 32, { isPrimary: true })] });
     await qr.query(`INSERT INTO inbox_claim_lock (name) VALUES ('claim')`);
   }
 
   async down(qr: QueryRunner): Promise<void> {
     await qr.dropTable('inbox_claim_lock');
+    await qr.dropIndex('inbox_events', 'ix_inbox_events_status_order_key');
     for (const col of ['first_failed_at', 'abandoned', 'failures', 'lease_token']) await qr.dropColumn('inbox_events', col);
   }
 }
