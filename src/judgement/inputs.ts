@@ -86,7 +86,10 @@ export async function loadCustomerInputs(db: Sql, ids: string[], now: Date, w: I
         touches: customerTouches,
         lastInboundAt: f?.lastInboundAt ?? null,
         unansweredSince: f?.unansweredSince ?? null,
-        touchesSinceInbound: f?.touchesSinceInbound ?? 0,
+        // Touches recorded as service (replies) are not contact the customer left unanswered; the
+        // stored count includes them, so count the loaded proactive touches after the last inbound.
+        touchesSinceInbound: customerTouches.filter((x) => x.category !== 'service'
+          && (f?.lastInboundAt == null || x.at.getTime() > f.lastInboundAt.getTime())).length,
         relation: rel.relation,
         relationEndedAt: rel.endedAt,
         addedAt: rel.addedAt,

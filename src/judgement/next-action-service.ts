@@ -25,8 +25,13 @@ export interface Assessment {
 
 /** What only the caller knows: how to address the customer, and the rep's open reminders. */
 export interface AddressContext {
+  /** Customer-safe salutation (next-action/wording salutation), never the raw remark. */
   name: string;
   reminders: NextActionFacts['reminders'];
+  /** The viewing rep's own relation, when it has ended though a colleague still follows the customer. */
+  relation?: NextActionFacts['relation'];
+  /** Care reminders are wired: post-sale care comes through them (see NextActionFacts). */
+  postSaleFromReminders?: boolean;
 }
 
 /**
@@ -58,13 +63,18 @@ export async function assessCustomer(db: Database, judgement: Judgement, externa
 
 /** The pure step: ranked candidates and one recommendation for an assessed customer. */
 export function recommendNextAction(judgement: Judgement, a: Assessment, ctx: AddressContext, now: Date): NextActionResult {
-  const verdict = (r: Parameters<typeof evaluate>[1]) => evaluate(a.pressureState, r, now, judgement.pressurePolicy);
+  // The viewer's relation decides what they can send: a customer who deleted this rep is not
+  // reachable by them even while a colleague still has them.
+  const state: PressureState = ctx.relation && ctx.relation !== 'active' ? { ...a.pressureState, relation: ctx.relation } : a.pressureState;
+  const verdict = (r: Parameters<typeof evaluate>[1], at = now) => evaluate(state, r, at, judgement.pressurePolicy);
   const lastInboundAt = a.inputs.lastInboundAt;
+  // Replies recorded as service are not touches the customer left unanswered.
   const proactive = a.inputs.touches.filter((x) => x.category !== 'service');
   // A keyword suggestion the rep has not confirmed is shown for confirmation, not treated as a complaint.
   const confirmed = a.openComplaints.find((c) => c.complaint.status === 'confirmed') ?? null;
   const facts: NextActionFacts = {
     customer: { id: a.externalUserId, name: ctx.name },
+    relation: ctx.relation,
     timeZone: null,
     tier: { id: a.tier.tier, label: a.tier.tierLabel },
     lifecycle: a.lifecycle,
@@ -77,6 +87,11 @@ export function recommendNextAction(judgement: Judgement, a: Assessment, ctx: Ad
       ? { status: 'confirmed', openedAt: confirmed.complaint.openedAt, summary: clip(confirmed.excerpt ?? '', 40) || undefined }
       : null,
     reminders: ctx.reminders,
+    postSaleFromReminders: ctx.postSaleFromReminders,
+    careAllowedFrom: (from) => {
+      const v = verdict('care', from);
+      return v.allowed ? from : v.nextAllowedAt;
+    },
     orders: a.inputs.orders,
     firstPurchaseAt: firstPaid(a.inputs.orders),
     birthday: null,
@@ -91,7 +106,10 @@ export function recommendNextAction(judgement: Judgement, a: Assessment, ctx: Ad
 
 async function countInboundSince(db: Database, externalUserId: string, since: number): Promise<number> {
   const [r] = await db.query<{ n: unknown }>(
-    `SELECT COUNT(*) AS n FROM messages WHERE external_user_id = ? AND direction = 'in' AND chat_id IS NULL AND msg_time >= ?`,
+    // The same messages customer_facts folds into unanswered_since (messages/facts.ts COUNTED), so
+    // the count and the age describe the same unanswered messages.
+    `SELECT COUNT(*) AS n FROM messages WHERE external_user_id = ? AND direction = 'in' AND chat_id IS NULL
+       AND channel <> 'app' AND msg_type NOT IN ('recall', 'event', 'switch') AND msg_time >= ?`,
     [externalUserId, since]);
   return num(r?.n ?? 0);
 }

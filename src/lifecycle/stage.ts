@@ -1,5 +1,5 @@
 import { DEFAULT_TIME_ZONE } from '../policy/types';
-import { daysBetween, formatDateZh } from '../policy/zh';
+import { dayCountAgoZh, daysBetween, formatDateZh, spanZh } from '../policy/zh';
 import { ZoneCalendar } from '../policy/zone-calendar';
 import { TiersConfig } from '../tiers/schema';
 import { tierLabel } from '../tiers/score';
@@ -49,14 +49,14 @@ export function lifecycleStage(
 
   const quiet: LifecycleSignal[] = [];
   if (daysSincePurchase !== null) {
-    quiet.push({ code: 'NO_RECENT_PURCHASE', label: `已 ${daysSincePurchase} 天未消费（${who}通常 ${norm.purchaseDays} 天内复购）` });
+    quiet.push({ code: 'NO_RECENT_PURCHASE', label: `已 ${spanZh(daysSincePurchase)}没有消费（${who}通常 ${norm.purchaseDays} 天内复购）` });
   }
   quiet.push({
     code: 'NO_RECENT_CONTACT',
     label:
       daysSinceInbound === null
-        ? `添加 ${daysSinceAdded} 天从未来消息（${who}通常 ${norm.contactDays} 天内有往来）`
-        : `已 ${daysSinceInbound} 天未来消息（${who}通常 ${norm.contactDays} 天内有往来）`,
+        ? `加好友 ${spanZh(daysSinceAdded)}，一直没有来过消息（${who}通常 ${norm.contactDays} 天内有往来）`
+        : `已 ${spanZh(daysSinceInbound)}没有来消息（${who}通常 ${norm.contactDays} 天内有往来）`,
   });
 
   if (inactivity >= cfg.lostRatio) return result('lost', quiet);
@@ -69,7 +69,7 @@ export function lifecycleStage(
   }
   const isNew = daysSinceAdded < cfg.newDays && paid.length <= 1;
   if (isNew && risks.length === 0) {
-    return result('new', [{ code: 'NEW_CUSTOMER', label: `添加 ${daysSinceAdded} 天的新客户` }]);
+    return result('new', [{ code: 'NEW_CUSTOMER', label: daysSinceAdded === 0 ? '今天刚加的新客户' : daysSinceAdded === 1 ? '昨天刚加的新客户' : `加好友 ${daysSinceAdded} 天的新客户` }]);
   }
   const falling = fallingFrequency(paid.map((o) => o.at.getTime()), nowMs, config);
   if (falling) risks.push(falling);
@@ -78,8 +78,8 @@ export function lifecycleStage(
 
   const recent = Math.min(daysSincePurchase ?? Infinity, daysSinceInbound ?? Infinity);
   const label = Number.isFinite(recent)
-    ? `${recent} 天前有消费或来消息`
-    : `添加 ${daysSinceAdded} 天，尚无往来，仍在${who}的正常节奏内`;
+    ? `${dayCountAgoZh(recent)}有消费或来消息`
+    : `加好友 ${spanZh(daysSinceAdded)}，还没有往来，仍在${who}的正常节奏内`;
   return result('active', [{ code: 'RECENT_ACTIVITY', label }]);
 }
 

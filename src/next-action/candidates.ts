@@ -1,11 +1,12 @@
 import { REASON_LABELS } from '../pressure/labels';
 import { TouchCategory, Verdict } from '../pressure/types';
 import { DEFAULT_TIME_ZONE } from '../policy/types';
-import { daysAgoZh, daysBetween, renderTemplate } from '../policy/zh';
+import { agoZh, daysAgoZh, daysBetween, renderTemplate } from '../policy/zh';
 import { ZoneCalendar } from '../policy/zone-calendar';
 import { localDate, nextAnnual, postSaleDue } from './occasions';
 import { ActionTemplate, NextActionConfig } from './schema';
-import { ActionCandidate, ActionKind, NextActionFacts, PRIORITY } from './types';
+import { ActionCandidate, ActionKind, NextActionFacts, PRIORITY, relationEnded } from './types';
+import { productName } from './wording';
 
 /** Every action that could make sense for this customer now, each checked against pressure. */
 
@@ -21,7 +22,7 @@ function make(
   category: TouchCategory,
   verdict: Verdict,
 ): ActionCandidate {
-  const message = renderTemplate(tpl.message, vars).trim();
+  const message = tidy(renderTemplate(tpl.message, vars));
   return {
     kind,
     title: renderTemplate(tpl.title, vars),
@@ -39,18 +40,29 @@ export function buildCandidates(f: NextActionFacts, now: Date, config: NextActio
   const t = now.getTime();
   const tz = f.timeZone || DEFAULT_TIME_ZONE;
   const T = config.templates;
-  const lastProduct = [...f.orders].filter((o) => o.product).sort((a, b) => b.at.getTime() - a.at.getTime())[0]?.product;
-  const base: Vars = { name: f.customer.name, tier: f.tier.label, product: lastProduct ?? '产品' };
+  const cal = new ZoneCalendar(tz);
+  // Order titles are SKU lines ("有机奶粉 3段 x6"); the 话术 names the product as a person would.
+  const lastProduct = [...f.orders].filter((o) => productName(o.product)).sort((a, b) => b.at.getTime() - a.at.getTime())[0]?.product;
+  const base: Vars = { name: f.customer.name, tier: f.tier.label, product: productName(lastProduct) || '产品' };
   const out: ActionCandidate[] = [];
   const stage = f.lifecycle.stage;
-  const relationEnded = f.lifecycle.signals.some((s) => ['CUSTOMER_DELETED', 'REP_DELETED', 'RELATION_ENDED'].includes(s.code));
-  if (relationEnded) return out;
+  if (relationEnded(f)) return out;
 
   if (f.waiting && f.waiting.count > 0) {
-    const hours = Math.max(0, Math.floor((t - f.waiting.since.getTime()) / 3_600_000));
-    const wait = hours < 1 ? '刚刚' : ` ${hours} 小时前`;
-    // Service is answering the customer: never blocked by pressure.
-    out.push(make('service', T.service, base, [`客户${wait}发来 ${f.waiting.count} 条消息还没有回复`, '回复客户不占用联系次数'], 'service', { allowed: true }));
+    const first = agoZh(f.waiting.since.getTime(), t, cal);
+    const last = f.lastInboundAt && f.lastInboundAt > f.waiting.since ? agoZh(f.lastInboundAt.getTime(), t, cal) : first;
+    // The age and the count describe the same messages: the first unanswered one and those after it.
+    const waited = f.waiting.count === 1 || first === last
+      ? `客户${spaced(first)}发来 ${f.waiting.count} 条消息还没有回复`
+      : `客户发来的 ${f.waiting.count} 条消息还没有回复（最早一条${spaced(first)}，最近一条${spaced(last)}）`;
+    if (f.pressure.service.allowed) {
+      // Inside the service window answering is service: never capped by pressure.
+      out.push(make('service', T.service, base, [waited, '回复客户不占用联系次数'], 'service', { allowed: true }));
+    } else {
+      // Past the service window a reply is a proactive touch like any other (the pressure policy
+      // counts it so): still the first thing to do, but only when care is allowed.
+      out.push(make('service', T.late_reply, base, [waited, '已超过回复时限，这次回复按主动联系计'], 'care', f.pressure.care));
+    }
   }
 
   if (f.complaint) {
@@ -71,18 +83,31 @@ export function buildCandidates(f: NextActionFacts, now: Date, config: NextActio
     out.push(make('churn_wake_up', T.churn_wake_up, base, reasons, 'care', f.pressure.care));
   }
 
+  const sale = postSaleDue(f.orders, f.lastCareAt, now, config);
+  const saleReminders = f.reminders.filter((r) => r.kind === 'post_sale_care');
   for (const r of f.reminders) {
+    // A snoozed reminder is not due: it suggests nothing until it comes back.
     if (r.dueAt.getTime() > t) continue;
     const overdue = daysBetween(r.dueAt.getTime(), t);
-    const c = make('reminder', T.reminder, { ...base, reminder: r.title }, [overdue > 0 ? `提醒已逾期 ${overdue} 天` : '提醒今天到期'], 'care', f.pressure.care);
-    if (r.message) c.message = renderTemplate(r.message, base);
+    const due = overdue > 0 ? `提醒已逾期 ${overdue} 天` : '提醒今天到期';
+    if (r.kind === 'post_sale_care') {
+      // The care reminder and the post-sale suggestion are one thing: the reminder carries it.
+      const reasons = sale ? [`${sale.daysSinceOrder} 天前购买了${productName(sale.order.product) || base.product}`, due] : [due, '成交后的关怀让客户愿意再来'];
+      const c = make('post_sale_care', { title: r.title, message: r.message ?? '' }, base, reasons, 'care', f.pressure.care);
+      out.push({ ...c, reminderId: r.id });
+      continue;
+    }
+    const c = make('reminder', T.reminder, { ...base, reminder: r.title }, [due], 'care', f.pressure.care);
+    if (r.message) c.message = tidy(renderTemplate(r.message, base)) || null;
     out.push({ ...c, reminderId: r.id });
   }
 
-  const sale = postSaleDue(f.orders, f.lastCareAt, now, config);
-  if (sale) {
-    const vars = { ...base, product: sale.order.product ?? base.product, days: sale.daysSinceOrder };
-    out.push(make('post_sale_care', sale.step.template, vars, [`${sale.daysSinceOrder} 天前购买了${vars.product}`, '成交后的关怀让客户愿意再来'], 'care', f.pressure.care));
+  // Post-sale care from orders only where no care reminder carries it (reminders not wired, or
+  // none made): a snoozed or completed reminder must not come back as the same suggestion.
+  if (sale && !f.postSaleFromReminders && saleReminders.length === 0) {
+    const product = productName(sale.order.product) || base.product;
+    const vars = { ...base, product, days: sale.daysSinceOrder };
+    out.push(make('post_sale_care', sale.step.template, vars, [`${sale.daysSinceOrder} 天前购买了${product}`, '成交后的关怀让客户愿意再来'], 'care', f.pressure.care));
   }
 
   occasions(out, f, now, tz, config, base);
@@ -103,7 +128,7 @@ export function buildCandidates(f: NextActionFacts, now: Date, config: NextActio
   // wake a valuable customer, never to someone who stopped answering.
   const goodStanding = !f.complaint && !wakeUpPlanned && stage !== 'lost' && stage !== 'dormant';
   if (f.offer && goodStanding && f.unansweredTouches < config.giveSpace.afterUnanswered) {
-    const vars = { ...base, offer: f.offer.title, product: f.offer.product ?? base.product };
+    const vars = { ...base, offer: f.offer.title, product: productName(f.offer.product) || base.product };
     out.push(make('marketing', T.marketing, vars, [`可推荐：${f.offer.title}`], 'marketing', f.pressure.marketing));
   }
   return out;
@@ -128,4 +153,14 @@ function occasions(out: ActionCandidate[], f: NextActionFacts, now: Date, tz: st
       out.push(make('anniversary', config.templates.anniversary, { ...base, years: a.years, date: a.dateLabel }, reasons, 'care', f.pressure.care));
     }
   }
+}
+
+/** "3 小时前" reads "客户 3 小时前发来…"; "刚刚"/"昨天" need no space before them. */
+function spaced(when: string): string {
+  return /^\d/.test(when) ? ` ${when}` : when;
+}
+
+/** With no name to use, "{name}，最近还好吗" must not start with a comma. */
+export function tidy(message: string): string {
+  return message.trim().replace(/^[，,、。\s]+/, '');
 }

@@ -1,10 +1,10 @@
 import { REASON_LABELS } from '../pressure/labels';
 import { DEFAULT_TIME_ZONE } from '../policy/types';
-import { formatDateZh, renderTemplate } from '../policy/zh';
+import { formatWhenZh, renderTemplate } from '../policy/zh';
 import { ZoneCalendar } from '../policy/zone-calendar';
 import { buildCandidates } from './candidates';
 import { NextActionConfig } from './schema';
-import { ActionCandidate, FALLBACK_GIVE_SPACE_PRIORITY, NextActionFacts, NextActionResult, PRIORITY } from './types';
+import { ActionCandidate, FALLBACK_GIVE_SPACE_PRIORITY, NextActionFacts, NextActionResult, PRIORITY, relationEnded } from './types';
 
 /**
  * One suggested next action with its reasons. "Give them space" (暂不打扰) is a real answer,
@@ -27,9 +27,14 @@ export function nextBestAction(facts: NextActionFacts, now: Date, config: NextAc
   }
   candidates.sort((a, b) => b.priority - a.priority);
 
-  const service = candidates.find((c) => c.kind === 'service');
+  // Answering the customer comes first, but past the service window only when care is allowed.
+  const service = candidates.find((c) => c.kind === 'service' && c.allowed);
   const recommendation =
     service ?? space ?? candidates.find((c) => c.allowed) ?? fallbackSpace(facts, candidates, t, config, cal);
+  if (recommendation.kind === 'give_space' && recommendation.laterMessage === undefined) {
+    // What to say once contact is appropriate again: to read now, not to send now.
+    recommendation.laterMessage = space && relationEnded(facts) ? null : candidates.find((c) => c.kind !== 'give_space' && c.message)?.message ?? null;
+  }
   if (!candidates.includes(recommendation)) candidates.push(recommendation);
   return { recommendation, candidates };
 }
@@ -50,9 +55,15 @@ function giveSpace(config: NextActionConfig, facts: NextActionFacts, reasons: st
 
 /** Space chosen on purpose: the relation ended, or the customer stopped answering. */
 function deliberateSpace(facts: NextActionFacts, t: number, config: NextActionConfig, cal: ZoneCalendar): ActionCandidate | null {
-  const ended = facts.lifecycle.signals.find((s) => ['CUSTOMER_DELETED', 'REP_DELETED', 'RELATION_ENDED'].includes(s.code));
-  if (ended) return giveSpace(config, facts, [ended.label, '无法再联系，可交给主管复盘'], null, PRIORITY.give_space);
-  if (facts.waiting && facts.waiting.count > 0) return null;
+  if (relationEnded(facts)) {
+    const signal = facts.lifecycle.signals.find((s) => ['CUSTOMER_DELETED', 'REP_DELETED', 'RELATION_ENDED'].includes(s.code));
+    const why = facts.relation === undefined || facts.relation === 'active' ? signal?.label ?? ENDED_LABEL.ended : ENDED_LABEL[facts.relation];
+    const s = giveSpace(config, facts, [why, '无法再发消息，可以补充跟进记录，或交给主管复盘'], null, PRIORITY.give_space);
+    s.title = '已无法联系';
+    s.laterMessage = null;
+    return s;
+  }
+  if (facts.waiting && facts.waiting.count > 0 && facts.pressure.service.allowed) return null;
 
   const care = facts.pressure.care;
   const n = facts.unansweredTouches;
@@ -63,8 +74,8 @@ function deliberateSpace(facts: NextActionFacts, t: number, config: NextActionCo
     const rest = facts.lastProactiveAt.getTime() + config.giveSpace.days * DAY;
     const pressureOk = care.allowed ? t : care.nextAllowedAt?.getTime() ?? null;
     if (t < rest || pressureOk === null || pressureOk > t) {
-      const until = pressureOk === null ? null : new Date(Math.max(rest, pressureOk));
-      const when = until ? `${formatDateZh(until.getTime(), cal, t)}后再试一次，换个方式、只问候不推销` : '等客户先开口再联系';
+      const until = pressureOk === null ? null : allowedAtOrAfter(facts, new Date(Math.max(rest, pressureOk)));
+      const when = until ? `${formatWhenZh(until.getTime(), t, cal)} 起可以再试一次，换个方式、只问候不推销` : '等客户先开口再联系';
       return giveSpace(config, facts, [`连续 ${n} 次主动联系未获回复`, `给客户一点空间：${when}`], until, PRIORITY.give_space);
     }
   }
@@ -77,10 +88,10 @@ function fallbackSpace(facts: NextActionFacts, candidates: ActionCandidate[], t:
   if (blocked.length > 0) {
     const times = blocked.map((c) => c.until?.getTime() ?? null);
     const dated = times.filter((x): x is number => x !== null);
-    const until = dated.length ? new Date(Math.min(...dated)) : null;
+    const until = dated.length ? allowedAtOrAfter(facts, new Date(Math.min(...dated))) : null;
     const top = blocked[0];
     const reasons = [`「${top.title}」暂不合适：${top.blockedBy.join('、')}`];
-    reasons.push(until ? `${formatDateZh(until.getTime(), cal, t)}起可以联系` : '等客户先开口再联系');
+    reasons.push(until ? `${formatWhenZh(until.getTime(), t, cal)} 起可以联系` : '等客户先开口再联系');
     return giveSpace(config, facts, reasons, until, FALLBACK_GIVE_SPACE_PRIORITY);
   }
   const care = facts.pressure.care;
@@ -89,8 +100,23 @@ function fallbackSpace(facts: NextActionFacts, candidates: ActionCandidate[], t:
   let until: Date | null = null;
   if (cadence !== undefined && Number.isFinite(lastTalk)) until = new Date(lastTalk + cadence * DAY);
   if (!care.allowed && care.nextAllowedAt && (!until || care.nextAllowedAt > until)) until = care.nextAllowedAt;
+  if (until) until = allowedAtOrAfter(facts, until);
   const reasons = ['近期没有需要联系的事，不必为联系而联系'];
   if (!care.allowed) reasons.push(...care.reasons.map((r) => REASON_LABELS[r]));
-  if (until) reasons.push(`下次回访：${formatDateZh(until.getTime(), cal, t)}`);
+  if (until) reasons.push(`下次回访：${formatWhenZh(until.getTime(), t, cal)}`);
   return giveSpace(config, facts, reasons, until, FALLBACK_GIVE_SPACE_PRIORITY);
+}
+
+const ENDED_LABEL = {
+  deleted_by_customer: '客户已把你从好友中删除',
+  deleted_by_rep: '你已删除该客户',
+  ended: '好友关系已结束',
+} as const;
+
+/**
+ * A 暂不打扰 date is an instant the pressure policy allows (never 03:05 inside quiet hours):
+ * the first allowed instant at or after `from`, when the caller can tell; else `from`.
+ */
+function allowedAtOrAfter(facts: NextActionFacts, from: Date): Date | null {
+  return facts.careAllowedFrom ? facts.careAllowedFrom(from) : from;
 }

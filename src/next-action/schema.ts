@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SALUTATION } from './wording';
 
 /**
  * Shape of config/next-action.json: timings and 话术 templates. The *order* of actions is not
@@ -15,6 +16,7 @@ const template = z.strictObject({
 
 export const TEMPLATE_KEYS = [
   'service',
+  'late_reply',
   'complaint_follow_up',
   'churn_wake_up',
   'reminder',
@@ -43,6 +45,16 @@ export const NextActionConfigSchema = z.strictObject({
     /** How long to give, counted from the last touch. */
     days: days.refine((d) => d >= 1, 'must be at least 1 day'),
   }),
+  /**
+   * How a 话术 addresses the customer. remark_prefix: the rep's remark up to the first separator
+   * ("谢总-门店" → "谢总"), else the WeCom name; wecom_name: always the WeCom name. The whole remark
+   * is a private note and is never used.
+   */
+  salutation: z.strictObject({
+    $comment: z.string().optional(),
+    source: z.enum(['wecom_name', 'remark_prefix'], { error: 'must be "remark_prefix" or "wecom_name"' }),
+    separators: z.array(z.string().min(1, 'must be one or more characters such as "-"')).default(DEFAULT_SALUTATION.separators),
+  }).default(DEFAULT_SALUTATION),
   templates: z.strictObject(Object.fromEntries(TEMPLATE_KEYS.map((k) => [k, template])) as Record<(typeof TEMPLATE_KEYS)[number], typeof template>),
 });
 

@@ -1,4 +1,5 @@
 import { LifecycleResult } from '../lifecycle/types';
+import { RelationStatus } from '../policy/types';
 import { TouchCategory, Verdict } from '../pressure/types';
 import { OrderFact, TierId } from '../tiers/types';
 
@@ -15,9 +16,14 @@ export interface PressureVerdicts {
 export interface NextActionFacts {
   customer: {
     id: string;
-    /** How the rep addresses them (remark or nickname); fills {name}. */
+    /** A customer-safe salutation (see wording.ts salutation), never the raw remark; fills {name}. */
     name: string;
   };
+  /**
+   * The relation as the viewing rep has it, when it differs from the customer's overall one (the
+   * customer deleted this rep but still follows a colleague). Absent = the lifecycle's.
+   */
+  relation?: RelationStatus;
   /** Customer's IANA time zone; null/absent = the corp's. Birthdays are local dates. */
   timeZone?: string | null;
   tier: { id: TierId; label: string };
@@ -26,8 +32,18 @@ export interface NextActionFacts {
   /** Customer messages not yet answered: how many and when the first of them arrived. */
   waiting: { count: number; since: Date } | null;
   complaint: { status: 'open' | 'confirmed'; openedAt: Date; summary?: string } | null;
-  /** Open (not done, not snoozed past now) reminders for this customer's rep. */
-  reminders: { id: string; title: string; dueAt: Date; message?: string }[];
+  /** Open reminders for this customer's rep; a snoozed one has its new dueAt. kind post_sale_care carries post-sale care. */
+  reminders: { id: string; title: string; dueAt: Date; message?: string; kind?: string }[];
+  /**
+   * True when care reminders are the source of post-sale care (the care-reminders job makes one per
+   * step): then post-sale care is suggested only through its reminder, so done and snooze act on it.
+   */
+  postSaleFromReminders?: boolean;
+  /**
+   * The first instant at or after `from` the pressure policy allows proactive care (quiet hours,
+   * gaps, caps), or null when only an event can lift it. Used to date 暂不打扰 exactly.
+   */
+  careAllowedFrom?: (from: Date) => Date | null;
   /** Recent orders, at least those inside the longest post-sale step (default 37 days). */
   orders: OrderFact[];
   firstPurchaseAt: Date | null;
@@ -74,6 +90,16 @@ export interface ActionCandidate {
   /** give_space: when contact becomes appropriate again; blocked candidates: when allowed. Null = when the customer writes. */
   until: Date | null;
   reminderId?: string;
+  /** give_space: the 话术 meant for later, shown to read (not to insert) until `until`. */
+  laterMessage?: string | null;
+}
+
+const ENDED_SIGNALS = ['CUSTOMER_DELETED', 'REP_DELETED', 'RELATION_ENDED'];
+
+/** The relation has ended for the viewer: nothing can be sent, only notes and history make sense. */
+export function relationEnded(f: Pick<NextActionFacts, 'relation' | 'lifecycle'>): boolean {
+  if (f.relation !== undefined) return f.relation !== 'active';
+  return f.lifecycle.signals.some((s) => ENDED_SIGNALS.includes(s.code));
 }
 
 export interface NextActionResult {

@@ -52,3 +52,36 @@ export function daysAgoZh(ms: number, nowMs: number, cal: ZoneCalendar): string 
   if (d === 1) return '昨天';
   return `${d} 天前`;
 }
+
+/**
+ * A past instant as a person says it: "刚刚", "5 分钟前", "3 小时前" within a day, then by the
+ * local calendar "昨天", "19 天前" — never "456 小时前".
+ */
+export function agoZh(ms: number, nowMs: number, cal: ZoneCalendar): string {
+  const diff = Math.max(0, nowMs - ms);
+  if (diff < 60_000) return '刚刚';
+  if (diff < 3_600_000) return `${Math.floor(diff / 60_000)} 分钟前`;
+  if (diff < 86_400_000) return `${Math.floor(diff / 3_600_000)} 小时前`;
+  const d = Math.max(1, cal.localDay(nowMs) - cal.localDay(ms));
+  return d === 1 ? '昨天' : `${d} 天前`;
+}
+
+/** A count of whole days ago: 0 → "今天", 1 → "昨天", else "N 天前". */
+export function dayCountAgoZh(days: number): string {
+  if (days <= 0) return '今天';
+  if (days === 1) return '昨天';
+  return `${days} 天前`;
+}
+
+/**
+ * A span of whole days: "不到 1 天", "12 天", "3 个月", "1 年", "1 年 11 个月". Months are 30 days
+ * and years 365: the sidebar explains magnitudes, a span of 723 days is "1 年 11 个月", not a number to count.
+ */
+export function spanZh(days: number): string {
+  if (days < 1) return '不到 1 天';
+  if (days < 60) return `${days} 天`;
+  if (days < 365) return `${Math.floor(days / 30)} 个月`;
+  const years = Math.floor(days / 365);
+  const months = Math.floor((days % 365) / 30);
+  return months > 0 ? `${years} 年 ${months} 个月` : `${years} 年`;
+}

@@ -1,5 +1,6 @@
 import type { Job } from '../jobs/job';
 import type { Denial } from '../judgement/pressure-service';
+import { productName, salutation } from '../next-action/wording';
 import { renderTemplate } from '../policy/zh';
 import type { NewReminder } from './repository';
 
@@ -27,7 +28,8 @@ export const careReminders: Job = {
     for (const step of judgement.policy.nextAction.postSaleCare) {
       const orders = await reminders.paidOrdersWithOwner(t - (step.afterDays + step.withinDays) * DAY, t - step.afterDays * DAY);
       for (const o of orders) {
-        const vars = { name: o.remark || o.name || '', product: o.product || '上次购买的商品' };
+        // The remark is the rep's private note: only its customer-safe part addresses the customer.
+        const vars = { name: salutation(judgement.policy.nextAction.salutation, o.remark, o.name), product: productName(o.product) || '上次购买的商品' };
         candidates.push({
           externalUserId: o.externalUserId, userId: o.ownerUserId, kind: 'post_sale_care',
           ruleKey: `post_sale:${step.afterDays}:${o.externalOrderId}`, title: renderTemplate(step.template.title, vars),

@@ -129,6 +129,6 @@ export class ReminderStore implements ReminderSource {
 function toReminder(r: Record<string, unknown>): SidebarReminder {
   return {
     id: String(r.id), externalUserId: String(r.external_user_id), userId: String(r.user_id), title: String(r.title),
-    dueAt: new Date(num(r.due_at)), message: (r.message as string | null) ?? null,
+    dueAt: new Date(num(r.due_at)), message: (r.message as string | null) ?? null, kind: (r.kind as string | null) ?? null,
   };
 }

@@ -7,7 +7,14 @@ import type { PressureSummary } from '../pressure';
 import type { TierResult } from '../tiers';
 import { Formatter, tierTone } from './format';
 import type { SidebarReminder } from './reminders-port';
+import type { RelationStatus } from '../policy/types';
 import type { ContactProfileView, NextActionView, OrdersSummaryView, TagView, TimelinePageView } from './types';
+
+const RELATION_NOTICE = {
+  deleted_by_customer: '客户已把你从好友中删除',
+  deleted_by_rep: '你已删除该客户',
+  ended: '你和客户已不是好友',
+} as const;
 
 /** Pure mapping from what profile-service assembled to the JSON the page renders. */
 
@@ -38,9 +45,8 @@ const TAG_KIND: Record<number, TagView['kind']> = { 1: 'corp', 2: 'personal', 3:
 
 export function contactView(p: ContactParts): ContactProfileView {
   const { f, primary, contact } = p;
-  const relation = !primary || primary.status !== 'ended'
-    ? 'active'
-    : primary.endedBy === 'customer_deleted' ? 'deleted_by_customer' : primary.endedBy === 'rep_deleted' ? 'deleted_by_rep' : 'ended';
+  const relation = viewerRelation(primary ?? undefined);
+  const endedAt = primary?.status === 'ended' && primary.endedAt ? f.date(primary.endedAt) : null;
   return {
     contact: {
       externalUserId: p.externalUserId,
@@ -52,6 +58,7 @@ export function contactView(p: ContactParts): ContactProfileView {
       addedLabel: primary?.addedAt ? f.date(primary.addedAt) : null,
       ownerName: p.ownerName,
       relation,
+      relationNotice: relation === 'active' ? null : `${RELATION_NOTICE[relation]}${endedAt ? `（${endedAt}）` : ''}，无法再发消息。可以查看往来记录、补充跟进记录。`,
     },
     tags: (primary?.tags ?? []).map((t) => ({
       id: t.tagId,
@@ -68,12 +75,15 @@ export function contactView(p: ContactParts): ContactProfileView {
       override: p.tier.override ? { label: p.tier.tierLabel, reason: p.tier.override.reason, author: p.tier.override.author } : null,
     },
     lifecycle: { stage: p.lifecycle.stage, label: p.lifecycle.label, signals: p.lifecycle.signals.map((s) => s.label) },
-    pressure: {
-      tone: p.pressure.tone,
-      headline: p.pressure.headline,
-      lines: p.pressure.lines,
-      nextAllowedAt: p.pressure.nextAllowedAt ? p.pressure.nextAllowedAt.toISOString() : null,
-    },
+    pressure: relation !== 'active'
+      // Nothing is left to count: no "本周还可主动联系 1 次" for someone who cannot be reached.
+      ? { tone: 'ended', headline: '已无法联系', lines: [], nextAllowedAt: null }
+      : {
+        tone: p.pressure.tone,
+        headline: p.pressure.headline,
+        lines: p.pressure.lines,
+        nextAllowedAt: p.pressure.nextAllowedAt ? p.pressure.nextAllowedAt.toISOString() : null,
+      },
     nextAction: actionView(p.next, f),
     // The one behind the recommendation is on the action card already.
     reminders: p.reminders
@@ -111,6 +121,7 @@ export function actionView(a: ActionCandidate, f: Formatter): NextActionView {
     until: a.until ? a.until.toISOString() : null,
     untilLabel: a.until ? f.when(a.until.getTime()) : null,
     reminderId: a.reminderId ?? null,
+    laterMessage: a.laterMessage ?? null,
   };
 }
 
@@ -131,4 +142,10 @@ function ordersView(orders: StoredOrder[], f: Formatter, recent: number, windowD
       product: o.product,
     })),
   };
+}
+
+/** The relation as the viewing rep has it (their own follow first, see `primary`). */
+export function viewerRelation(primary: Follow | undefined): RelationStatus {
+  if (!primary || primary.status !== 'ended') return 'active';
+  return primary.endedBy === 'customer_deleted' ? 'deleted_by_customer' : primary.endedBy === 'rep_deleted' ? 'deleted_by_rep' : 'ended';
 }

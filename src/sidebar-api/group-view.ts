@@ -88,7 +88,7 @@ function groupAction(
   g: GroupFacts, allowed: boolean, nextAllowedAt: Date | null, left: string[],
   byTier: GroupProfileView['tiers'], highValue: string[], t: number, f: Formatter,
 ): NextActionView {
-  const base = { allowed: true, blockedBy: [] as string[], until: null, untilLabel: null, reminderId: null };
+  const base = { allowed: true, blockedBy: [] as string[], until: null, untilLabel: null, reminderId: null, laterMessage: null };
   const gone = g.recent.filter((r) => r.change === 'leave' && r.isCustomer && r.tier && highValue.includes(r.tier) && t - r.at <= LEFT_HIGH_VALUE_DAYS * DAY);
   if (gone.length > 0) {
     return {

@@ -12,10 +12,11 @@ import { findOrdersOfCustomer } from '../orders/repository';
 import { describePressure, PRESSURE_HISTORY_DAYS } from '../pressure';
 import { findCorpTags } from '../tags/repository';
 import type { FollowRef, Viewer } from './access';
-import { contactView } from './contact-view';
+import { contactView, viewerRelation } from './contact-view';
 import { Formatter } from './format';
 import { GroupFacts, groupView } from './group-view';
-import type { ReminderSource } from './reminders-port';
+import { noReminders, type ReminderSource } from './reminders-port';
+import { salutation } from '../next-action/wording';
 import { TimelineSource } from './timeline-source';
 import type { ContactProfileView, GroupProfileView, TimelinePageView } from './types';
 
@@ -72,11 +73,17 @@ export class ProfileService {
     ]);
     const follows = owners.map((u) => allFollows.find((f) => f.userId === u)).filter((f): f is Follow => !!f);
     const primary = follows[0] ?? allFollows[0];
-    const { tier, lifecycle, pressureState } = assessment;
+    const { tier, lifecycle } = assessment;
+    const relation = viewerRelation(primary);
     const next = recommendNextAction(judgement, assessment, {
-      name: primary?.remark || contact?.name || '',
-      reminders: reminders.map((r) => ({ id: r.id, title: r.title, dueAt: r.dueAt, message: r.message ?? undefined })),
+      // Never the raw remark ("陈先生-意向强"): the configured customer-safe salutation.
+      name: salutation(policy.nextAction.salutation, primary?.remark, contact?.name),
+      reminders: reminders.map((r) => ({ id: r.id, title: r.title, dueAt: r.dueAt, message: r.message ?? undefined, kind: r.kind ?? undefined })),
+      relation,
+      postSaleFromReminders: this.d.reminders !== noReminders,
     }, now);
+    // What the strip says must match what the card offers: the viewer's relation decides.
+    const pressureState = relation === 'active' ? assessment.pressureState : { ...assessment.pressureState, relation };
 
     const f = new Formatter(this.d.timeZone, t);
     const [owner, timelineView] = await Promise.all([
@@ -170,3 +177,4 @@ export class ProfileService {
     return groups;
   }
 }
+

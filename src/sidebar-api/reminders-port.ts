@@ -13,6 +13,8 @@ export interface SidebarReminder {
   dueAt: Date;
   /** A 话术 to suggest with it, if the rule has one. */
   message?: string | null;
+  /** What made it (e.g. post_sale_care): such a reminder is the suggestion of that kind, not a second one. */
+  kind?: string | null;
 }
 
 export interface ReminderSource {

@@ -60,6 +60,9 @@ export async function startSidebarWorld(o: { demo?: boolean } = {}): Promise<Sid
   const reminders = new MemoryReminders();
   reminders.add({ id: 'r-zhou-1', externalUserId: CUSTOMERS.zhou, userId: REPS.zhangwei, title: '回访：舒缓面膜使用感受', dueAt: new Date(NOW.getTime() - 3_600_000),
     message: '周婷您好，上次的舒缓面膜用了一段时间了，皮肤感觉怎么样？' });
+  // What the care-reminders job makes for 陈静's order four days ago (post-sale step 1, due yesterday 09:00).
+  reminders.add({ id: 'r-chen-care', kind: 'post_sale_care', externalUserId: CUSTOMERS.chen, userId: REPS.lina, title: '售后关怀：山茶花精华套装',
+    dueAt: new Date(NOW.getTime() - 86_400_000 - 1.5 * 3_600_000), message: '陈姐您好，山茶花精华套装收到有几天了，用着还顺手吗？有任何不清楚的地方随时问我。' });
   reminders.add({ id: 'r-chen-1', externalUserId: CUSTOMERS.chen, userId: REPS.lina, title: '4月母亲生日：推荐礼盒', dueAt: new Date(NOW.getTime() + 3 * 86_400_000) });
 
   const koa = new Koa({ proxy: true });

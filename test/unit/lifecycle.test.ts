@@ -48,7 +48,7 @@ describe('lifecycleStage', () => {
   it('should label stages and signals in Chinese with the norm', () => {
     const sut = lifecycleStage(facts({ orders: [order(50)], lastInboundAt: daysAgo(25) }), now, config);
     expect(sut.label).toBe('流失风险');
-    expect(sut.signals[0].label).toBe('已 50 天未消费（核心客户通常 30 天内复购）');
+    expect(sut.signals[0].label).toBe('已 50 天没有消费（核心客户通常 30 天内复购）');
     expect(sut).toMatchObject({ daysSincePurchase: 50, daysSinceInbound: 25 });
   });
 

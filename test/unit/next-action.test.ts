@@ -1,7 +1,8 @@
 import { lifecycleStage } from '../../src/lifecycle';
 import { NextActionFacts, nextBestAction, pressureVerdicts } from '../../src/next-action';
+import { productName, salutation } from '../../src/next-action/wording';
 import { RelationStatus } from '../../src/policy/types';
-import { Touch } from '../../src/pressure';
+import { evaluate, Touch } from '../../src/pressure';
 import { OrderFact } from '../../src/tiers';
 import { defaultPolicy, defaults, sh } from './support/fixtures';
 
@@ -24,6 +25,9 @@ interface Scene {
   offer?: NextActionFacts['offer'];
   birthday?: NextActionFacts['birthday'];
   reminders?: NextActionFacts['reminders'];
+  postSaleFromReminders?: boolean;
+  /** The viewing rep's own relation (NextActionFacts.relation). */
+  viewerRelation?: RelationStatus;
 }
 
 /** Builds the facts the data layer would, running the real lifecycle and pressure modules. */
@@ -40,18 +44,15 @@ function build(s: Scene): { facts: NextActionFacts; now: Date } {
     now,
     defaults.tiers,
   );
-  const pressure = pressureVerdicts(
-    {
-      id: 'wm-li',
-      tier,
-      touches,
-      lastInboundAt,
-      complaint: { openSince: s.complaint ? s.complaint.openedAt : null, lastClosedAt: null },
-      relation: s.relation ?? 'active',
-    },
-    now,
-    policy,
-  );
+  const state = {
+    id: 'wm-li',
+    tier,
+    touches,
+    lastInboundAt,
+    complaint: { openSince: s.complaint ? s.complaint.openedAt : null, lastClosedAt: null },
+    relation: s.viewerRelation ?? s.relation ?? 'active',
+  };
+  const pressure = pressureVerdicts(state, now, policy);
   const firstOrder = orders.length ? new Date(Math.min(...orders.map((o) => o.at.getTime()))) : null;
   return {
     now,
@@ -63,6 +64,12 @@ function build(s: Scene): { facts: NextActionFacts; now: Date } {
       waiting: s.waiting ?? null,
       complaint: s.complaint ?? null,
       reminders: s.reminders ?? [],
+      postSaleFromReminders: s.postSaleFromReminders,
+      relation: s.viewerRelation,
+      careAllowedFrom: (from: Date) => {
+        const v = evaluate(state, 'care', from, policy);
+        return v.allowed ? from : v.nextAllowedAt;
+      },
       orders,
       firstPurchaseAt: firstOrder,
       birthday: s.birthday ?? null,
@@ -109,7 +116,7 @@ describe('nextBestAction doctrine scenarios', () => {
     });
     expect(sut.recommendation).toMatchObject({ kind: 'give_space', title: '暂不打扰', until: new Date(last.getTime() + 21 * DAY) });
     expect(sut.recommendation.reasons[0]).toBe('连续 3 次主动联系未获回复');
-    expect(sut.recommendation.reasons[1]).toContain('6月20日后再试一次');
+    expect(sut.recommendation.reasons[1]).toContain('6月20日 10:00 起可以再试一次');
     expect(sut.candidates.filter((c) => c.kind !== 'give_space' && c.allowed)).toEqual([]);
   });
 
@@ -177,7 +184,7 @@ describe('nextBestAction care and marketing', () => {
     expect(sut.recommendation).toMatchObject({ kind: 'give_space', until: sh('2025-07-01 09:00') });
     expect(sut.recommendation.reasons).toEqual([
       '「推荐：618 会员专享折扣」暂不合适：本周的次数已用完、本月的次数已用完、距上次主动联系太近',
-      '7月1日起可以联系',
+      '7月1日 09:00 起可以联系',
     ]);
   });
 
@@ -217,5 +224,151 @@ describe('nextBestAction care and marketing', () => {
       expect(c.title).not.toMatch(/[{}]/);
       if (c.message) expect(c.message).not.toMatch(/[{}]/);
     }
+  });
+});
+
+describe('话术 the customer may read (defect: internal remarks and SKUs in the greeting)', () => {
+  const rule = defaults.nextAction.salutation;
+
+  it.each([
+    ['陈先生-意向强', '陈静', '陈先生'],
+    ['谢总-门店', '谢军', '谢总'],
+    ['✨Lucky小王-直播间', '王晓', 'Lucky小王'],
+    ['孙总 大客户 别催', '孙磊', '孙总'],
+    ['刘洋（老客户，爱砍价）', '刘洋', '刘洋'],
+    ['陈姐', '陈静', '陈姐'],
+    ['-意向强', '陈静', '陈静'],
+    ['【VIP】王姐', '王芳', '王姐'],
+    [null, '🌸 花花 🌸', '花花'],
+    [null, 'wmChenJing0001AAAA', ''],
+  ])('remark %p, WeCom name %p → addressed as %p', (remark, wecomName, expected) => {
+    expect(salutation(rule, remark, wecomName)).toBe(expected);
+  });
+
+  it('should use only the WeCom name when configured so', () => {
+    expect(salutation({ ...rule, source: 'wecom_name' }, '谢总-门店', '谢军')).toBe('谢军');
+  });
+
+  it.each([
+    ['有机奶粉 3段 x6', '有机奶粉 3段'],
+    ['有机奶粉3段x6', '有机奶粉3段'],
+    ['山茶花面霜（2瓶）', '山茶花面霜'],
+    ['明前龙井礼盒（企业采购）', '明前龙井礼盒'],
+    ['SKU-20391 修护精华', '修护精华'],
+    ['修护精华 A1029', '修护精华'],
+    ['面膜 ×3', '面膜'],
+    ['洗面奶 2支装', '洗面奶'],
+    ['羊绒大衣', '羊绒大衣'],
+  ])('product %p reads as %p', (raw, expected) => {
+    expect(productName(raw)).toBe(expected);
+  });
+
+  it('should never put the remark or the SKU line into any suggested message', () => {
+    const { facts, now } = build({ tier: 'key', orders: [{ at: daysAgo(3), amount: 399, product: '有机奶粉 3段 x6' }], lastInboundAt: daysAgo(3) });
+    facts.customer.name = salutation(rule, '陈先生-意向强', '陈静');
+    const sut = nextBestAction(facts, now, config);
+    expect(sut.recommendation.kind).toBe('post_sale_care');
+    for (const c of sut.candidates) {
+      expect(`${c.title}${c.message ?? ''}`).not.toMatch(/意向强|x6/);
+    }
+    expect(sut.recommendation.message).toBe('陈先生您好，有机奶粉 3段收到有几天了，用着还顺手吗？有任何不清楚的地方随时问我。');
+  });
+
+  it('should not open with a comma when there is no name to use', () => {
+    const { facts, now } = build({ tier: 'core', lastInboundAt: daysAgo(90), orders: [{ at: daysAgo(120), amount: 8000, product: '羊绒大衣' }], touches: [care(daysAgo(60))] });
+    facts.customer.name = '';
+    const sut = nextBestAction(facts, now, config);
+    expect(sut.recommendation.kind).toBe('churn_wake_up');
+    expect(sut.recommendation.message).toMatch(/^最近还好吗/);
+  });
+});
+
+describe('waiting messages and the service window (defect: 456 小时前, service of any age)', () => {
+  it('should describe the first and the latest unanswered message in days past 24 hours, never hours past 48', () => {
+    const { sut } = run({
+      tier: 'core', lastInboundAt: sh('2025-06-04 09:00'), waiting: { count: 2, since: sh('2025-05-16 15:00') },
+    });
+    expect(sut.recommendation).toMatchObject({ kind: 'service', title: '先回复客户', allowed: true });
+    expect(sut.recommendation.reasons[0]).toBe('客户发来的 2 条消息还没有回复（最早一条 19 天前，最近一条 1 小时前）');
+    expect(sut.recommendation.reasons.join()).not.toMatch(/\d{2,} 小时前/);
+  });
+
+  it('should treat a reply past the 48 h service window as a proactive touch that pressure may hold back', () => {
+    // 03:05 is inside quiet hours: a late reply is care, not never-capped service.
+    const now = sh('2025-06-04 03:05');
+    const { sut, facts } = run({ now, tier: 'core', lastInboundAt: sh('2025-05-30 15:00'), waiting: { count: 1, since: sh('2025-05-30 15:00') } });
+    expect(facts.pressure.service.allowed).toBe(false);
+    const reply = sut.candidates.find((c) => c.kind === 'service')!;
+    expect(reply).toMatchObject({ title: '回复客户的留言', category: 'care', allowed: false, until: sh('2025-06-04 09:00') });
+    expect(reply.reasons).toEqual(['客户 5 天前发来 1 条消息还没有回复', '已超过回复时限，这次回复按主动联系计']);
+    expect(sut.recommendation.kind).toBe('give_space');
+    expect(sut.recommendation.reasons[1]).toBe('今天 09:00 起可以联系');
+
+    const later = run({ now: sh('2025-06-04 10:00'), tier: 'core', lastInboundAt: sh('2025-05-30 15:00'), waiting: { count: 1, since: sh('2025-05-30 15:00') } }).sut;
+    expect(later.recommendation).toMatchObject({ kind: 'service', title: '回复客户的留言', category: 'care', allowed: true });
+  });
+
+  it('should keep never-capped service inside the window', () => {
+    const { sut } = run({ now: sh('2025-06-04 23:30'), tier: 'core', lastInboundAt: sh('2025-06-04 23:00'), waiting: { count: 1, since: sh('2025-06-04 23:00') } });
+    expect(sut.recommendation).toMatchObject({ kind: 'service', title: '先回复客户', category: 'service', allowed: true });
+    expect(sut.recommendation.reasons[0]).toBe('客户 30 分钟前发来 1 条消息还没有回复');
+  });
+});
+
+describe('the suggestion and its reminder are one thing (defect: snooze did not change the card)', () => {
+  const order = { at: daysAgo(4), amount: 1280, product: '山茶花精华套装' };
+  const careReminder = (dueAt: Date) => ({ id: 'r-care', kind: 'post_sale_care', title: '售后关怀：山茶花精华套装', dueAt, message: '{name}您好，精华用着还顺手吗？' });
+
+  it('should carry post-sale care through its reminder, so done and snooze act on the suggestion', () => {
+    const { sut } = run({ tier: 'key', orders: [order], lastInboundAt: daysAgo(4), reminders: [careReminder(daysAgo(1))], postSaleFromReminders: true });
+    expect(sut.recommendation).toMatchObject({ kind: 'post_sale_care', reminderId: 'r-care', message: '李姐您好，精华用着还顺手吗？' });
+    expect(sut.candidates.filter((c) => c.kind === 'post_sale_care')).toHaveLength(1);
+  });
+
+  it('should stop suggesting a snoozed reminder until it comes back, whether or not reminders are wired', () => {
+    for (const wired of [true, false]) {
+      const { sut } = run({ tier: 'key', orders: [order], lastInboundAt: daysAgo(4), reminders: [careReminder(sh('2025-06-05 09:00'))], postSaleFromReminders: wired });
+      expect(sut.candidates.some((c) => c.kind === 'post_sale_care')).toBe(false);
+      expect(sut.recommendation.reminderId).toBeUndefined();
+    }
+  });
+
+  it('should not bring a completed care reminder back from the orders when reminders are wired', () => {
+    const { sut } = run({ tier: 'key', orders: [order], lastInboundAt: daysAgo(4), reminders: [], postSaleFromReminders: true });
+    expect(sut.candidates.some((c) => c.kind === 'post_sale_care')).toBe(false);
+  });
+});
+
+describe('暂不打扰 dates (defect: "12月2日起可以联系" at 03:05 while the strip said 今天 10:00)', () => {
+  it('should date giving space at an instant the pressure policy allows, outside quiet hours, with the exact time', () => {
+    // The last of three unanswered touches was at 02:00 three weeks ago: rest ends at 02:00, inside quiet hours (21:00–09:00).
+    const last = sh('2025-05-14 02:00');
+    const now = sh('2025-06-04 01:30');
+    const { sut } = run({ now, tier: 'regular', lastInboundAt: sh('2025-04-20 10:00'), touches: [care(sh('2025-04-24 10:00')), care(sh('2025-05-04 10:00')), care(last)] });
+    expect(sut.recommendation.kind).toBe('give_space');
+    const until = sut.recommendation.until!;
+    expect(until).toEqual(sh('2025-06-04 09:00'));
+    const quietCheck = evaluate({ id: 'wm-li', tier: 'regular', touches: [], lastInboundAt: null, complaint: { openSince: null, lastClosedAt: null }, relation: 'active' }, 'care', until, policy);
+    expect(quietCheck.allowed).toBe(true);
+    const oneMinuteEarlier = evaluate({ id: 'wm-li', tier: 'regular', touches: [], lastInboundAt: null, complaint: { openSince: null, lastClosedAt: null }, relation: 'active' }, 'care', new Date(until.getTime() - 60_000), policy);
+    expect(oneMinuteEarlier).toMatchObject({ allowed: false, reasons: ['QUIET_HOURS'] });
+    expect(sut.recommendation.reasons[1]).toBe('给客户一点空间：今天 09:00 起可以再试一次，换个方式、只问候不推销');
+  });
+
+  it('should let the rep read the 话术 meant for later without offering it to send', () => {
+    const spent: Touch[] = [sh('2025-06-01 10:00'), sh('2025-06-02 10:00')].map((at) => ({ at, category: 'marketing' }));
+    const { sut } = run({ tier: 'key', lastInboundAt: sh('2025-06-02 12:00'), touches: spent, offer });
+    expect(sut.recommendation).toMatchObject({ kind: 'give_space', message: null });
+    expect(sut.recommendation.laterMessage).toContain('618 会员专享折扣');
+  });
+});
+
+describe('a relation that ended for this rep (defect: 定期回访 and 本周还可主动联系 for a customer who deleted the rep)', () => {
+  it('should offer nothing to send when the customer deleted this rep, though a colleague still follows them', () => {
+    const { sut, facts } = run({ tier: 'core', relation: 'active', viewerRelation: 'deleted_by_customer', lastInboundAt: daysAgo(40), orders: [{ at: daysAgo(100), amount: 900 }], offer });
+    expect(facts.lifecycle.stage).not.toBe('lost');
+    expect(sut.recommendation).toMatchObject({ kind: 'give_space', title: '已无法联系', message: null, laterMessage: null });
+    expect(sut.recommendation.reasons[0]).toBe('客户已把你从好友中删除');
+    expect(sut.candidates.filter((c) => c.kind !== 'give_space')).toEqual([]);
   });
 });
