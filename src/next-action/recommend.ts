@@ -2,7 +2,7 @@ import { REASON_LABELS } from '../pressure/labels';
 import { DEFAULT_TIME_ZONE } from '../policy/types';
 import { formatWhenZh, renderTemplate } from '../policy/zh';
 import { ZoneCalendar } from '../policy/zone-calendar';
-import { buildCandidates } from './candidates';
+import { buildCandidates, tidy } from './candidates';
 import { NextActionConfig } from './schema';
 import { ActionCandidate, FALLBACK_GIVE_SPACE_PRIORITY, NextActionFacts, NextActionResult, PRIORITY, relationEnded } from './types';
 
@@ -33,7 +33,10 @@ export function nextBestAction(facts: NextActionFacts, now: Date, config: NextAc
     service ?? space ?? candidates.find((c) => c.allowed) ?? fallbackSpace(facts, candidates, t, config, cal);
   if (recommendation.kind === 'give_space' && recommendation.laterMessage === undefined) {
     // What to say once contact is appropriate again: to read now, not to send now.
-    recommendation.laterMessage = space && relationEnded(facts) ? null : candidates.find((c) => c.kind !== 'give_space' && c.message)?.message ?? null;
+    // The held-back idea's own 话术, else a plain greeting (the revisit one): "换个方式、只问候不推销".
+    const held = candidates.find((c) => c.kind !== 'give_space' && c.message)?.message;
+    const greeting = tidy(renderTemplate(config.templates.revisit.message, { name: facts.customer.name }));
+    recommendation.laterMessage = relationEnded(facts) ? null : held ?? (recommendation.until && greeting ? greeting : null);
   }
   if (!candidates.includes(recommendation)) candidates.push(recommendation);
   return { recommendation, candidates };

@@ -1,3 +1,5 @@
+import { loadCustomerInputs } from '../../src/judgement/inputs';
+import { recordTouch } from '../../src/touches/repository';
 import { findFollowTags } from '../../src/contacts/follow-details';
 import { findNotesOfCustomer } from '../../src/notes/repository';
 import { jsapiSignature } from '../../src/sidebar-api/jssdk-signature';
@@ -367,5 +369,71 @@ describe('group-chat profile', () => {
     expect((await (await as(REPS.zhangwei)).json('GET', `/sidebar/api/groups/${GROUP}`)).status).toBe(200);
     expect((await (await as(REPS.supervisor)).json('GET', `/sidebar/api/groups/${GROUP}`)).status).toBe(200);
     expect((await (await as(REPS.outsider)).json('GET', `/sidebar/api/groups/${GROUP}`)).status).toBe(403);
+  });
+});
+
+describe('what the sidebar says is right, and safe to send (issue 13)', () => {
+  it('should address the customer by the part of the remark before the separator, never the note after it', async () => {
+    const c = await as(REPS.lina);
+    const { body: p } = await c.json<ContactProfileView>('GET', `/sidebar/api/contacts/${CUSTOMERS.xie}`);
+    expect(p.nextAction.message).toBe('谢总您好，久等了！您的消息我看到了，这就帮您处理。');
+    expect(JSON.stringify(p.nextAction)).not.toMatch(/门店|爱砍价/);
+  });
+
+  it('should count and age the same unanswered messages, in days past a day, agreeing with the strip', async () => {
+    const c = await as(REPS.lina);
+    const { body: p } = await c.json<ContactProfileView>('GET', `/sidebar/api/contacts/${CUSTOMERS.xie}`);
+    expect(p.pressure.lines[0]).toBe('客户 1 小时前来消息：回复不受限制');
+    expect(p.nextAction).toMatchObject({ kind: 'service', title: '先回复客户', allowed: true });
+    expect(p.nextAction.reasons[0]).toBe('客户发来的 2 条消息还没有回复（最早一条 19 天前，最近一条 1 小时前）');
+  });
+
+  it('should not count touches recorded as service as touches the customer left unanswered', async () => {
+    const { db, judgement } = world.app.services;
+    const now = world.clock().getTime();
+    // 周婷 last wrote 3 days ago; three replies recorded as service since.
+    for (const h of [60, 50, 40]) {
+      await recordTouch(db, { externalUserId: CUSTOMERS.zhou, userId: REPS.zhangwei, category: 'service', at: now - h * 3_600_000, source: 'sidebar', ref: `svc-${h}` }, now);
+    }
+    const inputs = (await loadCustomerInputs(db, [CUSTOMERS.zhou], world.clock(), judgement.tiers.windows())).get(CUSTOMERS.zhou)!;
+    expect(inputs.touchesSinceInbound).toBe(0);
+    const c = await as(REPS.supervisor);
+    const { body: p } = await c.json<ContactProfileView>('GET', `/sidebar/api/contacts/${CUSTOMERS.zhou}`);
+    expect(p.lifecycle.signals.join()).not.toContain('未获回复');
+  });
+
+  it('should say first that a customer deleted the rep, and offer nothing to send, though a colleague still has them', async () => {
+    const c = await as(REPS.lina);
+    const { status, body: p } = await c.json<ContactProfileView>('GET', `/sidebar/api/contacts/${CUSTOMERS.feng}`);
+    expect(status).toBe(200);
+    expect(p.contact.relation).toBe('deleted_by_customer');
+    expect(p.contact.relationNotice).toMatch(/^客户已把你从好友中删除（2月2\d日），无法再发消息。/);
+    expect(p.pressure).toEqual({ tone: 'ended', headline: '已无法联系', lines: [], nextAllowedAt: null });
+    expect(p.nextAction).toMatchObject({ kind: 'give_space', title: '已无法联系', message: null, laterMessage: null, allowed: true });
+    expect(p.nextAction.reasons[0]).toBe('客户已把你从好友中删除');
+    const tags = await c.json<{ code: string }>('POST', `/sidebar/api/contacts/${CUSTOMERS.feng}/tags`, { add: [TAGS.vip], remove: [] });
+    expect(tags).toMatchObject({ status: 409, body: { code: 'RELATION_ENDED' } });
+    // 张伟 still follows 冯晓: for him the relation is active and the sidebar says so.
+    const zw = await as(REPS.zhangwei);
+    const other = (await zw.json<ContactProfileView>('GET', `/sidebar/api/contacts/${CUSTOMERS.feng}`)).body;
+    expect(other.contact).toMatchObject({ relation: 'active', relationNotice: null });
+    expect(other.pressure.tone).not.toBe('ended');
+  });
+
+  it('should take the snoozed care reminder off the card until it comes back, and list it once', async () => {
+    const c = await as(REPS.lina);
+    const before = (await c.json<ContactProfileView>('GET', `/sidebar/api/contacts/${CUSTOMERS.chen}`)).body;
+    expect(before.nextAction).toMatchObject({ kind: 'post_sale_care', reminderId: 'r-chen-care' });
+    expect(before.reminders.map((r) => r.id)).not.toContain('r-chen-care');
+    const due = world.reminders.items.get('r-chen-care')!.dueAt;
+    try {
+      expect((await c.json('POST', `/sidebar/api/contacts/${CUSTOMERS.chen}/reminders/r-chen-care/snooze`, { preset: 'tomorrow' })).status).toBe(200);
+      const after = (await c.json<ContactProfileView>('GET', `/sidebar/api/contacts/${CUSTOMERS.chen}`)).body;
+      expect(after.nextAction.kind).not.toBe('post_sale_care');
+      expect(after.nextAction.reminderId).not.toBe('r-chen-care');
+      expect(after.reminders.filter((r) => r.id === 'r-chen-care')).toHaveLength(1);
+    } finally {
+      world.reminders.items.get('r-chen-care')!.dueAt = due;
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { saveMembers } from '../../src/contacts/members';
-import { activateFollow, upsertContact } from '../../src/contacts/repository';
+import { activateFollow, endFollow, upsertContact } from '../../src/contacts/repository';
 import type { Department, Member } from '../../src/contacts/types';
 import type { Database } from '../../src/db/database';
 import type { Judgement } from '../../src/judgement';
@@ -45,6 +45,10 @@ export const CUSTOMERS = {
   zheng: 'wmZhengYu0006AAAA',
   /** Left the group five days ago. */
   he: 'wmHeMin0007AAAAAA',
+  /** Deleted 李娜 ten days ago; still 张伟's customer (so overall the relation is active). */
+  feng: 'wmFengXiao0008AAA',
+  /** 李娜's remark is a private note ("谢总-门店 爱砍价"); wrote 19 days ago and again an hour ago, unanswered. */
+  xie: 'wmXieJun0009AAAAA',
 } as const;
 
 export const GROUP = 'wrShanChaHua0001AAAAAAAA';
@@ -86,6 +90,9 @@ const CUSTOMER_SPECS: CustomerSpec[] = [
   { id: CUSTOMERS.wu, name: '吴昊', owner: REPS.outsider, remark: '吴昊', tags: [], addedDaysAgo: 60 },
   { id: CUSTOMERS.zheng, name: '郑雨', owner: REPS.lina, remark: '郑雨', tags: [TAGS.live], addedDaysAgo: 1 },
   { id: CUSTOMERS.he, name: '何敏', owner: REPS.zhangwei, remark: '何敏', tags: [], addedDaysAgo: 150 },
+  { id: CUSTOMERS.feng, name: '冯晓', owner: REPS.lina, remark: '冯晓-门店', tags: [TAGS.store], addedDaysAgo: 200 },
+  { id: CUSTOMERS.feng, name: '冯晓', owner: REPS.zhangwei, remark: '冯姐', tags: [], addedDaysAgo: 100 },
+  { id: CUSTOMERS.xie, name: '谢军', owner: REPS.lina, remark: '谢总-门店 爱砍价', tags: [TAGS.store], addedDaysAgo: 250 },
 ];
 
 const tagName = (id: string): string => TAG_GROUPS.flatMap((g) => g.tags).find(([tid]) => tid === id)![1];
@@ -139,9 +146,15 @@ export async function seedDatabase({ db, judgement }: { db: Database; judgement:
   msg(CUSTOMERS.sun, 'out', daysAgo(40, 10), '孙总您好，新茶到了，给您留了两罐明前龙井', REPS.lina);
   msg(CUSTOMERS.zhou, 'in', daysAgo(3, 13), '请问这个适合敏感肌吗', REPS.zhangwei);
   msg(CUSTOMERS.zhou, 'out', daysAgo(3, 14), '适合的，成分很温和', REPS.zhangwei);
+  // 谢军: asked 19 days ago, nobody answered; asked again an hour ago.
+  msg(CUSTOMERS.xie, 'in', daysAgo(19, 15), '门店的会员价还能用吗？');
+  msg(CUSTOMERS.xie, 'in', NOW.getTime() - 3_600_000, '在吗？上次问的会员价');
+  // 冯晓: chatted with 李娜 before deleting her.
+  msg(CUSTOMERS.feng, 'in', daysAgo(40, 15), '好的谢谢');
   // 何敏: a message the keyword scan will flag for 张伟 to confirm.
   msg(CUSTOMERS.he, 'in', daysAgo(1, 20), '快递一周了还没到，再这样我要投诉了', REPS.zhangwei);
   await db.transaction((tx) => insertMessages(tx, msgs, now));
+  await db.transaction((tx) => endFollow(tx, REPS.lina, CUSTOMERS.feng, 'customer_deleted', { at: daysAgo(10, 9), now, cause: 'seed:feng-deleted' }));
 
   const orders = [
     [CUSTOMERS.chen, 'SO-1001', 2180, 330, '山茶花面霜'],
@@ -199,8 +212,9 @@ export function simulatorSeed(): SeedData {
       { id: 3, name: '销售二组', parentId: 1, order: 3, leaders: [] },
     ],
     users: MEMBERS.map((m) => ({ userId: m.userId, name: m.name, departments: [m.dept], mainDepartment: m.dept, position: '顾问', gender: 2 })),
-    customers: CUSTOMER_SPECS.map((c) => ({ externalUserId: c.id, name: c.name, type: 1, gender: 2, avatar: '', corpName: c.corpName })),
-    follows: CUSTOMER_SPECS.map((c) => ({
+    customers: CUSTOMER_SPECS.filter((c, i) => CUSTOMER_SPECS.findIndex((x) => x.id === c.id) === i).map((c) => ({ externalUserId: c.id, name: c.name, type: 1, gender: 2, avatar: '', corpName: c.corpName })),
+    // 冯晓 deleted 李娜: WeCom no longer has that relation.
+    follows: CUSTOMER_SPECS.filter((c) => !(c.id === CUSTOMERS.feng && c.owner === REPS.lina)).map((c) => ({
       userId: c.owner, externalUserId: c.id, remark: c.remark, description: '', createTime: s(daysAgo(c.addedDaysAgo)), tagIds: [...c.tags],
       addWay: 1, state: 'store_qr', operUserId: c.owner, remarkMobiles: [],
     })),

@@ -302,3 +302,50 @@ describe('access and sessions', () => {
     await context.close();
   });
 });
+
+describe('issue 13: what the phone shows', () => {
+  it('should say first that the customer deleted the rep, and offer no chat or tag actions', async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.feng });
+    await page.goto(sidebar());
+    await page.waitForSelector('[data-test=relation-notice]');
+    const notice = page.locator('[data-test=relation-notice]');
+    expect(await notice.innerText()).toContain('客户已把你从好友中删除');
+    // First: above the header and everything else.
+    const noticeBox = (await notice.boundingBox())!;
+    const headerBox = (await page.locator('[data-test=contact-name]').boundingBox())!;
+    expect(noticeBox.y).toBeLessThan(headerBox.y);
+    expect(await page.textContent('[data-test=pressure]')).toContain('已无法联系');
+    expect(await page.textContent('[data-test=pressure]')).not.toContain('还可主动联系');
+    expect(await page.textContent('[data-test=action-title]')).toBe('已无法联系');
+    expect(await page.locator('[data-test=insert]').count()).toBe(0);
+    expect(await page.locator('[data-test=edit-tags]').count()).toBe(0);
+    await screenshot(page, 'contact-deleted-by-customer');
+    await context.close();
+  });
+
+  it('should greet by the customer-safe name and describe the waiting messages as the strip does', async () => {
+    const { page, context, bridgeCalls } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.xie });
+    await page.goto(sidebar());
+    await page.waitForSelector('[data-test=next-action]');
+    expect(await page.textContent('[data-test=pressure]')).toContain('1 小时前来消息');
+    expect(await page.textContent('[data-test=action-reasons]')).toContain('最早一条 19 天前，最近一条 1 小时前');
+    await page.click('[data-test=insert]');
+    await page.waitForSelector('.toast');
+    const send = (await bridgeCalls()).find((c) => c.name === 'sendChatMessage');
+    expect(send!.params).toMatchObject({ text: { content: '谢总您好，久等了！您的消息我看到了，这就帮您处理。' } });
+    await screenshot(page, 'contact-waiting-safe-name');
+    await context.close();
+  });
+
+  it('should show the 话术 for later to read, with no way to insert it, when giving space', async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.sun });
+    await page.goto(sidebar());
+    await page.waitForSelector('[data-test=later-message]');
+    expect(await page.textContent('[data-test=action-title]')).toBe('暂不打扰');
+    expect(await page.textContent('[data-test=action-reasons]')).toMatch(/\d{2}:\d{2} 起可以再试一次/);
+    expect(await page.locator('[data-test=insert]').count()).toBe(0);
+    expect(await page.locator('[data-test=copy]').count()).toBe(0);
+    await screenshot(page, 'contact-give-space-later');
+    await context.close();
+  });
+});

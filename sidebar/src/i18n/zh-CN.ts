@@ -74,6 +74,7 @@ export const t = {
   wechat: '@微信',
   wecom: '@企业微信',
   relationEnded: '已不是好友',
+  laterMessage: '到时可以这样说（现在先不发）',
 
   // Complaints
   complaintSuggested: '可能是投诉，请确认',
