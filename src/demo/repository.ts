@@ -187,3 +187,12 @@ export async function countDemoData(db: Sql): Promise<DemoCounts> {
   ]);
   return { members, membersNamed, departments, supervised, customers, follows, endedByCustomer, tags, groups, orders, messages, touches, complaints, reminders, tierHistory, tiers, stages };
 }
+
+/** Customers whose message waits for an answer, oldest wait first, with the rep who should answer. */
+export async function findWaitingCustomers(db: Sql, limit: number): Promise<{ externalUserId: string; userId: string }[]> {
+  const rows = await db.query<{ external_user_id: string; user_id: string }>(
+    `SELECT cf.external_user_id, f.user_id FROM customer_facts cf
+     JOIN follows f ON f.external_user_id = cf.external_user_id AND f.status = 'active'
+     WHERE cf.unanswered_since IS NOT NULL ORDER BY cf.unanswered_since LIMIT ?`, [limit]);
+  return rows.map((r) => ({ externalUserId: r.external_user_id, userId: r.user_id }));
+}

@@ -65,7 +65,7 @@ export async function seedDemo(d: SeedDemoDeps): Promise<DemoSeedSummary> {
 
   say('  1/4 reading the corp from WeCom (contacts-sync: members, departments, customers, follows, tags, groups)…');
   const sync = await d.jobs.runNow(job('contacts-sync'), clock(), () => undefined);
-  say(`      ${sync.members} members, ${sync.created} follows, ${sync.tags} tags, ${sync.groups} customer groups (${lap()})`);
+  say(`      ${sync.members} members, ${sync.newContacts} customers, ${sync.created} follows, ${sync.tags} tags, ${sync.groups} customer groups (${lap()})`);
 
   const members = await findDemoMembers(db);
   const start = showcaseRep(members);
