@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import type { SimulatorAdmin } from './admin';
 import type { RandomEmitter } from './emitter';
-import type { Fault } from './platform';
+import { Fault, FAULT_KINDS } from './platform';
+import { DELIVERY_KINDS, DeliveryKind } from './state';
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -41,6 +42,13 @@ export function adminRoutes(admin: SimulatorAdmin, emitter: RandomEmitter): Rout
   r.get('/app-messages', (ctx) => (ctx.body = admin.appMessages()));
   r.get('/welcome-messages', (ctx) => (ctx.body = admin.welcomeMessages()));
   r.get('/webhook-messages', (ctx) => (ctx.body = admin.webhookMessages()));
+  r.get('/ledger', (ctx) => {
+    const kind = typeof ctx.query.kind === 'string' ? ctx.query.kind : undefined;
+    if (kind && !DELIVERY_KINDS.includes(kind as DeliveryKind)) return ctx.throw(400, `kind must be one of ${DELIVERY_KINDS.join(', ')}`);
+    const after = ctx.query.after === undefined ? 0 : Number(ctx.query.after);
+    if (!Number.isInteger(after) || after < 0) return ctx.throw(400, 'after must be a delivery seq (a whole number)');
+    ctx.body = admin.ledger({ kind: kind as DeliveryKind | undefined, after });
+  });
 
   change('/contacts', (b) => admin.addContact(b as never));
   change('/contacts/edit', (b) => admin.editContact(b as never));
@@ -63,12 +71,15 @@ export function adminRoutes(admin: SimulatorAdmin, emitter: RandomEmitter): Rout
   r.post('/oauth/codes', async (ctx) => {
     ctx.body = { code: admin.issueOAuthCode((await readJson(ctx)) as never) };
   });
+  r.get('/faults', (ctx) => (ctx.body = admin.faults()));
   r.post('/faults', async (ctx) => {
     const b = await readJson(ctx);
-    if (!b.endpoint || !['latency', 'errcode', 'http', 'drop', 'body'].includes(b.kind)) return ctx.throw(400, 'need endpoint and kind (latency|errcode|http|drop|body)');
+    if (!b.endpoint || !FAULT_KINDS.includes(b.kind)) return ctx.throw(400, `need endpoint and kind (${FAULT_KINDS.join('|')})`);
+    if (b.afterAction !== undefined && typeof b.afterAction !== 'boolean') return ctx.throw(400, 'afterAction must be true or false');
     admin.injectFault({ count: 1, ...b } as Fault);
     ctx.body = { ok: true };
   });
+  r.post('/faults/release', (ctx) => (ctx.body = { released: admin.releaseHeld() }));
   r.delete('/faults', (ctx) => {
     admin.clearFaults();
     ctx.body = { ok: true };

@@ -5,6 +5,7 @@ import type { CallbackSettings, Delivery } from './callbacks';
 import { jsapiSignature } from './crypto';
 import type { Fault, WindowRule } from './platform';
 import type { SeedData } from './seed';
+import type { DeliveryKind, LedgerEntry } from './state';
 import { WorldChanges } from './world';
 
 /** Which credentials a JS-SDK signature is checked against: wx.config or wx.agentConfig. */
@@ -78,6 +79,11 @@ export class SimulatorAdmin extends WorldChanges {
     return this.sim.state.webhookMessages;
   }
 
+  /** Every delivery WeCom carried out, in order; optionally of one kind, or from seq `after` on. */
+  ledger(filter: { kind?: DeliveryKind; after?: number } = {}): LedgerEntry[] {
+    return this.sim.state.ledger.filter((d) => (!filter.kind || d.kind === filter.kind) && d.seq > (filter.after ?? 0));
+  }
+
   exportSeed(): SeedData {
     return this.sim.state.toSeed();
   }
@@ -115,6 +121,21 @@ export class SimulatorAdmin extends WorldChanges {
 
   clearFaults(): void {
     this.sim.platform.faults = [];
+  }
+
+  /** Faults still waiting for their calls, and how many answers latency faults hold right now. */
+  faults(): { pending: Fault[]; held: number } {
+    return { pending: this.sim.platform.faults.map((f) => ({ ...f })), held: this.sim.platform.heldCount() };
+  }
+
+  /** Lets every answer a latency fault holds go now. */
+  releaseHeld(): number {
+    return this.sim.platform.releaseHeld();
+  }
+
+  /** Resolves once `endpoint` has had `count` answers held (for afterAction faults: its work is done). */
+  whenHeld(endpoint: string, count = 1): Promise<void> {
+    return this.sim.platform.whenHeld(endpoint, count);
   }
 
   /** Overrides the frequency limit of an endpoint (or the per-recipient 'message/send:member' and per-robot 'webhook/send:robot'); null restores it. */

@@ -1,18 +1,27 @@
 import { randomBytes } from 'node:crypto';
 
+export const FAULT_KINDS = ['latency', 'errcode', 'http', 'drop', 'body'] as const;
+
 /** A fault the admin API injects: the next `count` calls to `endpoint` ('*' = any) misbehave. */
 export interface Fault {
   endpoint: string;
-  kind: 'latency' | 'errcode' | 'http' | 'drop' | 'body';
+  kind: (typeof FAULT_KINDS)[number];
   count: number;
   /** errcode faults: the errcode to answer (-1, 45009, 60020, …). */
   errcode?: number;
   /** http faults: the status (default 502). */
   status?: number;
-  /** latency faults: delay before answering normally. */
+  /** latency faults: delay before answering normally (ends early on releaseHeld). */
   latencyMs?: number;
   /** body faults: answer this JSON instead (a response of the wrong shape). */
   body?: unknown;
+  /**
+   * Misbehave only after the endpoint has done its work: the message is delivered, then the
+   * answer is late (latency, which also ends when the caller hangs up), lost (drop), a gateway
+   * error (http) or a wrong errcode such as -1. This is the WeCom that answers after the
+   * client's timeout. Without it the fault comes first and nothing is carried out.
+   */
+  afterAction?: boolean;
 }
 
 export interface WindowRule {
@@ -67,6 +76,10 @@ export class Platform {
   private readonly windows = new Map<string, { start: number; count: number }>();
   readonly calls: CallRecord[] = [];
   private readonly callCounts = new Map<string, number>();
+  /** Answers latency faults hold back right now, and how many each endpoint has held so far. */
+  private readonly held = new Set<() => void>();
+  private readonly holds = new Map<string, number>();
+  private readonly holdWaiters: { endpoint: string; count: number; resolve(): void }[] = [];
 
   constructor(private readonly now: () => number) {}
 
@@ -157,6 +170,50 @@ export class Platform {
     f.count--;
     this.faults = this.faults.filter((x) => x.count > 0);
     return { ...f };
+  }
+
+  /**
+   * Holds an answer back for `ms`, until releaseHeld(), or until `hungUp` settles (the caller
+   * gave up: there is no one left to answer).
+   */
+  async hold(endpoint: string, ms: number, hungUp?: Promise<void>): Promise<void> {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    this.held.add(release);
+    const n = (this.holds.get(endpoint) ?? 0) + 1;
+    this.holds.set(endpoint, n);
+    for (const w of this.holdWaiters.filter((x) => x.endpoint === endpoint && x.count <= n)) {
+      this.holdWaiters.splice(this.holdWaiters.indexOf(w), 1);
+      w.resolve();
+    }
+    const timer = setTimeout(release, ms);
+    try {
+      await Promise.race(hungUp ? [released, hungUp] : [released]);
+    } finally {
+      clearTimeout(timer);
+      this.held.delete(release);
+    }
+  }
+
+  /** Lets every held answer go now; returns how many there were. */
+  releaseHeld(): number {
+    const n = this.held.size;
+    for (const release of [...this.held]) release();
+    return n;
+  }
+
+  heldCount(): number {
+    return this.held.size;
+  }
+
+  /**
+   * Resolves once `endpoint` has had `count` answers held in all. A test's hook: for an
+   * afterAction latency fault the endpoint's work (the delivery) is done by then, whatever the
+   * client has seen so far.
+   */
+  whenHeld(endpoint: string, count = 1): Promise<void> {
+    if ((this.holds.get(endpoint) ?? 0) >= count) return Promise.resolve();
+    return new Promise((resolve) => this.holdWaiters.push({ endpoint, count, resolve }));
   }
 
   record(call: CallRecord): void {

@@ -30,6 +30,32 @@ export interface MsgTemplate {
   failList: string[];
 }
 
+/** What reached someone: app messages, mass-message tasks and their sends, welcomes, robot posts. */
+export const DELIVERY_KINDS = ['app_message', 'mass_task', 'mass_sent', 'welcome', 'webhook'] as const;
+export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
+
+/**
+ * One delivery as WeCom carried it out — counted by tests (and a chaos harness) to prove a
+ * message went out exactly once, whatever the client saw. A message/send suppressed by
+ * enable_duplicate_check is not a delivery; a mass task is one when created (the rep is asked
+ * to confirm it) and each member's confirmation another (mass_sent, its customers or chats).
+ */
+export interface LedgerEntry {
+  /** 1, 2, 3, … in the order WeCom carried them out. */
+  seq: number;
+  kind: DeliveryKind;
+  /** Simulated epoch ms. */
+  at: number;
+  /** WeCom's id: the message's or template's msgid, the welcome code, the robot (hash of its key). */
+  ref: string;
+  /** Members (app message), customers or chats (mass), the customer (welcome), the robot (webhook). */
+  recipients: string[];
+  /** The member it went out as: a mass task's creator or confirming member, a welcome's rep. */
+  sender?: string;
+  /** The content as sent: { msgtype, [msgtype]: … } for messages, { text, attachments } for mass and welcome. */
+  content: unknown;
+}
+
 /**
  * The simulated corp in memory, indexed for the API's access paths (by customer, by member, by
  * chat). Held by one simulator; the admin API and the emitter change it, the WeCom API reads it.
@@ -56,6 +82,8 @@ export class SimState {
   readonly appMessages: Record<string, unknown>[] = [];
   readonly welcomeMessages: { welcomeCode: string; userId: string; externalUserId: string; body: unknown; at: number }[] = [];
   readonly webhookMessages: { robot: string; body: unknown; at: number }[] = [];
+  /** Every delivery, in order (see LedgerEntry). */
+  readonly ledger: LedgerEntry[] = [];
 
   constructor(seed: SeedData) {
     this.corpName = seed.corpName;
@@ -69,6 +97,12 @@ export class SimState {
     }
     this.kfAccounts = seed.kfAccounts.map((a) => ({ ...a }));
     this.kfMessages = seed.kfMessages.map((m) => ({ ...m }));
+  }
+
+  deliver(d: Omit<LedgerEntry, 'seq'>): LedgerEntry {
+    const entry = { seq: this.ledger.length + 1, ...d };
+    this.ledger.push(entry);
+    return entry;
   }
 
   putFollow(f: SeedFollow): void {
@@ -120,6 +154,7 @@ export class SimState {
       departments: this.departments.size, users: this.users.size, customers: this.customers.size, follows,
       endedFollows: this.endedFollows.length, tagGroups: this.tagGroups.size, groupChats: this.groupChats.size,
       kfMessages: this.kfMessages.length, msgTemplates: this.msgTemplates.size, appMessages: this.appMessages.length,
+      deliveries: this.ledger.length,
     };
   }
 

@@ -20,6 +20,7 @@ import type {
 export * from './types';
 export * from './errors';
 export * from './requests';
+export * from './endpoints';
 
 export interface WecomClientOptions {
   config: WecomConfig;
@@ -45,12 +46,14 @@ export interface WecomClientOptions {
 }
 
 const MAX_BATCH_USERS = 100;
+/** message/send's duplicate_check_interval may not exceed 4 hours (API.md 4.14). */
+export const MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600;
 
 /**
  * The one way Fencun talks to WeCom: domain verbs with typed requests and responses (API.md
  * section 4). Tokens and tickets are cached in memory and in wecom_tokens, shared by every
  * caller and instance; errors are typed by errcode (see errors.ts); every call is rate-limited
- * and measured. WECOM_API_BASE redirects every call, the robot webhook included.
+ * and measured; sends are never repeated once they may have reached WeCom (endpoints.ts). WECOM_API_BASE redirects every call, the robot webhook included.
  */
 export class WecomClient {
   private readonly invoker: WecomInvoker;
@@ -228,7 +231,11 @@ export class WecomClient {
 
   // ---- mass messages (企业群发) -----------------------------------------------------------------
 
-  /** Creates a task the sender confirms in the WeCom client; nothing is sent before that (API.md 4.10). */
+  /**
+   * Creates a task the sender confirms in the WeCom client; nothing is sent before that (API.md 4.10).
+   * Unsafe to repeat (a second task is a second message): after WecomOutcomeUnknownError, look the
+   * task up with iterateGroupMsgList (creator, time window, content) before creating it again.
+   */
   addMsgTemplate(r: AddMsgTemplateRequest): Promise<T.AddMsgTemplateResult> {
     return this.call({
       endpoint: 'externalcontact/add_msg_template', method: 'POST', schema: S.addMsgTemplate,
@@ -294,7 +301,10 @@ export class WecomClient {
     } while (cursor);
   }
 
-  /** Within 20 s of the add event, once per code; a used or late code fails with errcode 41051. */
+  /**
+   * Within 20 s of the add event, once per code; a used or late code fails with errcode 41051.
+   * Not repeated by the client once it may have reached WeCom (WecomOutcomeUnknownError).
+   */
   async sendWelcomeMsg(r: WelcomeMsgRequest): Promise<void> {
     await this.call({
       endpoint: 'externalcontact/send_welcome_msg', method: 'POST', schema: S.empty,
@@ -308,9 +318,18 @@ export class WecomClient {
 
   // ---- app messages, identity, members -------------------------------------------------------
 
-  /** message/send to members (≤1000 per call). Every recipient draws from its own per-member limit. */
-  sendAppMessage(r: AppMessageRequest): Promise<T.AppMessageResult> {
+  /**
+   * message/send to members (≤1000 per call). Every recipient draws from its own per-member limit.
+   * Unsafe to repeat: a send that may have reached WeCom ends in WecomOutcomeUnknownError. With
+   * enableDuplicateCheck, WeCom drops an identical message to the same recipients within
+   * duplicateCheckInterval seconds (default 1800, at most 4 h) and still answers ok — so the
+   * resend that resolves an unknown outcome delivers at most once.
+   */
+  async sendAppMessage(r: AppMessageRequest): Promise<T.AppMessageResult> {
     const { toUser, enableDuplicateCheck, duplicateCheckInterval, ...payload } = r;
+    if (duplicateCheckInterval !== undefined && !(Number.isInteger(duplicateCheckInterval) && duplicateCheckInterval >= 1 && duplicateCheckInterval <= MAX_DUPLICATE_CHECK_SECONDS)) {
+      throw new RangeError(`duplicateCheckInterval must be a whole number of seconds from 1 to ${MAX_DUPLICATE_CHECK_SECONDS} (WeCom's maximum is 4 hours), not ${duplicateCheckInterval}`);
+    }
     return this.call({
       endpoint: 'message/send', method: 'POST', schema: S.messageSend,
       extraDraws: toUser.map((u) => ({ key: `message/send:member:${u}`, rules: this.rules('message/send:member') })),
@@ -355,7 +374,11 @@ export class WecomClient {
     return this.call({ endpoint: 'user/simplelist', method: 'GET', query: { department_id: departmentId }, schema: S.userSimpleList });
   }
 
-  /** Group robot message (20/minute per robot). The key is a secret: it is never logged. */
+  /**
+   * Group robot message (20/minute per robot). The key is a secret: it is never logged. Unsafe
+   * to repeat, and WeCom offers no lookup: after WecomOutcomeUnknownError the caller chooses
+   * between a possible duplicate and a possible loss.
+   */
   async sendWebhook(key: string, message: WebhookMessage): Promise<void> {
     const robot = createHash('sha256').update(key).digest('hex').slice(0, 12);
     await this.call({

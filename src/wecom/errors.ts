@@ -66,6 +66,24 @@ export class WecomUnavailableError extends WecomError {
   }
 }
 
+/**
+ * An unsafe call (a send, see endpoints.ts) whose request may have reached WeCom without an
+ * answer saying whether WeCom carried it out: a timeout or a reset after the request was
+ * written, a 5xx, or -1 (system busy). The client never repeats it — a repeat could deliver
+ * twice. The caller resolves it before any resend: message/send with enable_duplicate_check,
+ * add_msg_template by looking the task up with get_groupmsg_list_v2, a welcome by its code.
+ * Not a WecomUnavailableError on purpose: "retry later" is exactly the wrong reflex here.
+ */
+export class WecomOutcomeUnknownError extends WecomError {
+  constructor(endpoint: string, public readonly reason: string, errcode: number | null = null) {
+    super(
+      'WECOM_OUTCOME_UNKNOWN',
+      `WeCom ${endpoint} may or may not have been carried out (${reason}); it was not repeated, because a repeat could send twice`,
+      endpoint, errcode, { status: 503 },
+    );
+  }
+}
+
 /** errcode 0 but a body that does not have the documented shape. */
 export class WecomResponseError extends WecomError {
   constructor(endpoint: string, problem: string) {

@@ -2,15 +2,17 @@ import type { z } from 'zod';
 import type { Clock } from '../clock';
 import type { Log } from '../log';
 import type { Metrics } from '../ops/metrics';
+import { isRepeatSafe, WecomEndpoint } from './endpoints';
 import {
-  configErrorMessage, WecomApiError, WecomConfigError, WecomRateLimitError, WecomResponseError, WecomUnavailableError,
+  configErrorMessage, WecomApiError, WecomConfigError, WecomOutcomeUnknownError, WecomRateLimitError, WecomResponseError,
+  WecomUnavailableError,
 } from './errors';
 import { Draw, RateLimiter, RateRule } from './rate-limiter';
 import { TransportFailure, WecomTransport } from './transport';
 
 export interface CallSpec<S extends z.ZodType> {
-  /** Path after /cgi-bin/, e.g. 'externalcontact/get'; also the metric and rate-limit label. */
-  endpoint: string;
+  /** Path after /cgi-bin/, e.g. 'externalcontact/get'; also the metric and rate-limit label. Declared in endpoints.ts. */
+  endpoint: WecomEndpoint;
   method: 'GET' | 'POST';
   query?: Record<string, string | number | undefined>;
   body?: unknown;
@@ -33,7 +35,7 @@ export interface InvokerOptions {
   log: Log;
   metrics: Metrics;
   timeoutMs: number;
-  /** Retries for -1 and for transport failures (API.md 4.2: no more than 3). */
+  /** Retries for -1 and for transport failures (API.md 4.2: no more than 3); unsafe endpoints see below. */
   retries: number;
   baseDelayMs: number;
   maxDelayMs: number;
@@ -52,6 +54,12 @@ const CONFIG_LOG_INTERVAL_MS = 10 * 60_000;
  * the errcode decides (API.md 4.2) — -1 and transport failures are retried with jittered
  * exponential backoff; 40014/42001 drop the token and retry once; 45009/45033 pause the endpoint
  * and surface as WecomRateLimitError; configuration errcodes stop at once with one operator line.
+ *
+ * An endpoint whose repeat is unsafe (endpoints.ts) is retried only after failures that
+ * provably happened before the request left (refused, DNS, queued past the timeout) or that
+ * WeCom answered with a refusal (40014/42001, 45009): once the request may have reached WeCom
+ * — written and then a timeout or reset, a 5xx, or -1 — the call ends in a
+ * WecomOutcomeUnknownError instead of a second attempt.
  */
 export class WecomInvoker {
   private readonly configLogged = new Map<string, number>();
@@ -61,6 +69,7 @@ export class WecomInvoker {
   async call<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.output<S>> {
     const authenticated = spec.authenticated !== false;
     const draws = spec.draws ?? [{ key: spec.endpoint, rules: this.o.rules[spec.endpoint] ?? this.o.rules.default }];
+    const repeatSafe = isRepeatSafe(spec.endpoint);
     let failures = 0;
     let busy = 0;
     let tokenRefreshed = false;
@@ -80,6 +89,7 @@ export class WecomInvoker {
       } catch (err) {
         if (!(err instanceof TransportFailure)) throw err;
         this.observe(spec.endpoint, 'network', started);
+        if (!repeatSafe && err.mayHaveReached) throw this.outcomeUnknown(spec.endpoint, err.reason, null);
         if (err.retryable && failures < this.o.retries) {
           failures++;
           this.o.log.warn({ endpoint: spec.endpoint, attempt: failures, reason: err.reason }, 'WeCom call failed; retrying');
@@ -92,6 +102,8 @@ export class WecomInvoker {
       this.observe(spec.endpoint, String(errcode), started);
       if (errcode === 0) return this.parse(spec, body);
 
+      // -1 says WeCom was busy, not that it did nothing.
+      if (errcode === -1 && !repeatSafe) throw this.outcomeUnknown(spec.endpoint, 'WeCom answered -1 (system busy)', -1);
       if (errcode === -1 && busy < this.o.retries) {
         busy++;
         this.o.log.warn({ endpoint: spec.endpoint, attempt: busy }, 'WeCom busy (-1); retrying');
@@ -117,6 +129,11 @@ export class WecomInvoker {
       }
       throw new WecomApiError(spec.endpoint, errcode, typeof body.errmsg === 'string' ? body.errmsg : '');
     }
+  }
+
+  private outcomeUnknown(endpoint: string, reason: string, errcode: number | null): WecomOutcomeUnknownError {
+    this.o.log.warn({ endpoint, reason }, 'WeCom may have carried out this send without answering; not repeating it');
+    return new WecomOutcomeUnknownError(endpoint, reason, errcode);
   }
 
   private parse<S extends z.ZodType>(spec: CallSpec<S>, body: Record<string, unknown>): z.output<S> {

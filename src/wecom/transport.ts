@@ -11,9 +11,17 @@ export interface WecomRequest {
   timeoutMs: number;
 }
 
-/** A failure where WeCom gave no errcode: timeout, refused/reset connection, 5xx, non-JSON body. */
+/**
+ * A failure where WeCom gave no errcode: timeout, refused/reset connection, 5xx, non-JSON body.
+ * `mayHaveReached` is false only when the request provably never left in full (refused, DNS,
+ * a timeout while connecting or queued for a socket): then WeCom cannot have acted on it.
+ */
 export class TransportFailure extends Error {
-  constructor(public readonly reason: string, public readonly retryable = true) {
+  constructor(
+    public readonly reason: string,
+    public readonly mayHaveReached: boolean,
+    public readonly retryable = true,
+  ) {
     super(reason);
     this.name = 'TransportFailure';
   }
@@ -53,19 +61,27 @@ export class WecomTransport {
         timeout: req.timeoutMs,
       });
     } catch (err) {
-      const e = err as { code?: string; message?: string };
-      if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') throw new TransportFailure(`no answer within ${req.timeoutMs}ms`);
-      throw new TransportFailure(e.code ? `connection failed (${e.code})` : 'connection failed');
+      const e = err as { code?: string; message?: string; request?: { writableFinished?: boolean } };
+      // Node's ClientRequest is writableFinished once every byte of the request went to the
+      // kernel; before that WeCom cannot have a whole request to act on. Without a request
+      // object to ask, assume the worst.
+      const written = e.request?.writableFinished ?? true;
+      if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') {
+        throw new TransportFailure(written ? `no answer within ${req.timeoutMs}ms` : `request not sent within ${req.timeoutMs}ms`, written);
+      }
+      throw new TransportFailure(e.code ? `connection failed (${e.code})` : 'connection failed', written);
     }
-    if (res.status >= 500) throw new TransportFailure(`HTTP ${res.status}`);
+    // A gateway error may come after WeCom did the work.
+    if (res.status >= 500) throw new TransportFailure(`HTTP ${res.status}`, true);
     let body: unknown;
     try {
       body = JSON.parse(res.data);
     } catch {
       // A 4xx page instead of JSON means WECOM_API_BASE points somewhere else: retrying cannot help.
-      throw new TransportFailure(`HTTP ${res.status} with a body that is not JSON`, res.status < 400);
+      // A 4xx page is not WeCom's API answering: nothing was carried out.
+      throw new TransportFailure(`HTTP ${res.status} with a body that is not JSON`, res.status < 400, res.status < 400);
     }
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new TransportFailure(`HTTP ${res.status} with a non-object JSON body`);
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new TransportFailure(`HTTP ${res.status} with a non-object JSON body`, true);
     return body as Record<string, unknown>;
   }
 }

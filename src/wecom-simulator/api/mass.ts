@@ -13,6 +13,7 @@ import {
  * already at the cap go to fail_list; those who reach it before the rep confirms get status 3.
  */
 export const MONTHLY_RECEIVE_CAP = 4;
+const MAX_LIST_RANGE_SECONDS = 31 * 86_400;
 
 export const massEndpoints: Record<string, Endpoint> = {
   'externalcontact/add_msg_template': {
@@ -54,6 +55,11 @@ export const massEndpoints: Record<string, Endpoint> = {
         msgId, chatType, creator: sender ?? '', createTime: seconds(now), text: typeof text === 'string' ? text : undefined,
         attachments, tasks, recipients, failList,
       });
+      // The task reaches each sending member as a request to confirm; a second task is a second ask.
+      ctx.state.deliver({
+        kind: 'mass_task', at: now, ref: msgId, sender, recipients: recipients.map((r) => r.externalUserId ?? r.chatId!),
+        content: { text: typeof text === 'string' ? text : undefined, attachments },
+      });
       return { fail_list: failList, msgid: msgId };
     },
   },
@@ -65,6 +71,8 @@ export const massEndpoints: Record<string, Endpoint> = {
       const start = Number(body.start_time);
       const end = Number(body.end_time);
       if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) throw invalidParam('start_time/end_time');
+      // WeCom lists at most one month at a time (API.md 4.11 [M]); a lookup must ask for less.
+      if (end - start > MAX_LIST_RANGE_SECONDS) throw invalidParam('start_time and end_time may be at most one month apart');
       const filterType = Number(body.filter_type ?? 2);
       const limit = pageLimit(body.limit, 50, 100);
       const [offset] = decodeCursor(body.cursor, 1);
@@ -131,6 +139,10 @@ export const massEndpoints: Record<string, Endpoint> = {
       if (!w || w.used || ctx.now() - w.issuedAt > WELCOME_WINDOW_MS) throw new ApiFault(41051, 'externaluser has started chatting');
       w.used = true;
       ctx.state.welcomeMessages.push({ welcomeCode: code, userId: w.userId, externalUserId: w.externalUserId, body, at: ctx.now() });
+      ctx.state.deliver({
+        kind: 'welcome', at: ctx.now(), ref: code, sender: w.userId, recipients: [w.externalUserId],
+        content: { text: typeof text === 'string' ? text : undefined, attachments },
+      });
       return {};
     },
   },
@@ -166,6 +178,7 @@ export function confirmTemplate(ctx: SimContext, msgId: string, userId?: string)
     if ((userId && member !== userId) || task.status !== 0) continue;
     task.status = 2;
     task.sendTime = seconds(now);
+    const sent: string[] = [];
     for (const r of m.recipients) {
       if (r.userId !== member || r.status !== 0) continue;
       const target = r.externalUserId ?? r.chatId!;
@@ -175,12 +188,14 @@ export function confirmTemplate(ctx: SimContext, msgId: string, userId?: string)
       else {
         r.status = 1;
         r.sendTime = seconds(now);
+        sent.push(target);
         const key = `${target}|${monthKey(now)}`;
         ctx.state.receivedThisMonth.set(key, (ctx.state.receivedThisMonth.get(key) ?? 0) + 1);
       }
       statuses[r.status] = (statuses[r.status] ?? 0) + 1;
       confirmed++;
     }
+    if (sent.length) ctx.state.deliver({ kind: 'mass_sent', at: now, ref: m.msgId, sender: member, recipients: sent, content: { text: m.text, attachments: m.attachments } });
   }
   return { confirmed, statuses };
 }

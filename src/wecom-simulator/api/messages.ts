@@ -2,6 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ApiFault, decodeCursor, encodeCursor, Endpoint, invalidParam, pageLimit, requireString } from './context';
 
 const KF_TOKEN_TTL_MS = 10 * 60_000;
+/** enable_duplicate_check's window: 1800 s unless given, at most 4 hours (API.md 4.14). */
+export const DEFAULT_DUPLICATE_CHECK_SECONDS = 1800;
+export const MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600;
 const APP_MSGTYPES = new Set(['text', 'textcard', 'markdown', 'template_card', 'news', 'mpnews', 'image', 'file', 'video', 'voice', 'miniprogram_notice']);
 
 /** App messages to members, group robots and WeChat KF (API.md 4.14, 4.15, 6.2). */
@@ -25,13 +28,27 @@ export const messageEndpoints: Record<string, Endpoint> = {
       // Per member: ≤30 messages a minute from one app (API.md 4.14).
       const rule = ctx.platform.rule('message/send:member');
       for (const u of valid) if (!ctx.platform.admit(`message/send:member:${u}`, rule)) throw new ApiFault(45009, 'api freq out of limit');
+      const answer = (msgid: string) => ({ invaliduser: invalid.join('|'), invalidparty: '', invalidtag: '', unlicenseduser: '', msgid });
+      const now = ctx.now();
+      const fp = fingerprint(body, valid);
+      if (Number(body.enable_duplicate_check ?? 0) === 1) {
+        const seconds = Number(body.duplicate_check_interval ?? DEFAULT_DUPLICATE_CHECK_SECONDS);
+        if (!Number.isFinite(seconds) || seconds < 1 || seconds > MAX_DUPLICATE_CHECK_SECONDS) {
+          throw invalidParam(`duplicate_check_interval must be 1..${MAX_DUPLICATE_CHECK_SECONDS}`);
+        }
+        // The same content to the same members within the interval is not delivered again; WeCom
+        // answers ok all the same [M: the shape of that answer is undocumented; the simulator
+        // repeats the first message's msgid].
+        const original = lastDelivered(ctx.state.appMessages, fp);
+        if (original && now - Number(original.at) < seconds * 1000) {
+          ctx.state.appMessages.push({ msgid: original.msgid, touser: valid, msgtype, body, at: now, duplicate: true, fingerprint: fp });
+          return answer(String(original.msgid));
+        }
+      }
       const msgid = randomBytes(12).toString('base64url');
-      const interval = Number(body.duplicate_check_interval ?? 1800) * 1000;
-      const duplicate = Number(body.enable_duplicate_check ?? 0) === 1 && ctx.state.appMessages.some(
-        (m) => m.fingerprint === fingerprint(body) && ctx.now() - Number(m.at) < interval,
-      );
-      ctx.state.appMessages.push({ msgid, touser: valid, msgtype, body, at: ctx.now(), duplicate, fingerprint: fingerprint(body) });
-      return { invaliduser: invalid.join('|'), invalidparty: '', invalidtag: '', unlicenseduser: '', msgid };
+      ctx.state.appMessages.push({ msgid, touser: valid, msgtype, body, at: now, duplicate: false, fingerprint: fp });
+      ctx.state.deliver({ kind: 'app_message', at: now, ref: msgid, recipients: valid, content: { msgtype, [msgtype]: body[msgtype] } });
+      return answer(msgid);
     },
   },
 
@@ -51,6 +68,7 @@ export const messageEndpoints: Record<string, Endpoint> = {
       const robot = createHash('sha256').update(key).digest('hex').slice(0, 12);
       if (!ctx.platform.admit(`webhook/send:robot:${robot}`, ctx.platform.rule('webhook/send:robot'))) throw new ApiFault(45009, 'api freq out of limit');
       ctx.state.webhookMessages.push({ robot, body, at: ctx.now() });
+      ctx.state.deliver({ kind: 'webhook', at: ctx.now(), ref: robot, recipients: [robot], content: body });
       return {};
     },
   },
@@ -81,7 +99,13 @@ export const messageEndpoints: Record<string, Endpoint> = {
   },
 };
 
-function fingerprint(body: Record<string, unknown>): string {
-  const { enable_duplicate_check: _a, duplicate_check_interval: _b, ...rest } = body;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+function lastDelivered(messages: Record<string, unknown>[], fp: string): Record<string, unknown> | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) if (!messages[i].duplicate && messages[i].fingerprint === fp) return messages[i];
+  return undefined;
+}
+
+/** The message as WeCom compares it for enable_duplicate_check: everything but the check itself, recipients in any order. */
+function fingerprint(body: Record<string, unknown>, recipients: string[]): string {
+  const { enable_duplicate_check: _a, duplicate_check_interval: _b, touser: _c, ...rest } = body;
+  return createHash('sha256').update(JSON.stringify({ ...rest, touser: [...recipients].sort() })).digest('hex');
 }
