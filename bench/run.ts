@@ -3,7 +3,7 @@
  * because these machines are noisy; compare ratios, not absolute numbers.
  */
 import { benchCallback } from './callback';
-import { benchData } from './data';
+import { benchData, benchReconcileOnly } from './data';
 import { benchJudgement } from './judgement';
 import { benchSidebar } from './sidebar';
 
@@ -11,6 +11,7 @@ const CASES: Record<string, () => Promise<string[]>> = {
   callback: benchCallback,
   judgement: benchJudgement,
   data: benchData,
+  reconcile: benchReconcileOnly,
   sidebar: benchSidebar,
 };
 

@@ -145,7 +145,7 @@ async function syncContacts(d: ReconcileDeps, p: SyncProgress, guardAt: number):
   };
   let membersDone = p.chunk * MEMBERS_PER_CALL;
   let relations = 0;
-  const report = () => d.progress?.(Math.min(membersDone, total), total, `members (${relations} relations this run)`);
+  const report = () => d.progress?.(Math.min(membersDone, total), total, `customers: members done, ${relations} relations read`);
   report();
   let inFlight = p.chunk < memberChunks.length ? fetchPage(p.chunk, p.cursor) : null;
   while (inFlight) {
@@ -196,6 +196,7 @@ function lastMemberIndex(chunk: string[], items: { follow: { userId: string } }[
  * Relations an event wrote after the run started are left to that event.
  */
 async function endVanishedFollows(d: ReconcileDeps, p: SyncProgress, guardAt: number): Promise<number> {
+  d.progress?.(0, 1, 'ending relations WeCom no longer reports');
   const skipped = new Set(p.skippedMembers);
   const users = p.memberIds.filter((u) => !skipped.has(u));
   let ended = 0;

@@ -84,6 +84,81 @@ describe('contacts-sync reconcile', () => {
   });
 });
 
+/**
+ * Promise: the reconcile's truth and WeCom's events are ordered on WeCom's clock. A sync writes
+ * a lower bound of WeCom's time at its read (the newest CreateTime already received), so an
+ * event that happened after the read always applies, whatever Fencun's clock says, and an event
+ * the sync's truth already contains cannot undo it.
+ */
+describe('contacts-sync and events on two clocks', () => {
+  let w: DataWorld;
+  beforeAll(async () => {
+    w = await startDataWorld({ seed: { seed: 3, reps: 2, customers: 8, groupChats: 0 } });
+    await runSync(w);
+  });
+  afterAll(async () => {
+    await w?.stop();
+  });
+  const db = () => w.app.services.db;
+
+  it('should apply a real re-add made after a sync when Fencun\'s clock runs ahead of WeCom\'s', async () => {
+    const rep = w.sim.admin.reps()[0].userId;
+    const [c] = w.sim.state.customersOf(rep);
+    // The customer leaves, and the callback is lost: only the sync can notice.
+    w.sim.admin.setCallbackUrl(null);
+    w.sim.admin.customerDeletesRep({ userId: rep, externalUserId: c.externalUserId });
+    w.sim.admin.setCallbackUrl(`${w.app.url}/wecom/callback`);
+    w.clock.skewMs = 10 * 60_000; // Fencun's clock is ten minutes ahead of WeCom's
+    try {
+      expect(await runSync(w)).toMatchObject({ ended: 1 });
+      expect(await findFollow(db(), rep, c.externalUserId)).toMatchObject({ status: 'ended', endedBy: 'sync' });
+      // The customer comes back after the sync: WeCom's CreateTime is later than the sync's read
+      // on WeCom's clock, though earlier than Fencun's clock at the sync.
+      w.sim.admin.advanceTime(1_000);
+      w.sim.admin.addContact({ userId: rep, externalUserId: c.externalUserId, welcome: false });
+      await w.deliver();
+      expect(await findFollow(db(), rep, c.externalUserId)).toMatchObject({ status: 'active', endedAt: null });
+    } finally {
+      w.clock.skewMs = 0;
+    }
+  });
+
+  it('should let a sync restore a relation ended by an event it received before, when Fencun\'s clock runs behind', async () => {
+    const rep = w.sim.admin.reps()[1].userId;
+    const [c] = w.sim.state.customersOf(rep);
+    w.sim.admin.customerDeletesRep({ userId: rep, externalUserId: c.externalUserId });
+    await w.deliver();
+    expect(await findFollow(db(), rep, c.externalUserId)).toMatchObject({ status: 'ended', endedBy: 'customer_deleted' });
+    // The customer re-adds the rep; that callback is lost. Fencun's clock is behind WeCom's, so
+    // its "now" is older than the deletion's CreateTime: only WeCom's clock can order the two.
+    w.sim.admin.advanceTime(1_000);
+    w.sim.admin.setCallbackUrl(null);
+    w.sim.admin.addContact({ userId: rep, externalUserId: c.externalUserId, remark: '回来了', welcome: false });
+    w.sim.admin.setCallbackUrl(`${w.app.url}/wecom/callback`);
+    // Other traffic arrives before the sync: WeCom's clock is known to be past the deletion.
+    w.sim.admin.advanceTime(1_000);
+    const other = w.sim.state.customersOf(rep)[1];
+    w.sim.admin.editContact({ userId: rep, externalUserId: other.externalUserId, remark: '别的客户' });
+    await w.deliver();
+    w.clock.skewMs = -10 * 60_000;
+    try {
+      expect(await runSync(w)).toMatchObject({ created: 1 });
+      expect(await findFollow(db(), rep, c.externalUserId)).toMatchObject({ status: 'active', remark: '回来了' });
+      // WeCom delivers the old deletion again (its own retry, re-encrypted): the sync's truth is newer.
+      const endedAt = w.sim.state.endedFollows.filter((f) => f.externalUserId === c.externalUserId).at(-1)!.endedAt;
+      const xml = `<xml><ToUserName><![CDATA[${TEST_WECOM.corpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>`
+        + `<CreateTime>${Math.floor(endedAt / 1000)}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event>`
+        + `<ChangeType><![CDATA[del_follow_user]]></ChangeType><UserID><![CDATA[${rep}]]></UserID><ExternalUserID><![CDATA[${c.externalUserId}]]></ExternalUserID>`
+        + `<Source><![CDATA[late]]></Source></xml>`; // a field the first copy lacked, so it is stored as a new event
+      expect((await postCallback(w.app.url, signedPost(xml))).status).toBe(200);
+      await w.app.services.processor.drain();
+      expect(await findFollow(db(), rep, c.externalUserId)).toMatchObject({ status: 'active' });
+    } finally {
+      w.clock.skewMs = 0;
+    }
+  });
+});
+
 describe('contacts-sync after a crash', () => {
   let w: DataWorld;
   const cursors: (string | undefined)[] = [];
