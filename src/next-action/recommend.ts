@@ -94,7 +94,7 @@ function fallbackSpace(facts: NextActionFacts, candidates: ActionCandidate[], t:
     const until = dated.length ? allowedAtOrAfter(facts, new Date(Math.min(...dated))) : null;
     const top = blocked[0];
     const reasons = [`「${top.title}」暂不合适：${top.blockedBy.join('、')}`];
-    reasons.push(until ? `${formatWhenZh(until.getTime(), t, cal)} 起可以联系` : '等客户先开口再联系');
+    reasons.push(until ? `${formatWhenZh(until.getTime(), t, cal)} 起可以联系` : '等客户先开口再联系', ...quietHoursNote(facts));
     return giveSpace(config, facts, reasons, until, FALLBACK_GIVE_SPACE_PRIORITY);
   }
   const care = facts.pressure.care;
@@ -107,7 +107,14 @@ function fallbackSpace(facts: NextActionFacts, candidates: ActionCandidate[], t:
   const reasons = ['近期没有需要联系的事，不必为联系而联系'];
   if (!care.allowed) reasons.push(...care.reasons.map((r) => REASON_LABELS[r]));
   if (until) reasons.push(`下次回访：${formatWhenZh(until.getTime(), t, cal)}`);
+  reasons.push(...quietHoursNote(facts));
   return giveSpace(config, facts, reasons, until, FALLBACK_GIVE_SPACE_PRIORITY);
+}
+
+/** At night most customers show 暂不打扰; a closing reason then says plainly why and what it means. */
+function quietHoursNote(facts: NextActionFacts): string[] {
+  const care = facts.pressure.care;
+  return !care.allowed && care.reasons.includes('QUIET_HOURS') ? ['现在是客户的休息时间：不主动联系，客户来消息照常回复'] : [];
 }
 
 const ENDED_LABEL = {
