@@ -8,7 +8,7 @@ import { errorMessage } from '../errors';
 import type { Log } from '../log';
 import { recordSentMessage } from '../messages/repository';
 import { recordTouch } from '../touches/repository';
-import { isWecomErrcode } from '../wecom/errors';
+import { isWecomErrcode, WecomOutcomeUnknownError } from '../wecom/errors';
 import { findMember } from './members';
 import type { CustomerDataWecom } from './wecom-port';
 
@@ -61,7 +61,8 @@ export function renderWelcome(text: string, vars: { repName: string }): string {
   return text.replace(/\{rep_name\}/g, vars.repName.trim() || UNKNOWN_REP_NAME);
 }
 
-export type WelcomeOutcome = 'sent' | 'late' | 'duplicate' | 'no_template' | 'refused' | 'failed';
+/** 'unknown': WeCom answered neither attempt, so whether the customer got it is not known. */
+export type WelcomeOutcome = 'sent' | 'late' | 'duplicate' | 'no_template' | 'refused' | 'failed' | 'unknown';
 
 export interface WelcomeContext {
   db: Database;
@@ -72,19 +73,33 @@ export interface WelcomeContext {
   log: Log;
 }
 
-/** Sends the welcome for one add event at most once (welcome_sends is keyed by the code). */
+/**
+ * Sends the welcome for one add event at most once (welcome_sends is keyed by the code).
+ *
+ * A send WeCom may have carried out without answering (WecomOutcomeUnknownError, e.g. an answer
+ * after the client's timeout) is asked again at once: WeCom accepts a code only once, so a
+ * repeat cannot deliver twice — ok means this attempt delivered it, 41051 that the unanswered
+ * one used the code. The welcome is then recorded as sent and counted as a touch: counting a
+ * welcome that might not have arrived costs at most one withheld contact, while losing one
+ * that did arrive lets contact pressure let a second message through.
+ */
 export async function sendWelcome({ db, wecom, templates, event, now, log }: WelcomeContext): Promise<WelcomeOutcome> {
   const code = event.welcomeCode;
   const nowMs = now.getTime();
   const ageMs = nowMs - event.at;
+  const who = { userId: event.userId, externalUserId: event.externalUserId };
   const record = (status: string, template: string | null, error: string | null) =>
     insertIgnoringDuplicates(db, 'welcome_sends',
       ['welcome_code', 'user_id', 'external_user_id', 'state', 'status', 'template', 'error', 'event_at', 'created_at', 'updated_at'],
       [[code, event.userId, event.externalUserId, event.state ?? null, status, template, error, event.at, nowMs, nowMs]], ['welcome_code']);
+  const setStatus = (status: string, error: string | null) =>
+    db.exec('UPDATE welcome_sends SET status = ?, error = ?, updated_at = ? WHERE welcome_code = ?', [status, error?.slice(0, 1000) ?? null, nowMs, code]);
+  const retake = (from: string) =>
+    db.exec(`UPDATE welcome_sends SET status = 'sending', updated_at = ? WHERE welcome_code = ? AND status = ?`, [nowMs, code, from]);
 
   if (ageMs > WELCOME_DEADLINE_MS) {
     await record('late', null, `event was ${Math.round(ageMs / 1000)}s old`);
-    log.warn({ userId: event.userId, externalUserId: event.externalUserId, ageMs },
+    log.warn({ ...who, ageMs },
       `welcome not sent: the add event is ${Math.round(ageMs / 1000)}s old, past WeCom's 20 s window (is the inbox backlogged?)`);
     return 'late';
   }
@@ -93,26 +108,47 @@ export async function sendWelcome({ db, wecom, templates, event, now, log }: Wel
     await record('no_template', null, null);
     return 'no_template';
   }
+  // True once an attempt may have used the code: from then on 41051 confirms that attempt.
+  let unanswered = false;
   if ((await record('sending', picked.key, null)) === 0) {
-    // Already handled; a failed attempt may be retried while the window is still open.
-    const retried = await db.exec(`UPDATE welcome_sends SET status = 'sending', updated_at = ? WHERE welcome_code = ? AND status = 'failed'`, [nowMs, code]);
-    if (retried === 0) return 'duplicate';
+    // Already handled; an attempt that failed, or that WeCom never answered, is retried while the window is open.
+    unanswered = (await retake('unknown')) > 0;
+    if (!unanswered && (await retake('failed')) === 0) return 'duplicate';
   }
   const member = await findMember(db, event.userId);
   const text = renderWelcome(picked.text, { repName: member?.name || '' });
+  const attempt = async (): Promise<'sent' | 'confirmed'> => {
+    try {
+      await wecom.sendWelcomeMsg({ welcomeCode: code, text });
+      return 'sent';
+    } catch (err) {
+      if (unanswered && isWecomErrcode(err, WELCOME_CODE_USED)) return 'confirmed';
+      throw err;
+    }
+  };
+  let result: 'sent' | 'confirmed';
   try {
-    await wecom.sendWelcomeMsg({ welcomeCode: code, text });
+    try {
+      result = await attempt();
+    } catch (err) {
+      if (!(err instanceof WecomOutcomeUnknownError)) throw err;
+      // Written first, so that a crash before the answer leaves "unknown", not "sending".
+      await setStatus('unknown', errorMessage(err));
+      unanswered = true;
+      log.warn({ ...who, err: errorMessage(err) }, 'welcome may have been sent without an answer from WeCom; asking again with the same code');
+      result = await attempt();
+    }
   } catch (err) {
-    const refused = isWecomErrcode(err, WELCOME_CODE_USED);
-    await db.exec('UPDATE welcome_sends SET status = ?, error = ?, updated_at = ? WHERE welcome_code = ?',
-      [refused ? 'refused' : 'failed', errorMessage(err).slice(0, 1000), nowMs, code]);
-    if (refused) log.info({ userId: event.userId, externalUserId: event.externalUserId }, 'welcome not sent: WeCom says the code is used (41051)');
-    else log.error({ userId: event.userId, externalUserId: event.externalUserId, err: errorMessage(err) }, 'welcome message failed');
-    return refused ? 'refused' : 'failed';
+    const status = err instanceof WecomOutcomeUnknownError ? 'unknown' : isWecomErrcode(err, WELCOME_CODE_USED) ? 'refused' : 'failed';
+    await setStatus(status, errorMessage(err));
+    if (status === 'refused') log.info(who, 'welcome not sent: WeCom says the code is used (41051)');
+    else log.error({ ...who, err: errorMessage(err) }, status === 'unknown' ? 'welcome message: WeCom answered neither attempt' : 'welcome message failed');
+    return status;
   }
-  await db.exec(`UPDATE welcome_sends SET status = 'sent', sent_at = ?, updated_at = ? WHERE welcome_code = ?`, [nowMs, nowMs, code]);
+  const note = result === 'confirmed' ? 'WeCom answered 41051 after an unanswered attempt: that attempt used the code' : null;
+  await db.exec(`UPDATE welcome_sends SET status = 'sent', error = ?, sent_at = ?, updated_at = ? WHERE welcome_code = ?`, [note, nowMs, nowMs, code]);
   await recordSentMessage(db, { ref: `welcome:${code}`, category: 'welcome', userId: event.userId, externalUserId: event.externalUserId, text, at: nowMs }, nowMs);
   await recordTouch(db, { externalUserId: event.externalUserId, userId: event.userId, category: 'welcome', at: nowMs, source: 'welcome', ref: code }, nowMs);
-  log.info({ userId: event.userId, externalUserId: event.externalUserId, template: picked.key, ageMs }, 'welcome message sent');
+  log.info({ ...who, template: picked.key, ageMs, confirmedBy41051: result === 'confirmed' }, 'welcome message sent');
   return 'sent';
 }
