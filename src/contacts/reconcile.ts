@@ -214,11 +214,20 @@ async function endVanishedFollows(d: ReconcileDeps, p: SyncProgress, guardAt: nu
 async function syncGroups(d: ReconcileDeps, p: SyncProgress, save: () => Promise<void>): Promise<void> {
   do {
     const page = await d.wecom.listGroupChats({ cursor: p.groupCursor || undefined, limit: 1000 });
-    for (const ref of page.groupChatList) {
+    // The next group is read from WeCom while this one is written.
+    const read = (i: number) => {
       const at = d.clock().getTime();
+      return d.wecom.getGroupChat(page.groupChatList[i].chatId).then((g) => ({ at, g, err: undefined }), (err: unknown) => ({ at, g: undefined, err }));
+    };
+    let ahead = page.groupChatList.length > 0 ? read(0) : null;
+    for (const [i, ref] of page.groupChatList.entries()) {
+      const r = await ahead!;
+      ahead = i + 1 < page.groupChatList.length ? read(i + 1) : null;
+      const at = r.at;
       let chat;
       try {
-        chat = toGroupChat(await d.wecom.getGroupChat(ref.chatId));
+        if (r.err !== undefined || !r.g) throw r.err;
+        chat = toGroupChat(r.g);
       } catch (err) {
         if (isTransient(err)) throw err;
         // Listed by groupchat/list, so it exists: keep what we have rather than dismiss it.

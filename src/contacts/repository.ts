@@ -285,7 +285,7 @@ export async function syncRelationsPage(tx: Sql, items: SyncedRelation[], o: Wri
   const seenOnly: number[] = [];
   const tagRemovals: [string, string, string][] = [];
   const tagAdds: { userId: string; externalUserId: string; tag: FollowTag }[] = [];
-  const mobiles: { userId: string; externalUserId: string; mobiles: string[] }[] = [];
+  const mobiles: { userId: string; externalUserId: string; mobiles: string[]; fresh: boolean }[] = [];
   const changes: CustomerChange[] = [];
   for (const { follow: info } of items) {
     const key = pairKey(info.userId, info.externalUserId);
@@ -308,7 +308,7 @@ export async function syncRelationsPage(tx: Sql, items: SyncedRelation[], o: Wri
     for (const t of removed) tagRemovals.push([info.userId, info.externalUserId, t.tagId]);
     for (const t of added) tagAdds.push({ userId: info.userId, externalUserId: info.externalUserId, tag: t });
     if (info.remarkMobiles !== undefined && fields.some(([c]) => c === 'remark_mobiles')) {
-      mobiles.push({ userId: info.userId, externalUserId: info.externalUserId, mobiles: info.remarkMobiles });
+      mobiles.push({ userId: info.userId, externalUserId: info.externalUserId, mobiles: info.remarkMobiles, fresh: row === null });
     }
     if (!activate && fields.length === 0) {
       if (row && row.synced_run !== o.runId) seenOnly.push(num(row.id));
@@ -348,8 +348,12 @@ export async function syncRelationsPage(tx: Sql, items: SyncedRelation[], o: Wri
     }
   }
   for (const part of chunks(mobiles, ROWS_PER_STATEMENT)) {
-    await tx.exec(`DELETE FROM contact_mobiles WHERE ${part.map(() => '(user_id = ? AND external_user_id = ?)').join(' OR ')}`,
-      part.flatMap((m) => [m.userId, m.externalUserId]));
+    // A relation seen for the first time has no mobiles stored yet: nothing to replace.
+    const replaced = part.filter((m) => !m.fresh);
+    if (replaced.length > 0) {
+      await tx.exec(`DELETE FROM contact_mobiles WHERE ${replaced.map(() => '(user_id = ? AND external_user_id = ?)').join(' OR ')}`,
+        replaced.flatMap((m) => [m.userId, m.externalUserId]));
+    }
     const rows = part.flatMap((m) => [...new Set(m.mobiles.map(normalizeMobile).filter((x) => x !== ''))].map((x) => [x, m.externalUserId, m.userId]));
     if (rows.length > 0) {
       await tx.exec(`INSERT INTO contact_mobiles (mobile, external_user_id, user_id) VALUES ${rows.map(() => '(?,?,?)').join(',')}`, rows.flat());
