@@ -75,7 +75,11 @@ export function contactView(p: ContactParts): ContactProfileView {
       override: p.tier.override ? { label: p.tier.tierLabel, reason: p.tier.override.reason, author: p.tier.override.author } : null,
     },
     lifecycle: { stage: p.lifecycle.stage, label: p.lifecycle.label, signals: p.lifecycle.signals.map((s) => s.label) },
-    pressure: relation !== 'active'
+    pressure: relation === 'active' && p.next.kind === 'give_space' && p.next.until && (p.pressure.tone === 'open' || p.pressure.tone === 'wait')
+      && p.next.until.getTime() > (p.pressure.nextAllowedAt?.getTime() ?? f.nowMs)
+      // Giving space is stricter than the caps: the strip says the card's date, not an earlier one.
+      ? { tone: 'wait', headline: `暂不打扰：${f.when(p.next.until.getTime())} 起再联系`, lines: p.pressure.lines, nextAllowedAt: p.next.until.toISOString() }
+      : relation !== 'active'
       // Nothing is left to count: no "本周还可主动联系 1 次" for someone who cannot be reached.
       ? { tone: 'ended', headline: '已无法联系', lines: [], nextAllowedAt: null }
       : {

@@ -343,6 +343,9 @@ describe('issue 13: what the phone shows', () => {
     await page.waitForSelector('[data-test=later-message]');
     expect(await page.textContent('[data-test=action-title]')).toBe('暂不打扰');
     expect(await page.textContent('[data-test=action-reasons]')).toMatch(/\d{2}:\d{2} 起可以再试一次/);
+    // The strip and the card name the same instant.
+    const when = (await page.textContent('[data-test=action-reasons]'))!.match(/(\d+月\d+日|今天|明天|周.) (\d{2}:\d{2}) 起可以再试一次/)!.slice(1).join(' ');
+    expect(await page.textContent('[data-test=pressure]')).toContain(`暂不打扰：${when} 起再联系`);
     expect(await page.locator('[data-test=insert]').count()).toBe(0);
     expect(await page.locator('[data-test=copy]').count()).toBe(0);
     await screenshot(page, 'contact-give-space-later');

@@ -1,4 +1,5 @@
 import { fixedClock } from '../../src/clock';
+import { careReminders } from '../../src/reminders/care-job';
 import type { ContactProfileView } from '../../src/sidebar-api/types';
 import { startTestApp, TestApp } from '../helpers/app';
 import { CUSTOMERS, NOW, REPS, seedDatabase } from './fixture';
@@ -14,6 +15,8 @@ describe('sidebar through the production app wiring', () => {
   beforeAll(async () => {
     app = await startTestApp({ clock: fixedClock(NOW), env: { FENCUN_DEMO: '1' } });
     await seedDatabase(app.services);
+    // As the 09:00 schedule does: post-sale care reaches the sidebar as the owning rep's reminder.
+    await careReminders.run({ now: NOW, log: app.services.log, services: app.services, progress: () => {} });
     client = new SidebarClient({ url: app.url } as SidebarWorld);
   });
   afterAll(async () => {
@@ -26,7 +29,11 @@ describe('sidebar through the production app wiring', () => {
     const profile = await client.json<ContactProfileView>('GET', `/sidebar/api/contacts/${CUSTOMERS.chen}`);
     expect(profile.status).toBe(200);
     expect(profile.body.tier).toMatchObject({ id: 'core', label: '核心' });
-    expect(profile.body.nextAction).toMatchObject({ kind: 'post_sale_care', allowed: true });
+    expect(profile.body.nextAction).toMatchObject({ kind: 'post_sale_care', allowed: true, title: '售后关怀：山茶花精华套装' });
+    // The suggestion is the stored reminder (done/snooze act on it), listed once, greeting by the remark's safe part.
+    expect(profile.body.nextAction.reminderId).not.toBeNull();
+    expect(profile.body.nextAction.message).toMatch(/^陈姐您好，山茶花精华套装/);
+    expect(profile.body.reminders.map((r) => r.id)).not.toContain(profile.body.nextAction.reminderId);
   });
 
   it('should refuse another rep\'s customer with 403', async () => {
