@@ -57,7 +57,7 @@ export async function createServices(config: Config, opts: FencunOptions = {}): 
     db.dialect === 'mysql' ? { maxInFlight: 4, gatherMs: 1 } : { maxInFlight: 1, gatherMs: 0 });
   const handlers = new HandlerRegistry().onEvery(recordEvent);
   const processor = new InboxProcessor(db, inbox, handlers,
-    { ...defaultProcessorOptions, ...opts.processor, instanceId: config.instanceId }, clock, log, metrics);
+    { ...defaultProcessorOptions, failureBudgetMs: config.inbox.failureBudgetMs, ...opts.processor, instanceId: config.instanceId }, clock, log, metrics);
   writer.onStored(() => processor.wake());
   const judgement = createJudgement({ db, policy, timeZone: config.timezone, clock, log });
   const wecom = new WecomClient({ config: config.wecom, db, clock, log, metrics });

@@ -42,6 +42,8 @@ export interface Config {
   /** Demo mode enables the sidebar's demo identity; never set it in production. */
   demo: boolean;
   callback: { maxBodyBytes: number; maxClockSkewSeconds: number };
+  /** An inbox event failing for this long since its first failure is parked as dead (FENCUN_INBOX_FAILURE_BUDGET_HOURS). */
+  inbox: { failureBudgetMs: number };
 }
 
 export class ConfigError extends Error {
@@ -103,6 +105,7 @@ const EnvSchema = z.object({
   FENCUN_DEMO: z.enum(['0', '1', 'true', 'false']).optional(),
   FENCUN_CALLBACK_MAX_BODY_BYTES: z.coerce.number({ message: 'must be a number of bytes such as 262144' }).int().positive().default(256 * 1024),
   FENCUN_CALLBACK_MAX_SKEW_SECONDS: z.coerce.number({ message: 'must be a number of seconds such as 86400' }).int().positive().default(24 * 3600),
+  FENCUN_INBOX_FAILURE_BUDGET_HOURS: z.coerce.number({ message: 'must be a number of hours such as 24' }).positive('must be a positive number of hours such as 24').default(24),
 });
 
 type Env = Record<string, string | undefined>;
@@ -139,6 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBodyBytes: e.FENCUN_CALLBACK_MAX_BODY_BYTES,
       maxClockSkewSeconds: e.FENCUN_CALLBACK_MAX_SKEW_SECONDS,
     },
+    inbox: { failureBudgetMs: e.FENCUN_INBOX_FAILURE_BUDGET_HOURS * 3_600_000 },
   });
 }
 

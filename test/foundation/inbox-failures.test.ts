@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadConfig } from '../../src/config';
 import { WecomApiError, WecomRateLimitError, WecomUnavailableError } from '../../src/wecom/errors';
 import { startTestApp, TestApp } from '../helpers/app';
 import { runCli } from '../helpers/cli';
 import { manualClock } from '../helpers/clock';
 import { createTestDatabase } from '../helpers/db';
-import { postCallback, signedPost } from '../helpers/wecom-callback';
+import { postCallback, signedPost, TEST_WECOM_ENV } from '../helpers/wecom-callback';
 
 /**
  * Invariants under attack (issue 10, point 3):
@@ -133,6 +134,25 @@ describe('inbox failures', () => {
       }
       expect(runs).toBe(6);
       expect(String(app.logs.find('parked as dead')[0].msg)).toMatch(/kept failing for 1 min \(budget 1 min\) and is parked as dead/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('should take the time budget from FENCUN_INBOX_FAILURE_BUDGET_HOURS, and refuse a bad one with a sentence', async () => {
+    expect(() => loadConfig({ ...TEST_WECOM_ENV, FENCUN_INBOX_FAILURE_BUDGET_HOURS: 'a day' })).toThrow(/FENCUN_INBOX_FAILURE_BUDGET_HOURS.*must be a number of hours/);
+    const clock = manualClock();
+    const app = await startTestApp({ capabilities: false, clock, env: { FENCUN_INBOX_FAILURE_BUDGET_HOURS: '2' }, processor: { maxBackoffMs: 3_600_000 } });
+    try {
+      app.services.handlers.on('edit_external_contact', async () => {
+        throw new WecomRateLimitError('externalcontact/get', 45009, 3_600_000);
+      });
+      await postCallback(app.url, signedPost(editEvent('wmLIMITED', 1)));
+      for (const status of ['pending', 'pending', 'dead']) {
+        expect(await app.services.processor.drain()).toBe(1);
+        expect(await rowOf(app, 'wmLIMITED')).toMatchObject({ status });
+        clock.advance(3_600_000 * 1.2 + 1);
+      }
     } finally {
       await app.stop();
     }
