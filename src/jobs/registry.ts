@@ -1,12 +1,12 @@
 import type { Job } from './job';
 import { contactsSync } from '../contacts/sync-job';
 import { judgementJobs } from '../judgement/jobs';
-import { careReminders } from '../reminders/care-job';
+import { careReminders, replyReminders } from '../reminders/care-job';
 import { inboxPrune } from './inbox-prune';
 
 /** Every job Fencun knows; capabilities add theirs here. */
 export function allJobs(): Job[] {
-  return [inboxPrune, contactsSync, ...judgementJobs, careReminders];
+  return [inboxPrune, contactsSync, ...judgementJobs, careReminders, replyReminders];
 }
 
 export function findJob(name: string): Job | undefined {

@@ -5,6 +5,7 @@ import { ComplaintsConfig, ComplaintsConfigSchema } from '../complaints/policy';
 import { AppError } from '../errors';
 import { NextActionConfig, NextActionConfigSchema } from '../next-action/schema';
 import { PressureConfig, PressureConfigSchema } from '../pressure/schema';
+import { RemindersConfig, RemindersConfigSchema } from '../reminders/schema';
 import { TiersConfig, TiersConfigSchema } from '../tiers/schema';
 
 /**
@@ -18,6 +19,7 @@ export interface PolicyConfig {
   pressure: PressureConfig;
   complaints: ComplaintsConfig;
   nextAction: NextActionConfig;
+  reminders: RemindersConfig;
 }
 
 export const DEFAULT_CONFIG_DIR = path.resolve(__dirname, '..', '..', 'config');
@@ -27,6 +29,7 @@ const FILES = {
   pressure: { file: 'pressure.json', schema: PressureConfigSchema },
   complaints: { file: 'complaints.json', schema: ComplaintsConfigSchema },
   nextAction: { file: 'next-action.json', schema: NextActionConfigSchema },
+  reminders: { file: 'reminders.json', schema: RemindersConfigSchema },
 } as const;
 
 type Key = keyof typeof FILES;
@@ -91,6 +94,18 @@ function crossCheck(c: PolicyConfig, dir: string): void {
   c.nextAction.highValueTiers.forEach((id, i) => {
     if (!known.has(id)) fail('next-action.json', `highValueTiers[${i}]`, `must be a tier id from tiers.json (one of: ${list}), got "${id}"`);
   });
+  const sla = c.reminders.rules.unansweredSla.responseTargetMinutes;
+  for (const id of tierIds) {
+    if (sla[id] === undefined) fail('reminders.json', `rules.unansweredSla.responseTargetMinutes.${id}`, 'is missing: give every tier a response target in minutes, e.g. 60');
+  }
+  for (const id of Object.keys(sla)) {
+    if (!known.has(id)) fail('reminders.json', `rules.unansweredSla.responseTargetMinutes.${id}`, `is not a tier in tiers.json (tiers are: ${list})`);
+  }
+  for (const rule of ['dormantWakeUp', 'churnRisk'] as const) {
+    c.reminders.rules[rule].tiers.forEach((id, i) => {
+      if (!known.has(id)) fail('reminders.json', `rules.${rule}.tiers[${i}]`, `must be a tier id from tiers.json (one of: ${list}), got "${id}"`);
+    });
+  }
 }
 
 function describeIssues(issues: z.core.$ZodIssue[], root: unknown): string {

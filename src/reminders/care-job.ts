@@ -1,57 +1,175 @@
-import type { Job } from '../jobs/job';
+import type { Job, JobSummary } from '../jobs/job';
 import type { Denial } from '../judgement/pressure-service';
+import { tidy } from '../next-action/candidates';
 import { productName, salutation } from '../next-action/wording';
-import { renderTemplate } from '../policy/zh';
+import { formatWhenZh, renderTemplate } from '../policy/zh';
+import { ZoneCalendar } from '../policy/zone-calendar';
+import { REASON_LABELS } from '../pressure/labels';
+import type { ReasonCode, TouchRequest } from '../pressure/types';
+import type { Services } from '../services';
 import type { NewReminder } from './repository';
+import { causesFor, compileWorkHours, workFit, type RuleContext, type RuleSet } from './rules';
 
 const DAY = 86_400_000;
 
 /**
- * Post-sale care as reminders for the rep who owns the order: an order paid `afterDays` ago
- * (config/next-action.json postSaleCare) gets one reminder per step, for one rep even when several
- * follow the customer (owner: the rep who last chatted with the customer up to the payment, else
- * the earliest active follow; see chooseOwner). It falls due when the contact-pressure policy
- * allows care: at once, or later when only time stands in the way (quiet hours, a gap). When it
- * waits on an event instead (an open complaint, a customer who stopped answering, a relation that
- * ended), no reminder is made and the suppression is recorded, once per step and order however
- * many runs and days of the step's window find it held back.
+ * Care reminders for the rep who owns the relation (capability 7; rules in config/reminders.json,
+ * docs/POLICY.md "Care reminders"). Two jobs run the same pipeline over different rules:
+ * - care-reminders, daily: post-sale steps (config/next-action.json postSaleCare), revisits on the
+ *   tier's cadence, birthdays and anniversaries, at-risk and dormant personal touches;
+ * - reply-reminders, every 10 minutes: a customer waiting past the tier's response target, a
+ *   confirmed complaint nobody followed up.
+ * Each cause makes one reminder (its rule key is unique), for one rep: orders are owned by the rep
+ * who last chatted with the customer up to the payment, other causes by the rep who last chatted
+ * 1:1 up to now, else the earliest active follow (chooseOwner). It falls due inside work hours when
+ * the contact-pressure policy allows: at once, or later when only time stands in the way (quiet
+ * hours, a gap, a full window), with that reason kept on the reminder. When it waits on an event
+ * instead (an open complaint, a customer who stopped answering, a relation that ended), no reminder
+ * is made and the suppression is recorded once per cause however many runs find it held back.
+ * Replies inside the service window are service and never capped. Open reminders of a relation
+ * that ended are closed with how it ended.
  */
 export const careReminders: Job = {
   name: 'care-reminders',
-  description: 'Create post-sale care reminders for the owning reps (respecting contact pressure)',
+  description: 'Create care reminders (post-sale, revisit, birthday, anniversary, at-risk, dormant) for the owning reps, respecting contact pressure',
   schedule: '0 9 * * *',
   catchUp: true,
-  async run({ now, services }) {
-    const { judgement, reminders } = services;
-    const t = now.getTime();
-    const candidates: NewReminder[] = [];
-    for (const step of judgement.policy.nextAction.postSaleCare) {
+  run: ({ now, services }) => runCareRules(services, now, 'daily'),
+};
+
+export const replyReminders: Job = {
+  name: 'reply-reminders',
+  description: 'Remind the owning rep of customers waiting past their tier\'s response target and of complaints not followed up',
+  schedule: '*/10 * * * *',
+  run: ({ now, services }) => runCareRules(services, now, 'service'),
+};
+
+/** A reminder whose owner and wording are known, waiting for its due time. */
+interface Pending {
+  reminder: Omit<NewReminder, 'dueAt' | 'reason'>;
+  reason: string;
+  at: number;
+  request: TouchRequest;
+  /** Pressure reasons that moved it later. */
+  deferredBy: ReasonCode[];
+}
+
+/** Rounds of "fit into work hours, ask pressure again": a quiet night, then a weekend, then a gap. */
+const MAX_ROUNDS = 4;
+
+export async function runCareRules(services: Services, now: Date, set: RuleSet): Promise<JobSummary> {
+  const { judgement, reminders, config } = services;
+  const policy = judgement.policy;
+  const t = now.getTime();
+  const cal = new ZoneCalendar(config.timezone);
+  const work = compileWorkHours(policy.reminders.workHours);
+  const T = policy.nextAction.templates;
+  const closed = await reminders.closeEndedRelations(t);
+
+  const pending: Pending[] = [];
+  if (set === 'daily' && policy.reminders.rules.postSale.enabled) {
+    for (const step of policy.nextAction.postSaleCare) {
       const orders = await reminders.paidOrdersWithOwner(t - (step.afterDays + step.withinDays) * DAY, t - step.afterDays * DAY);
       for (const o of orders) {
         // The remark is the rep's private note: only its customer-safe part addresses the customer.
-        const vars = { name: salutation(judgement.policy.nextAction.salutation, o.remark, o.name), product: productName(o.product) || '上次购买的商品' };
-        candidates.push({
-          externalUserId: o.externalUserId, userId: o.ownerUserId, kind: 'post_sale_care',
-          ruleKey: `post_sale:${step.afterDays}:${o.externalOrderId}`, title: renderTemplate(step.template.title, vars),
-          message: renderTemplate(step.template.message, vars), dueAt: t,
+        const product = productName(o.product) || '上次购买的商品';
+        const vars = { name: salutation(policy.nextAction.salutation, o.remark, o.name), product };
+        pending.push({
+          reminder: {
+            externalUserId: o.externalUserId, userId: o.ownerUserId, kind: 'post_sale_care', ruleKey: `post_sale:${step.afterDays}:${o.externalOrderId}`,
+            title: renderTemplate(step.template.title, vars), message: renderTemplate(step.template.message, vars),
+          },
+          reason: `${step.afterDays} 天前购买了${product}，成交后的关怀让客户愿意再来`,
+          at: workFit(t, work, cal), request: { category: 'care' }, deferredBy: [],
         });
       }
     }
-    const existing = await reminders.existingCauses(candidates.map((c) => c.ruleKey));
-    const fresh = candidates.filter((c) => !existing.has(c.ruleKey));
-    const ids = [...new Set(fresh.map((c) => c.externalUserId))];
-    const ref = { kind: 'reminder', id: `care-reminders:${now.toISOString().slice(0, 10)}` };
-    const verdict = await judgement.pressure.evaluateAudience(ids, 'care', now, ref, { record: false });
-    const dueAt = new Map<string, number>(verdict.allowed.map((id) => [id, t]));
-    for (const d of verdict.denied) if (d.nextAllowedAt) dueAt.set(d.externalUserId, d.nextAllowedAt.getTime());
-    const heldBack = new Map(verdict.denied.filter((d) => !d.nextAllowedAt).map((d) => [d.externalUserId, d]));
-    // One suppression per cause (the step of one order) and customer, not per run.
-    const suppressions: Denial[] = fresh.filter((c) => heldBack.has(c.externalUserId))
-      .map((c) => ({ ...heldBack.get(c.externalUserId)!, cause: c.ruleKey }));
-    const suppressed = await judgement.pressure.recordDenials(suppressions, 'care', now, ref);
-    const created = await reminders.create(
-      fresh.filter((c) => dueAt.has(c.externalUserId)).map((c) => ({ ...c, dueAt: dueAt.get(c.externalUserId)! })), t);
-    // suppressed: suppressions recorded by this run (first prevented now); held: causes held back this run.
-    return { candidates: candidates.length, created, suppressed, held: suppressions.length };
-  },
-};
+  }
+
+  const customers = set === 'daily' ? await reminders.ruleCustomers() : await reminders.ruleCustomers(await reminders.serviceCandidates());
+  const ctx: RuleContext = {
+    reminders: policy.reminders, nextAction: policy.nextAction, fallbackTier: policy.pressure.fallbackTier,
+    tierLabels: Object.fromEntries(policy.tiers.tiers.map((x) => [x.id, x.label])),
+    serviceWindowMs: policy.pressure.serviceWindowHours * 3_600_000, cal, work,
+  };
+  const causes = customers.flatMap((c) => causesFor(c, t, ctx, set));
+  const candidates = pending.length + causes.length;
+
+  const existing = await reminders.existingCauses([...pending.map((p) => p.reminder.ruleKey), ...causes.flatMap((c) => [c.ruleKey, c.supersededBy ?? c.ruleKey])]);
+  const freshPending = pending.filter((p) => !existing.has(p.reminder.ruleKey));
+  let fresh = causes.filter((c) => !existing.has(c.ruleKey) && !(c.supersededBy && existing.has(c.supersededBy)));
+  // A revisit only says "it has been a while": any other care reminder of the customer, open or
+  // new, is already that conversation.
+  const otherCare = new Set([...freshPending.map((p) => p.reminder.externalUserId),
+    ...fresh.filter((c) => c.kind !== 'revisit' && !c.service && c.kind !== 'complaint_follow_up').map((c) => c.externalUserId)]);
+  const revisits = fresh.filter((c) => c.kind === 'revisit').map((c) => c.externalUserId);
+  const openCare = revisits.length ? await reminders.withOpenCare(revisits) : new Set<string>();
+  fresh = fresh.filter((c) => c.kind !== 'revisit' || (!otherCare.has(c.externalUserId) && !openCare.has(c.externalUserId)));
+
+  const ids = [...new Set(fresh.map((c) => c.externalUserId))];
+  const [owners, products] = await Promise.all([reminders.ownersOf(ids, t), reminders.lastProducts(ids)]);
+  for (const c of fresh) {
+    const owner = owners.get(c.externalUserId);
+    if (!owner) continue; // the last active follow ended since the customers were read
+    const vars = { ...c.vars, name: salutation(policy.nextAction.salutation, owner.remark, owner.name), product: productName(products.get(c.externalUserId)) || '产品' };
+    const tpl = T[c.template];
+    freshPending.push({
+      reminder: {
+        externalUserId: c.externalUserId, userId: owner.userId, kind: c.kind, ruleKey: c.ruleKey,
+        title: renderTemplate(tpl.title, vars), message: tidy(renderTemplate(tpl.message, vars)) || null,
+      },
+      reason: c.reason, at: c.dueAt, request: c.request, deferredBy: [],
+    });
+  }
+
+  const ref = { kind: 'reminder', id: `${set === 'daily' ? 'care' : 'reply'}-reminders:${now.toISOString().slice(0, 10)}` };
+  const ready: NewReminder[] = [];
+  const heldBack: Denial[] = [];
+  let round = freshPending;
+  for (let r = 0; round.length > 0 && r < MAX_ROUNDS; r++) {
+    const next: Pending[] = [];
+    const groups = new Map<string, { request: TouchRequest; at: number; items: Pending[] }>();
+    for (const p of round) {
+      const key = `${JSON.stringify(p.request)}|${p.at}`;
+      const g = groups.get(key) ?? { request: p.request, at: p.at, items: [] };
+      g.items.push(p);
+      groups.set(key, g);
+    }
+    for (const g of groups.values()) {
+      const verdict = await judgement.pressure.evaluateAudience([...new Set(g.items.map((p) => p.reminder.externalUserId))], g.request, new Date(g.at), ref, { record: false });
+      const denied = new Map(verdict.denied.map((d) => [d.externalUserId, d]));
+      for (const p of g.items) {
+        const d = denied.get(p.reminder.externalUserId);
+        if (!d) {
+          ready.push(finish(p, g.at, t, cal));
+        } else if (!d.nextAllowedAt) {
+          heldBack.push({ ...d, cause: p.reminder.ruleKey });
+        } else {
+          // Time is the obstacle: due when pressure allows, moved on into work hours if that is outside them.
+          const allowed = d.nextAllowedAt.getTime();
+          const fitted = workFit(allowed, work, cal);
+          const deferred = { ...p, deferredBy: [...new Set([...p.deferredBy, ...d.reasons])] };
+          if (fitted === allowed) ready.push(finish(deferred, allowed, t, cal));
+          else next.push({ ...deferred, at: fitted });
+        }
+      }
+    }
+    round = next;
+  }
+  for (const p of round) ready.push(finish(p, p.at, t, cal));
+
+  // One suppression per cause and customer, not per run.
+  const suppressed = await judgement.pressure.recordDenials(heldBack, 'care', now, ref);
+  const created = await reminders.create(ready, t);
+  // suppressed: suppressions recorded by this run (first prevented now); held: causes held back this run.
+  const summary: JobSummary = { candidates, created, suppressed, held: heldBack.length };
+  if (closed) summary.closed = closed;
+  return summary;
+}
+
+function finish(p: Pending, dueAt: number, now: number, cal: ZoneCalendar): NewReminder {
+  const why = p.deferredBy.length
+    ? `${p.reason}；${p.deferredBy.map((r) => REASON_LABELS[r]).join('、')}，顺延到${formatWhenZh(dueAt, now, cal)}`
+    : p.reason;
+  return { ...p.reminder, dueAt, reason: why };
+}

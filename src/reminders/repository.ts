@@ -1,7 +1,9 @@
-import type { Database } from '../db/database';
+import type { Database, Sql } from '../db/database';
 import { chunks, insertIgnoringDuplicates, num, numOrNull, placeholders, retryOnLockConflict } from '../db/sql';
 import type { ReminderSource, SidebarReminder } from '../sidebar-api/reminders-port';
+import type { AttributeInput } from './attributes';
 import { chooseOwner, type OwnerCandidate } from './owner';
+import type { RuleCustomer } from './rules';
 
 export interface NewReminder {
   externalUserId: string;
@@ -15,6 +17,8 @@ export interface NewReminder {
   title: string;
   message: string | null;
   dueAt: number;
+  /** Why, in Chinese, for the rep only (the customer never sees it); includes a pressure deferral. */
+  reason?: string | null;
 }
 
 export interface PaidOrder {
@@ -42,8 +46,8 @@ export class ReminderStore implements ReminderSource {
     for (const part of chunks(items, 500)) {
       // A multi-row insert that MySQL picked as a deadlock victim was rolled back whole: retry it.
       created += await retryOnLockConflict(() => insertIgnoringDuplicates(this.db, 'reminders',
-        ['external_user_id', 'user_id', 'kind', 'rule_key', 'title', 'message', 'due_at', 'status', 'created_at', 'updated_at'],
-        part.map((r) => [r.externalUserId, r.userId, r.kind, r.ruleKey, r.title, r.message, r.dueAt, 'open', now, now]),
+        ['external_user_id', 'user_id', 'kind', 'rule_key', 'title', 'message', 'reason', 'due_at', 'status', 'created_at', 'updated_at'],
+        part.map((r) => [r.externalUserId, r.userId, r.kind, r.ruleKey, r.title, r.message, r.reason ?? null, r.dueAt, 'open', now, now]),
         ['rule_key']));
     }
     return created;
@@ -96,6 +100,147 @@ export class ReminderStore implements ReminderSource {
     return out;
   }
 
+  /**
+   * What the care rules read, for every customer with an active follow (ids absent) or for these
+   * customers: stored tier and stage, 1:1 facts, last care touch, paid orders, attributes and
+   * confirmed complaints. A fixed number of narrow statements (whole-table scans for a full run,
+   * IN lists in chunks of 1000 otherwise), never one per customer.
+   */
+  async ruleCustomers(ids?: string[]): Promise<RuleCustomer[]> {
+    const parts = ids === undefined ? [null] : chunks([...new Set(ids)], 1000);
+    const out: RuleCustomer[] = [];
+    for (const part of parts) {
+      if (part !== null && part.length === 0) continue;
+      const where = (col: string) => (part === null ? '' : ` AND ${col} IN (${placeholders(part.length)})`);
+      const p = part ?? [];
+      const [follows, tiers, facts, care, paid, attrs, complaints] = await Promise.all([
+        this.db.query<{ external_user_id: string; added_at: unknown }>(
+          `SELECT external_user_id, MIN(added_at) AS added_at FROM follows WHERE status = 'active'${where('external_user_id')} GROUP BY external_user_id`, p),
+        this.db.query<{ external_user_id: string; tier: string; stage: string }>(
+          `SELECT external_user_id, tier, stage FROM customer_tiers WHERE 1 = 1${where('external_user_id')}`, p),
+        this.db.query<{ external_user_id: string; last_inbound_at: unknown; last_outbound_at: unknown; unanswered_since: unknown }>(
+          `SELECT external_user_id, last_inbound_at, last_outbound_at, unanswered_since FROM customer_facts WHERE 1 = 1${where('external_user_id')}`, p),
+        this.db.query<{ external_user_id: string; at: unknown }>(
+          `SELECT external_user_id, MAX(at) AS at FROM touches WHERE category = 'care'${where('external_user_id')} GROUP BY external_user_id`, p),
+        this.db.query<{ external_user_id: string; first_at: unknown; last_at: unknown }>(
+          `SELECT external_user_id, MIN(paid_at) AS first_at, MAX(paid_at) AS last_at FROM orders
+           WHERE amount > 0 AND external_user_id IS NOT NULL${where('external_user_id')} GROUP BY external_user_id`, p),
+        this.db.query<{ external_user_id: string; birthday_month: unknown; birthday_day: unknown; anniversary: string | null }>(
+          `SELECT external_user_id, birthday_month, birthday_day, anniversary FROM customer_attributes WHERE 1 = 1${where('external_user_id')}`, p),
+        this.db.query<{ id: unknown; external_user_id: string; confirmed_at: unknown; opened_at: unknown }>(
+          `SELECT id, external_user_id, confirmed_at, opened_at FROM complaints WHERE status = 'confirmed'${where('external_user_id')}`, p),
+      ]);
+      const byId = <R extends { external_user_id: string }>(rows: R[]) => new Map(rows.map((r) => [r.external_user_id, r]));
+      const [t, f, c, o, a] = [byId(tiers), byId(facts), byId(care), byId(paid), byId(attrs)];
+      const open = new Map<string, { id: string; confirmedAt: number }[]>();
+      for (const k of complaints) {
+        const list = open.get(k.external_user_id) ?? [];
+        list.push({ id: String(k.id), confirmedAt: numOrNull(k.confirmed_at) ?? num(k.opened_at) });
+        open.set(k.external_user_id, list);
+      }
+      for (const row of follows) {
+        const id = row.external_user_id;
+        const fact = f.get(id);
+        const attr = a.get(id);
+        const bm = numOrNull(attr?.birthday_month);
+        const bd = numOrNull(attr?.birthday_day);
+        const ann = attr?.anniversary ? attr.anniversary.split('-').map(Number) : null;
+        out.push({
+          externalUserId: id, tier: t.get(id)?.tier ?? null, stage: t.get(id)?.stage ?? null, addedAt: numOrNull(row.added_at),
+          lastInboundAt: numOrNull(fact?.last_inbound_at), lastOutboundAt: numOrNull(fact?.last_outbound_at),
+          unansweredSince: numOrNull(fact?.unanswered_since), lastCareAt: numOrNull(c.get(id)?.at),
+          firstPaidAt: numOrNull(o.get(id)?.first_at), lastPaidAt: numOrNull(o.get(id)?.last_at),
+          birthday: bm !== null && bd !== null ? { month: bm, day: bd } : null,
+          anniversary: ann ? { year: ann[0], month: ann[1], day: ann[2] } : null,
+          complaints: open.get(id) ?? [],
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Customers the minute-grained rules may concern: someone is waiting for a reply, or a
+   * complaint is confirmed. Read through customer_facts' unanswered_since index, not a full scan.
+   */
+  async serviceCandidates(): Promise<string[]> {
+    const [waiting, complaints] = await Promise.all([
+      this.db.query<{ external_user_id: string }>('SELECT external_user_id FROM customer_facts WHERE unanswered_since IS NOT NULL'),
+      this.db.query<{ external_user_id: string }>("SELECT DISTINCT external_user_id FROM complaints WHERE status = 'confirmed'"),
+    ]);
+    return [...new Set([...waiting, ...complaints].map((r) => r.external_user_id))];
+  }
+
+  /**
+   * The owning rep of a cause that is not an order, per customer, among the active follows: the
+   * rep who last chatted 1:1 with the customer up to `at` (either direction), else the earliest
+   * active follow (chooseOwner) — with that rep's remark and the customer's WeCom name.
+   */
+  async ownersOf(ids: string[], at: number): Promise<Map<string, { userId: string; remark: string | null; name: string | null }>> {
+    const out = new Map<string, { userId: string; remark: string | null; name: string | null }>();
+    for (const part of chunks([...new Set(ids)], 1000)) {
+      const rows = await this.db.query<{ external_user_id: string; user_id: string; remark: string | null; name: string | null; added_at: unknown; last_chat_at: unknown }>(
+        `SELECT f.external_user_id, f.user_id, f.remark, f.added_at, c.name,
+           (SELECT MAX(m.msg_time) FROM messages m WHERE m.external_user_id = f.external_user_id AND m.user_id = f.user_id
+              AND m.chat_id IS NULL AND m.msg_time <= ?) AS last_chat_at
+         FROM follows f LEFT JOIN external_contacts c ON c.external_user_id = f.external_user_id
+         WHERE f.status = 'active' AND f.external_user_id IN (${placeholders(part.length)})`, [at, ...part]);
+      const byCustomer = new Map<string, (OwnerCandidate & { remark: string | null; name: string | null })[]>();
+      for (const r of rows) {
+        const list = byCustomer.get(r.external_user_id) ?? [];
+        list.push({ userId: r.user_id, lastChatAt: numOrNull(r.last_chat_at), addedAt: numOrNull(r.added_at), remark: r.remark, name: r.name });
+        byCustomer.set(r.external_user_id, list);
+      }
+      for (const [id, candidates] of byCustomer) {
+        const o = chooseOwner(candidates)!;
+        out.set(id, { userId: o.userId, remark: o.remark, name: o.name });
+      }
+    }
+    return out;
+  }
+
+  /** The product of each customer's latest paid order (a wake-up asks how it is going). */
+  async lastProducts(ids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, { at: number; product: string }>();
+    for (const part of chunks([...new Set(ids)], 1000)) {
+      const rows = await this.db.query<{ external_user_id: string; product: string | null; paid_at: unknown }>(
+        `SELECT external_user_id, product, paid_at FROM orders WHERE amount > 0 AND product IS NOT NULL
+           AND external_user_id IN (${placeholders(part.length)})`, part);
+      for (const r of rows) {
+        const at = num(r.paid_at);
+        const cur = out.get(r.external_user_id);
+        if (!cur || at > cur.at) out.set(r.external_user_id, { at, product: r.product! });
+      }
+    }
+    return new Map([...out].map(([id, v]) => [id, v.product]));
+  }
+
+  /** Customers among `ids` with an open proactive care reminder (a revisit would only repeat it). */
+  async withOpenCare(ids: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const part of chunks([...new Set(ids)], 1000)) {
+      const rows = await this.db.query<{ external_user_id: string }>(
+        `SELECT DISTINCT external_user_id FROM reminders WHERE status = 'open' AND kind NOT IN ('unanswered_reply', 'complaint_follow_up')
+           AND external_user_id IN (${placeholders(part.length)})`, part);
+      for (const r of rows) out.add(r.external_user_id);
+    }
+    return out;
+  }
+
+  /**
+   * Closes the open reminders of relations that ended (the customer deleted the rep, the rep
+   * deleted the customer, a transfer, a relation the sync found gone), with how it ended as the
+   * reason. The event handler closes them as the deletion is processed (closeForEndedRelation);
+   * this catches the rest (a relation ended by the reconcile, reminders made before this rule).
+   */
+  async closeEndedRelations(now: number): Promise<number> {
+    const same = 'f.user_id = reminders.user_id AND f.external_user_id = reminders.external_user_id';
+    return this.db.exec(
+      `UPDATE reminders SET status = 'closed', closed_at = ?, updated_at = ?,
+         closed_reason = (SELECT COALESCE(f.ended_by, 'ended') FROM follows f WHERE ${same})
+       WHERE status = 'open' AND EXISTS (SELECT 1 FROM follows f WHERE ${same} AND f.status = 'ended')`, [now, now]);
+  }
+
   async openFor(externalUserId: string, userIds: string[]): Promise<SidebarReminder[]> {
     if (userIds.length === 0) return [];
     const rows = await this.db.query<Record<string, unknown>>(
@@ -131,4 +276,60 @@ function toReminder(r: Record<string, unknown>): SidebarReminder {
     id: String(r.id), externalUserId: String(r.external_user_id), userId: String(r.user_id), title: String(r.title),
     dueAt: new Date(num(r.due_at)), message: (r.message as string | null) ?? null, kind: (r.kind as string | null) ?? null,
   };
+}
+
+/**
+ * Closes the open reminders of one relation as it ends, in the transaction that ends it (the
+ * follow-ended handlers in contacts/handlers.ts): the rep is not reminded about a customer who
+ * deleted them, not even until the next care run.
+ */
+export async function closeForEndedRelation(tx: Sql, userId: string, externalUserId: string, endedBy: string, now: number): Promise<number> {
+  return tx.exec(
+    `UPDATE reminders SET status = 'closed', closed_at = ?, closed_reason = ?, updated_at = ?
+     WHERE user_id = ? AND external_user_id = ? AND status = 'open'`, [now, endedBy, now, userId, externalUserId]);
+}
+
+/**
+ * Stores imported attributes, idempotently: a field left out keeps its value, the same batch
+ * twice changes nothing the second time. Each batch in one transaction; rows are created first
+ * and then locked in key order, so two imports of overlapping customers cannot deadlock.
+ */
+export async function upsertCustomerAttributes(
+  db: Database, items: AttributeInput[], source: 'api' | 'csv', now: number,
+): Promise<{ created: number; updated: number; unchanged: number }> {
+  const totals = { created: 0, updated: 0, unchanged: 0 };
+  for (const part of chunks(items, 500)) {
+    const t = await retryOnLockConflict(() => db.transaction(async (tx) => {
+      const totals = { created: 0, updated: 0, unchanged: 0 };
+      const ids = part.map((i) => i.externalUserId).sort();
+      const existing = new Set((await tx.query<{ external_user_id: string }>(
+        `SELECT external_user_id FROM customer_attributes WHERE external_user_id IN (${placeholders(ids.length)})`, ids)).map((r) => r.external_user_id));
+      await insertIgnoringDuplicates(tx, 'customer_attributes', ['external_user_id', 'source', 'created_at', 'updated_at'],
+        ids.filter((id) => !existing.has(id)).map((id) => [id, source, now, now]), ['external_user_id']);
+      const rows = await tx.query<{ external_user_id: string; birthday_month: unknown; birthday_day: unknown; birthday_year: unknown; anniversary: string | null }>(
+        `SELECT external_user_id, birthday_month, birthday_day, birthday_year, anniversary FROM customer_attributes
+         WHERE external_user_id IN (${placeholders(ids.length)}) ORDER BY external_user_id${tx.dialect === 'mysql' ? ' FOR UPDATE' : ''}`, ids);
+      const stored = new Map(rows.map((r) => [r.external_user_id, r]));
+      for (const item of part) {
+        const r = stored.get(item.externalUserId)!;
+        const cur = { m: numOrNull(r.birthday_month), d: numOrNull(r.birthday_day), y: numOrNull(r.birthday_year), a: r.anniversary ?? null };
+        const next = { ...cur };
+        if (item.birthday !== undefined) Object.assign(next, item.birthday === null ? { m: null, d: null, y: null } : { m: item.birthday.month, d: item.birthday.day, y: item.birthday.year });
+        if (item.anniversary !== undefined) next.a = item.anniversary;
+        if (next.m === cur.m && next.d === cur.d && next.y === cur.y && next.a === cur.a) {
+          totals.unchanged++;
+          continue;
+        }
+        await tx.exec(`UPDATE customer_attributes SET birthday_month = ?, birthday_day = ?, birthday_year = ?, anniversary = ?, source = ?, updated_at = ?
+          WHERE external_user_id = ?`, [next.m, next.d, next.y, next.a, source, now, item.externalUserId]);
+        if (existing.has(item.externalUserId)) totals.updated++;
+        else totals.created++;
+      }
+      return totals;
+    }));
+    totals.created += t.created;
+    totals.updated += t.updated;
+    totals.unchanged += t.unchanged;
+  }
+  return totals;
 }
