@@ -69,7 +69,7 @@ export type AppMessagePayload =
 
 export type AppMessageRequest = AppMessagePayload & {
   toUser: string[];
-  /** Suppresses an identical message within duplicateCheckInterval seconds (default 1800). */
+  /** WeCom drops an identical message to the same members within duplicateCheckInterval seconds (default 1800, at most 14400) and answers ok. */
   enableDuplicateCheck?: boolean;
   duplicateCheckInterval?: number;
 };
