@@ -6,7 +6,11 @@ import type { Database } from '../db/database';
 import { ArchiveRecord, ingestArchiveRecords, MAX_ARCHIVE_BATCH, RecordError, validateArchiveRecords } from '../messages/archive';
 import { importOrders, readOrdersCsv } from '../orders/service';
 import type { RowError } from '../orders/types';
+import { parseCsv } from '../orders/csv';
 import { DEFAULT_TIME_ZONE } from '../policy/types';
+import { NOW_OPTION_HELP, parseNowOption } from './now';
+import { readAttributesCsv } from '../reminders/attributes';
+import { upsertCustomerAttributes } from '../reminders/repository';
 import { withDatabase } from './context';
 import { terminalProgress } from './progress-bar';
 
@@ -63,6 +67,41 @@ export function registerDataCommands(program: Command): void {
         const r = await importOrders(db, rows, 'csv', Date.now());
         process.stdout.write(`Imported ${file}: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged; `
           + `${r.unlinked} not yet linked to a customer (linked when the contact appears)\n`);
+      });
+    });
+
+  const customers = program.command('customers').description('Customer attributes WeCom does not have (birthday, anniversary)');
+  customers
+    .command('import <file>')
+    .description('Import birthdays and anniversaries from a CSV file (header: external_user_id, birthday, anniversary; or 客户id, 生日, 纪念日); '
+      + 'birthday as 1990-05-03 or 05-03, anniversary as 2019-06-01; an empty cell keeps the stored value; every row is checked first and '
+      + 'nothing is imported if any is invalid; re-importing changes nothing')
+    .option('--timezone <tz>', 'calendar of the dates (use the same as FENCUN_TIMEZONE)', DEFAULT_TIME_ZONE)
+    .option('--dry-run', 'only check the file')
+    .option('--now <time>', NOW_OPTION_HELP)
+    .action(async (file: string, opts: { timezone: string; dryRun?: boolean; now?: string }) => {
+      const now = parseNowOption(opts.now).getTime();
+      if (!isValidTimeZone(opts.timezone)) throw new Error(`--timezone must be an IANA time zone such as Asia/Shanghai (got "${opts.timezone}")`);
+      assertReadable(file);
+      let records;
+      try {
+        records = parseCsv(fs.readFileSync(file, 'utf8'));
+      } catch (err) {
+        throw new Error(`${file} is not a valid CSV file: ${(err as Error).message}; nothing was imported`);
+      }
+      const { items, errors, ignoredColumns } = readAttributesCsv(records, { timezone: opts.timezone, now });
+      if (ignoredColumns.length > 0) process.stderr.write(`note: ignoring unknown column(s): ${ignoredColumns.join(', ')}\n`);
+      if (errors.length > 0) {
+        printErrors(errors.map((e) => `line ${e.line}, column ${e.field}: ${e.reason}`), errors.length);
+        throw new Error(`${new Set(errors.map((e) => e.line)).size} row(s) have problems; nothing was imported`);
+      }
+      if (opts.dryRun) {
+        process.stdout.write(`${file}: ${items.length} customers, all valid (dry run, nothing imported)\n`);
+        return;
+      }
+      await withDatabase(async (db) => {
+        const r = await upsertCustomerAttributes(db, items, 'csv', now);
+        process.stdout.write(`Imported ${file}: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged\n`);
       });
     });
 }

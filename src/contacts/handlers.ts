@@ -3,6 +3,7 @@ import { errorMessage } from '../errors';
 import type { EventHandler, HandlerContext, HandlerRegistry } from '../inbox/handlers';
 import type { Log } from '../log';
 import { linkOrdersOfContact } from '../orders/repository';
+import { closeForEndedRelation } from '../reminders/repository';
 import { normalizeMobile } from './follow-details';
 import { recordChanges } from './history';
 import { activateFollow, endFollow, markArchiveAgreed, updateFollow, upsertContact } from './repository';
@@ -25,15 +26,22 @@ export function registerContactHandlers(handlers: HandlerRegistry, deps: Contact
   handlers.on('del_external_contact', async ({ db, inboxId, event, now, log }) => {
     // DELETE_BY_TRANSFER: 在职继承 moved the customer to another rep — not a loss.
     const endedBy = event.source === 'DELETE_BY_TRANSFER' ? 'transfer' : 'rep_deleted';
-    const r = await db.transaction((tx) => endFollow(tx, event.userId, event.externalUserId, endedBy, {
-      at: event.at, now: now.getTime(), cause: `evt:${inboxId}`, detail: event.source ? { source: event.source } : undefined,
-    }));
+    const r = await db.transaction(async (tx) => {
+      const ended = await endFollow(tx, event.userId, event.externalUserId, endedBy, {
+        at: event.at, now: now.getTime(), cause: `evt:${inboxId}`, detail: event.source ? { source: event.source } : undefined,
+      });
+      // The relation's open care reminders end with it (reminders/repository.ts).
+      if (ended === 'ended') await closeForEndedRelation(tx, event.userId, event.externalUserId, endedBy, now.getTime());
+      return ended;
+    });
     logOutcome(log, event, r, endedBy === 'transfer' ? 'customer transferred to another rep' : 'rep deleted the customer');
   });
   handlers.on('del_follow_user', async ({ db, inboxId, event, now, log }) => {
-    const r = await db.transaction((tx) => endFollow(tx, event.userId, event.externalUserId, 'customer_deleted', {
-      at: event.at, now: now.getTime(), cause: `evt:${inboxId}`,
-    }));
+    const r = await db.transaction(async (tx) => {
+      const ended = await endFollow(tx, event.userId, event.externalUserId, 'customer_deleted', { at: event.at, now: now.getTime(), cause: `evt:${inboxId}` });
+      if (ended === 'ended') await closeForEndedRelation(tx, event.userId, event.externalUserId, 'customer_deleted', now.getTime());
+      return ended;
+    });
     logOutcome(log, event, r, 'customer deleted the rep');
   });
   handlers.on('transfer_fail', async ({ db, inboxId, event, now, log }) => {

@@ -8,6 +8,8 @@ import { BodyTooLarge, readBody } from '../http/read-body';
 import { ingestArchiveRecords, MAX_ARCHIVE_BATCH, readArchiveWatermark, validateArchiveRecords } from '../messages/archive';
 import { importOrders } from '../orders/service';
 import { ApiOrderBatch, MAX_ORDERS_PER_REQUEST, validateApiOrders } from '../orders/validate';
+import { ApiAttributeBatch, MAX_ATTRIBUTES_PER_REQUEST, validateApiAttributes } from '../reminders/attributes';
+import { upsertCustomerAttributes } from '../reminders/repository';
 import { getTimeline } from '../timeline/timeline';
 import { requireApiToken } from './auth';
 
@@ -26,6 +28,7 @@ const ORDERS_BODY_LIMIT = 4 * 1024 * 1024;
  *   POST /api/archive/messages   decrypted 会话存档 records (≤1000), idempotent by msgid
  *   GET  /api/archive/status     the ingest watermark (highest seq, last msgaudit_notify)
  *   POST /api/orders             orders (≤1000), idempotent by order_id
+ *   POST /api/customers/attributes  birthdays and anniversaries (≤1000), idempotent by external_user_id
  *   GET  /api/customers/:externalUserId/timeline?before=&limit=
  * A batch with any invalid record is refused whole (422, every problem listed): nothing half-written.
  */
@@ -62,6 +65,20 @@ export function dataApiRoutes(deps: DataApiDeps): Router {
     const result = await importOrders(deps.db, orders, 'api', deps.clock().getTime());
     ctx.state.log.info({ received: orders.length, ...result }, 'orders imported');
     ctx.body = { received: orders.length, ...result };
+  });
+
+  router.post('/customers/attributes', async (ctx) => {
+    const body = ApiAttributeBatch.safeParse(await readJson(ctx, ORDERS_BODY_LIMIT));
+    if (!body.success) {
+      throw new AppError('BAD_REQUEST', `send { "customers": [{ "external_user_id": "...", "birthday": "1990-05-03", "anniversary": "2019-06-01" }] } with 1 to ${MAX_ATTRIBUTES_PER_REQUEST} customers: `
+        + body.error.issues.map((i) => `${i.path.join('.') || '(body)'} ${i.message}`).join('; '), { status: 400 });
+    }
+    const now = deps.clock().getTime();
+    const { items, errors } = validateApiAttributes(body.data.customers, { timezone: deps.config.timezone, now });
+    if (errors.length > 0) return invalid(ctx, `${new Set(errors.map((e) => e.index)).size} of ${body.data.customers.length} customers are invalid; nothing was stored`, errors);
+    const result = await upsertCustomerAttributes(deps.db, items, 'api', now);
+    ctx.state.log.info({ received: items.length, ...result }, 'customer attributes imported');
+    ctx.body = { received: items.length, ...result };
   });
 
   router.get('/customers/:externalUserId/timeline', async (ctx) => {

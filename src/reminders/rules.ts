@@ -190,7 +190,7 @@ function dailyCauses(c: RuleCustomer, now: number, ctx: RuleContext): ReminderCa
   const cadence = ctx.nextAction.revisitCadenceDays[c.tier];
   const lastTalk = Math.max(c.lastInboundAt ?? -Infinity, c.lastOutboundAt ?? -Infinity, c.lastCareAt ?? -Infinity);
   const since = lastTalk === -Infinity ? c.addedAt : lastTalk;
-  if (rules.revisit.enabled && cadence !== undefined && since !== null && c.stage !== 'lost' && !churn && !dormant) {
+  if (rules.revisit.enabled && cadence !== undefined && since !== null && c.stage !== 'lost' && !churn && !dormant && !complaint) {
     const due = since + cadence * DAY;
     if (due <= now) {
       const silent = lastTalk === -Infinity ? `加好友 ${Math.floor((now - since) / DAY)} 天还没有聊过` : `已 ${Math.floor((now - since) / DAY)} 天没有交流`;
