@@ -11,6 +11,7 @@ export const contactsSync: Job = {
   name: 'contacts-sync',
   description: 'Reconcile members, customers, follows, tags and customer groups with WeCom (resumes an interrupted run)',
   schedule: '0 2 * * *',
+  catchUp: true,
   async run({ services, log, progress }) {
     const counts = await reconcileCustomerData({
       db: services.db, wecom: customerDataWecom(services), clock: services.clock, log, progress,

@@ -14,13 +14,21 @@ export interface JobContext {
 export type JobSummary = Record<string, number | string>;
 
 /**
- * A job is a named, idempotent function of `now`. The scheduler runs it on its cron schedule
- * (in FENCUN_TIMEZONE) on exactly one instance; `npx fencun jobs run <name> --now …` runs it once.
+ * A job is a named, idempotent function of `now`. The scheduler runs each slot of its cron
+ * schedule (in FENCUN_TIMEZONE) on one instance, with `now` = the slot's instant; a run whose
+ * instance stops heartbeating is run again by another, so a job must be safe to repeat.
+ * `npx fencun jobs run <name> --now …` runs it once.
  */
 export interface Job {
   name: string;
   description: string;
   /** Cron expression in the corp's time zone; null for jobs that only run on demand. */
   schedule: string | null;
+  /**
+   * Run the latest slot missed while no instance was up (at start-up and on every tick), once.
+   * For jobs whose slot must not simply vanish (daily reminders, the digest, the nightly sync);
+   * frequent jobs and housekeeping leave it off and just wait for their next slot.
+   */
+  catchUp?: boolean;
   run(ctx: JobContext): Promise<JobSummary | void>;
 }
