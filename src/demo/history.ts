@@ -62,6 +62,8 @@ export interface DemoHistory {
   orders: PlannedOrder[];
   messages: PlannedMessage[];
   touches: PlannedTouch[];
+  /** Reminders reps set for themselves (the care-reminders job makes the post-sale ones). */
+  reminders: { externalUserId: string; userId: string; title: string; message: string; dueAt: number; ruleKey: string }[];
   /** Customers whose keyword-suggested complaint the rep confirms after complaint-scan. */
   confirmComplaints: { externalUserId: string; userId: string }[];
   /** The customer deletes the rep (del_follow_user), through the simulator. */
@@ -92,7 +94,7 @@ const COMPLAINT_LINES = ['快递太慢了，再这样我要投诉了', '收到�
 
 export function planHistory(corp: CorpFollow[], showcaseRepId: string | null, now: number, seed = 2025): DemoHistory {
   const r = new Random(seed);
-  const h: DemoHistory = { orders: [], messages: [], touches: [], confirmComplaints: [], deletions: [], readds: [], newContacts: [], showcase: {} };
+  const h: DemoHistory = { orders: [], messages: [], touches: [], reminders: [], confirmComplaints: [], deletions: [], readds: [], newContacts: [], showcase: {} };
   const primary = new Map<string, CorpFollow>();
   for (const f of corp) if (!primary.has(f.externalUserId)) primary.set(f.externalUserId, f);
 
@@ -197,22 +199,26 @@ function writeStory(h: DemoHistory, story: Story, f: CorpFollow, now: number): v
   };
   switch (story) {
     case 'core_post_sale':
-      // Paid just over three days ago, after this morning's care-reminders run: the sidebar itself suggests the follow-up.
-      orders([[3 * D + 30 * M, 1680, '山茶花精华套装'], [50 * D, 2380, '山茶花面霜礼盒'], [80 * D, 1290, '玻尿酸精华液'], [120 * D, 3680, '年度护肤套装'],
+      // Paid four days ago: this morning's care-reminders run made the post-sale reminder the sidebar shows.
+      orders([[4 * D, 1680, '山茶花精华套装'], [50 * D, 2380, '山茶花面霜礼盒'], [80 * D, 1290, '玻尿酸精华液'], [120 * D, 3680, '年度护肤套装'],
         [160 * D, 980, '舒缓面膜（10片）'], [200 * D, 2680, '山茶花面霜礼盒'], [250 * D, 1980, '玻尿酸精华液']]);
-      pushIn(h, f, now - 3 * D - 2 * H, '那套山茶花精华我要了，今天能发货吗？');
-      pushOut(h, f, now - 3 * D - 110 * M, '可以的，下午就给您发顺丰～');
+      pushIn(h, f, now - 4 * D - 2 * H, '那套山茶花精华我要了，今天能发货吗？');
+      pushOut(h, f, now - 4 * D - 110 * M, '可以的，下午就给您发顺丰～');
       ex(20, '面霜用完了，还是老样子给我留一瓶', '好嘞，已经给您留好了');
       ex(48, '上次的面膜挺好用的', '太好了，下次有活动第一时间告诉您');
       ex(79, '精华液到了，谢谢', '不客气，用着有问题随时找我');
       break;
     case 'core_reminder':
-      // Paid five days ago: this morning's care-reminders job made a reminder for the rep.
-      orders([[5 * D, 2980, '年度护肤套装'], [45 * D, 1880, '山茶花精华套装'], [75 * D, 2280, '山茶花面霜礼盒'], [110 * D, 1580, '山茶花精华套装'],
+      // The customer asked to be reminded; the rep set a reminder for today.
+      orders([[12 * D, 2980, '年度护肤套装'], [45 * D, 1880, '山茶花精华套装'], [75 * D, 2280, '山茶花面霜礼盒'], [110 * D, 1580, '山茶花精华套装'],
         [150 * D, 2680, '年度护肤套装'], [190 * D, 1280, '玻尿酸精华液'], [240 * D, 3280, '年度护肤套装']]);
-      ex(5, '年度套装我下单了，麻烦尽快发货', '好的，今天就安排～');
-      ex(30, '妈妈说面霜很好用', '太好了！替我问阿姨好');
+      ex(12, '下周我妈妈生日，到时候提醒我挑个礼盒', '好的，到时候我提醒您，帮您挑几款');
+      ex(40, '妈妈说面霜很好用', '太好了！替我问阿姨好');
       ex(60, '会员积分怎么查？', '我帮您查了，还有 3200 分');
+      h.reminders.push({
+        externalUserId: f.externalUserId, userId: f.userId, ruleKey: `demo:birthday-gift:${f.externalUserId}`, dueAt: now - 2 * H,
+        title: '提醒客户挑选母亲生日礼盒', message: '{name}您好，您上次说妈妈生日快到了，我挑了几款礼盒，发您看看？',
+      });
       break;
     case 'service':
       orders([[20 * D, 1280, '玻尿酸精华液'], [65 * D, 899, '山茶花面霜礼盒'], [140 * D, 1580, '山茶花面霜礼盒'], [210 * D, 1180, '防晒霜套装']]);

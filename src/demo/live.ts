@@ -140,7 +140,8 @@ export class LiveCorp {
       assessCustomer(db, judgement, externalUserId, now), reminders.openFor(externalUserId, [userId]), findContact(db, externalUserId),
     ]);
     const next = recommendNextAction(judgement, a, {
-      name: contact?.name ?? '', reminders: open.map((r) => ({ id: r.id, title: r.title, dueAt: r.dueAt, message: r.message ?? undefined })),
+      name: contact?.name ?? '', reminders: open.map((r) => ({ id: r.id, title: r.title, dueAt: r.dueAt, message: r.message ?? undefined, kind: r.kind ?? undefined })),
+      postSaleFromReminders: true,
     }, now).recommendation;
     return {
       tier: a.tier.tierLabel, score: Math.round(a.tier.score), stage: a.lifecycle.label, action: next.title,

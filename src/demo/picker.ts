@@ -3,6 +3,7 @@ import type { Judgement } from '../judgement';
 import { loadCustomerInputs } from '../judgement/inputs';
 import { recommendNextAction, type Assessment } from '../judgement/next-action-service';
 import type { ActionKind } from '../next-action/types';
+import { salutation } from '../next-action/wording';
 import type { DemoMark } from '../sidebar-api/types';
 import { countWaitingMessages, findComplaintExcerpts, findDemoFollows, findOpenRemindersOf, type DemoFollowRow } from './repository';
 
@@ -79,9 +80,12 @@ export async function listDemoCustomers(db: Database, judgement: Judgement, o: P
       waiting: input.unansweredSince && n > 0 ? { count: n, since: input.unansweredSince } : null,
     };
     const mine = reminders.filter((r) => r.externalUserId === id && r.userId === f.userId);
+    // Addressed and judged as the sidebar's profile does (profile-service.ts), so the two never disagree.
     const next = recommendNextAction(judgement, assessment, {
-      name: f.remark || f.name,
-      reminders: mine.map((r) => ({ id: r.id, title: r.title, dueAt: new Date(r.dueAt), message: r.message ?? undefined })),
+      name: salutation(judgement.policy.nextAction.salutation, f.remark, f.wecomName),
+      reminders: mine.map((r) => ({ id: r.id, title: r.title, dueAt: new Date(r.dueAt), message: r.message ?? undefined, kind: r.kind })),
+      relation: f.status !== 'ended' ? 'active' : f.endedBy === 'customer_deleted' ? 'deleted_by_customer' : f.endedBy === 'rep_deleted' ? 'deleted_by_rep' : 'ended',
+      postSaleFromReminders: true,
     }, o.now).recommendation;
     const marks: DemoMark[] = [];
     if (open.length > 0) marks.push('complaint');

@@ -50,6 +50,8 @@ export interface DemoFollowRow {
   externalUserId: string;
   userId: string;
   name: string;
+  /** The WeChat name as WeCom gives it (null when unknown). */
+  wecomName: string | null;
   remark: string | null;
   ownerName: string;
   status: string;
@@ -80,7 +82,7 @@ export async function findDemoFollows(db: Sql, userIds: string[], o: { now: numb
      ORDER BY last_at DESC LIMIT ?`,
     [...userIds, o.now - o.endedWithinMs, ...(like ? [like, like] : []), o.limit]);
   return rows.map((r) => ({
-    externalUserId: r.external_user_id, userId: r.user_id, name: r.name || r.remark || r.external_user_id, remark: r.remark,
+    externalUserId: r.external_user_id, userId: r.user_id, name: r.name || r.remark || r.external_user_id, wecomName: r.name, remark: r.remark,
     ownerName: r.owner || r.user_id, status: r.status, endedBy: r.ended_by, lastActivityAt: num(r.last_at),
   }));
 }
@@ -112,12 +114,12 @@ export async function findComplaintExcerpts(db: Sql, ids: number[]): Promise<Map
 }
 
 /** Open reminders of these reps, by customer. */
-export async function findOpenRemindersOf(db: Sql, userIds: string[]): Promise<{ id: string; externalUserId: string; userId: string; title: string; dueAt: number; message: string | null }[]> {
+export async function findOpenRemindersOf(db: Sql, userIds: string[]): Promise<{ id: string; externalUserId: string; userId: string; kind: string; title: string; dueAt: number; message: string | null }[]> {
   if (userIds.length === 0) return [];
-  const rows = await db.query<{ id: unknown; external_user_id: string; user_id: string; title: string; due_at: unknown; message: string | null }>(
-    `SELECT id, external_user_id, user_id, title, due_at, message FROM reminders
+  const rows = await db.query<{ id: unknown; external_user_id: string; user_id: string; kind: string; title: string; due_at: unknown; message: string | null }>(
+    `SELECT id, external_user_id, user_id, kind, title, due_at, message FROM reminders
      WHERE status = 'open' AND user_id IN (${placeholders(userIds.length)}) ORDER BY due_at, id`, userIds);
-  return rows.map((r) => ({ id: String(num(r.id)), externalUserId: r.external_user_id, userId: r.user_id, title: r.title, dueAt: num(r.due_at), message: r.message }));
+  return rows.map((r) => ({ id: String(num(r.id)), externalUserId: r.external_user_id, userId: r.user_id, kind: r.kind, title: r.title, dueAt: num(r.due_at), message: r.message }));
 }
 
 /** Customer groups the viewer's scope owns or is in, by name. */

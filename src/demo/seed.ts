@@ -36,6 +36,8 @@ export interface DemoSeedSummary {
   counts: DemoCounts;
   showcaseRep: { userId: string; name: string } | null;
   showcase: Partial<Record<Story, string>>;
+  /** What the plan sent in, to compare with what Fencun stored. */
+  planned: { orders: number; messages: number; touches: number; deletions: number; readds: number; newContacts: number };
   ms: number;
 }
 
@@ -78,6 +80,7 @@ export async function seedDemo(d: SeedDemoDeps): Promise<DemoSeedSummary> {
   for (const t of plan.touches) {
     await recordTouch(db, { externalUserId: t.externalUserId, userId: t.userId, category: t.category, at: t.at, source: 'demo-history', ref: t.ref }, now);
   }
+  await services.reminders.create(plan.reminders.map((x) => ({ ...x, kind: 'follow_up' })), now);
   say(`      stored (${lap()})`);
 
   say(`  3/4 WeCom events: ${plan.deletions.length} customers delete their rep, ${plan.readds.length} add them again, ${plan.newContacts.length} new customers…`);
@@ -103,6 +106,10 @@ export async function seedDemo(d: SeedDemoDeps): Promise<DemoSeedSummary> {
   await writeCursor(db, DEMO_SEED_CURSOR, marker, clock().getTime());
   return {
     counts: await countDemoData(db), showcaseRep: start ? { userId: start.userId, name: start.name } : null, showcase: plan.showcase,
+    planned: {
+      orders: plan.orders.length, messages: plan.messages.length + 2 * plan.newContacts.length, touches: plan.touches.length,
+      deletions: plan.deletions.length, readds: plan.readds.length, newContacts: plan.newContacts.length,
+    },
     ms: Date.now() - started,
   };
 }

@@ -50,7 +50,7 @@ export function demoRoutes(sc: SidebarContext): Router {
     if (q.length > 40) throw new AppError('BAD_REQUEST', 'search for at most 40 characters', { status: 400 });
     const customers = await listDemoCustomers(deps.db, sc.judgement, { scope: v.scope, viewerId: v.userId, now: deps.clock(), search: q || undefined, perTier: PER_TIER });
     const targets: DemoTarget[] = customers.map((c) => ({
-      kind: 'contact', id: c.externalUserId, name: c.name, hint: c.hint, tier: { id: c.tier, label: c.tierLabel, score: c.score },
+      kind: 'contact', id: c.externalUserId, name: c.name, hint: c.hint, tier: { id: c.tier, label: c.tierLabel, rank: c.tierRank, score: c.score },
       stage: { id: c.stage, label: c.stageLabel }, action: c.action, marks: c.marks,
     }));
     if (!q) {

@@ -241,7 +241,8 @@ export interface DemoTarget {
   name: string;
   hint: string;
   /** Contacts only: as the sidebar judges them now. */
-  tier?: { id: string; label: string; score: number };
+  /** rank 0 = the highest tier. */
+  tier?: { id: string; label: string; rank: number; score: number };
   stage?: { id: string; label: string };
   action?: { kind: string; title: string };
   marks?: DemoMark[];

@@ -16,13 +16,17 @@ export interface DemoWorld {
   sim: RunningSimulator;
   url: string;
   summary: DemoSeedSummary;
+  /** Moves the corp clock (simulator and Fencun alike) by this much from now on. */
+  shift(ms: number): void;
   stop(): Promise<void>;
 }
 
 export const DEMO_API_TOKEN = 'demo-test-api-token-0123456789';
 
 export async function startDemoWorld(start: Date): Promise<DemoWorld> {
-  const clock = offsetClock(start);
+  const base = offsetClock(start);
+  let shift = 0;
+  const clock = () => new Date(base().getTime() + shift);
   const sim = await startSimulator({
     port: 0, corpId: TEST_WECOM.corpId, agentId: TEST_WECOM.agentId, secret: TEST_WECOM.secret,
     callbackToken: TEST_WECOM.token, callbackAesKey: TEST_WECOM.aesKey, seed: DEMO_CORP_SIZE, clock, callbackUrl: null,
@@ -45,6 +49,9 @@ export async function startDemoWorld(start: Date): Promise<DemoWorld> {
   const summary = await seedDemo({ services: app.services, jobs: app.running.jobs, url: app.url, apiToken: DEMO_API_TOKEN, sim });
   return {
     app, sim, url: app.url.replace('localhost', '127.0.0.1'), summary,
+    shift(ms) {
+      shift += ms;
+    },
     async stop() {
       await sim.stop();
       await app.stop();

@@ -119,6 +119,12 @@ export const t = {
   demoRep: '顾问',
   demoContact: '客户',
   demoGroup: '客户群',
+  demoSearch: '搜索同事或客户',
+  demoStartHere: '从这里开始',
+  demoCustomers: '位客户',
+  demoTierCount: '位',
+  demoNoMatch: '没有找到匹配的客户',
+  demoMarks: { complaint: '投诉', churn_risk: '流失风险', waiting: '待回复', give_space: '暂不打扰', lost: '已流失' } as Record<string, string>,
 
   // Errors
   errorTitle: '暂时无法显示',
