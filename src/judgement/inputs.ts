@@ -5,7 +5,7 @@ import { chunks, num, numOrNull, placeholders } from '../db/sql';
 import { findCustomerFacts } from '../messages/facts';
 import { findOrderFacts } from '../orders/repository';
 import type { RelationStatus } from '../policy/types';
-import { PRESSURE_HISTORY_DAYS, type PressureState, type Touch } from '../pressure';
+import { channelOfStoredTouch, PRESSURE_HISTORY_DAYS, type PressureState, type Touch } from '../pressure';
 import { findTouchesSince } from '../touches/repository';
 import type { CustomerFacts, OrderFact, TierOverride } from '../tiers/types';
 import { rowToComplaint } from './complaint-rows';
@@ -121,7 +121,7 @@ export async function loadPressureStates(
       out.set(id, {
         id,
         tier: tiers.get(id) ?? fallbackTier,
-        touches: (touches.get(id) ?? []).map((t) => ({ at: new Date(t.at), category: t.category })),
+        touches: (touches.get(id) ?? []).map((t) => ({ at: new Date(t.at), category: t.category, channel: channelOfStoredTouch(t.source) })),
         lastInboundAt: facts.get(id)?.lastInboundAt ?? null,
         complaint: complaintPressure(complaints.get(id) ?? []),
         relation: follows.get(id)?.relation ?? 'ended',
@@ -142,8 +142,8 @@ async function scanPressureStates(db: Sql, ids: string[], now: Date, fallbackTie
   const wanted = new Set(ids);
   const since = now.getTime() - PRESSURE_HISTORY_DAYS * DAY;
   const [touchRows, factRows, followRows, complaintRows, tierRows] = await Promise.all([
-    db.query<{ external_user_id: string; category: string; at: unknown }>(
-      'SELECT external_user_id, category, at FROM touches WHERE at >= ?', [since]),
+    db.query<{ external_user_id: string; category: string; at: unknown; source: string }>(
+      'SELECT external_user_id, category, at, source FROM touches WHERE at >= ?', [since]),
     db.query<{ external_user_id: string; last_inbound_at: unknown }>(
       'SELECT external_user_id, last_inbound_at FROM customer_facts WHERE last_inbound_at IS NOT NULL'),
     db.query<{ external_user_id: string; status: string; ended_by: string | null; ended_at: unknown; added_at: unknown }>(
@@ -156,7 +156,7 @@ async function scanPressureStates(db: Sql, ids: string[], now: Date, fallbackTie
   for (const r of touchRows) {
     if (!wanted.has(r.external_user_id)) continue;
     const list = touches.get(r.external_user_id) ?? [];
-    list.push({ at: new Date(num(r.at)), category: r.category as Touch['category'] });
+    list.push({ at: new Date(num(r.at)), category: r.category as Touch['category'], channel: channelOfStoredTouch(r.source) });
     touches.set(r.external_user_id, list);
   }
   const lastInbound = new Map(factRows.map((r) => [r.external_user_id, num(r.last_inbound_at)]));

@@ -1,5 +1,6 @@
 import { CalendarCache, CalendarWindows } from '../policy/zone-calendar';
 import { countIn, prepare, resolveRequest } from './prepare';
+import { quotaWindow } from './quota';
 import { CapWindows, PressurePolicy } from './schema';
 import { Budget, PressureState, TouchCategory, TouchRequest } from './types';
 
@@ -31,15 +32,11 @@ export function remainingBudget(
     budget = tighten(budget, left(p.rule.caps.proactive, p.proactive, w));
   }
 
-  // WeCom quotas (wecom/API.md section 5) on the platform's calendar.
-  const pw = cals.get(policy.platform.timeZone).windows(t);
-  const lim = policy.platform;
-  if (req.category === 'group_content') {
-    budget = tighten(budget, { day: lim.groupContentPerGroupPerDay - countIn(p.sameCategory, pw.dayStart, pw.dayEnd), week: null, month: null });
-  } else if (req.channel === 'corp_mass') {
-    budget = tighten(budget, { day: null, week: null, month: lim.corpMassPerCustomerPerMonth - countIn(p.corpMass, pw.monthStart, pw.monthEnd) });
-  } else if (req.channel === 'member_mass') {
-    budget = tighten(budget, { day: lim.memberMassPerCustomerPerDay - countIn(p.memberMass, pw.dayStart, pw.dayEnd), week: null, month: null });
+  // WeCom's quota (wecom/API.md section 5.4) on the platform's calendar, for mass sends only.
+  if (req.category === 'group_content' || req.channel === 'corp_mass' || req.channel === 'member_mass') {
+    const q = quotaWindow(policy.platform.massQuota, cals.get(policy.platform.timeZone).windows(t));
+    const remaining = q.max - countIn(req.category === 'group_content' ? p.sameCategory : p.mass, q.start, q.end);
+    budget = tighten(budget, { day: null, week: null, month: null, [q.unit]: remaining });
   }
 
   // A longer window bounds the shorter ones; this never overstates what is left.

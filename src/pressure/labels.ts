@@ -12,7 +12,5 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
   WEEKLY_CAP: '本周的次数已用完',
   MONTHLY_CAP: '本月的次数已用完',
   MIN_GAP: '距上次主动联系太近',
-  PLATFORM_MONTHLY_LIMIT: '已达企业微信每月群发上限',
-  PLATFORM_DAILY_LIMIT: '已达企业微信每日群发上限',
-  PLATFORM_GROUP_DAILY_LIMIT: '该群今天已收到过群发',
+  PLATFORM_QUOTA: '已达企业微信群发接收上限',
 };

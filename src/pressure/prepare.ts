@@ -21,8 +21,8 @@ export interface Prepared {
   sameCategory: number[];
   /** Times of care/marketing/welcome touches: the customer's 1:1 proactive load. */
   proactive: number[];
-  corpMass: number[];
-  memberMass: number[];
+  /** Times of the customer's mass messages, corp- and member-created alike (WeCom counts them together). */
+  mass: number[];
   lastProactive: number | null;
   /** Proactive touches since the customer last wrote. */
   unanswered: number;
@@ -64,8 +64,7 @@ export function prepare(
     local: cals.get(policy.timeZone),
     sameCategory: [],
     proactive: [],
-    corpMass: [],
-    memberMass: [],
+    mass: [],
     lastProactive: null,
     unanswered: 0,
   };
@@ -73,7 +72,7 @@ export function prepare(
   p.req = req;
   p.rule = tierRuleFor(policy, state.tier);
   p.local = cals.get(state.timeZone || policy.timeZone);
-  p.sameCategory.length = p.proactive.length = p.corpMass.length = p.memberMass.length = 0;
+  p.sameCategory.length = p.proactive.length = p.mass.length = 0;
   p.lastProactive = null;
   p.unanswered = 0;
   for (const t of state.touches) {
@@ -82,8 +81,7 @@ export function prepare(
     const channel = t.channel ?? defaultChannel(t.category);
     if (t.category === req.category) p.sameCategory.push(ms);
     // Group content counts against the group's quota, not the members' (wecom/API.md section 5).
-    if (t.category !== 'group_content' && channel === 'corp_mass') p.corpMass.push(ms);
-    else if (t.category !== 'group_content' && channel === 'member_mass') p.memberMass.push(ms);
+    if (t.category !== 'group_content' && (channel === 'corp_mass' || channel === 'member_mass')) p.mass.push(ms);
     // A group's own load is its group_content; a customer's is their 1:1 proactive touches.
     if (isGroup ? t.category === 'group_content' : CUSTOMER_PROACTIVE.has(t.category)) {
       p.proactive.push(ms);
@@ -98,4 +96,15 @@ export function countIn(times: number[], start: number, end: number): number {
   let n = 0;
   for (const t of times) if (t >= start && t < end) n++;
   return n;
+}
+
+/**
+ * Sources of stored touches that went out as a WeCom mass message whatever their category (a
+ * care campaign is still 企业群发 and counts against WeCom's quota). Other sources take the
+ * category's default channel.
+ */
+const MASS_SOURCES = new Set(['campaign', 'group_content']);
+
+export function channelOfStoredTouch(source: string): TouchChannel | undefined {
+  return MASS_SOURCES.has(source) ? 'corp_mass' : undefined;
 }

@@ -1,5 +1,6 @@
 import { CalendarCache, CalendarWindows, ZoneCalendar } from '../policy/zone-calendar';
 import { countIn, Prepared } from './prepare';
+import { quotaWindow } from './quota';
 import { CapWindows, PressurePolicy } from './schema';
 import { ReasonCode } from './types';
 
@@ -92,25 +93,18 @@ function customerRules(out: Block[], p: Prepared, t: number, windows: CalendarWi
 }
 
 /**
- * WeCom's own quotas (wecom/API.md section 5), the outermost bound: a send over them is
- * silently filtered by WeCom, so we refuse it first. Counted on the platform's calendar
- * (Beijing time), whatever the corp's own time zone.
+ * WeCom's own quota (wecom/API.md section 5.4), the outermost bound: a mass send over it is
+ * silently filtered by WeCom, so we refuse it first. Corp and member mass messages count together
+ * for a customer; a customer group counts its own group posts. Counted on the platform's calendar
+ * (Beijing time), whatever the corp's own time zone. 1:1 chats and welcome messages are no mass
+ * messages and have no platform quota.
  */
 function platformBlocks(out: Block[], p: Prepared, t: number, policy: PressurePolicy, cals: CalendarCache): void {
   const lim = policy.platform;
   const { category, channel } = p.req;
   if (category !== 'group_content' && channel !== 'corp_mass' && channel !== 'member_mass') return;
-  const w = cals.get(lim.timeZone).windows(t);
-  if (category === 'group_content') {
-    // §5: a customer group receives at most one mass message per day (per-month quota ≈ days in month).
-    limitBlock(out, 'PLATFORM_GROUP_DAILY_LIMIT', lim.groupContentPerGroupPerDay, p.sameCategory, w.dayStart, w.dayEnd);
-  } else if (channel === 'corp_mass') {
-    // §5: ≤4 corp (企业群发) messages per customer per calendar month.
-    limitBlock(out, 'PLATFORM_MONTHLY_LIMIT', lim.corpMassPerCustomerPerMonth, p.corpMass, w.monthStart, w.monthEnd);
-  } else {
-    // §5: ≤1 member mass message (成员群发) per customer per day.
-    limitBlock(out, 'PLATFORM_DAILY_LIMIT', lim.memberMassPerCustomerPerDay, p.memberMass, w.dayStart, w.dayEnd);
-  }
+  const q = quotaWindow(lim.massQuota, cals.get(lim.timeZone).windows(t));
+  limitBlock(out, 'PLATFORM_QUOTA', q.max, category === 'group_content' ? p.sameCategory : p.mass, q.start, q.end);
 }
 
 function limitBlock(out: Block[], code: ReasonCode, max: number, times: number[], start: number, end: number): void {

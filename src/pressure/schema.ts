@@ -9,6 +9,15 @@ const hours = z.number({ error: 'must be a number of hours such as 48' }).min(0,
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time such as 21:00');
 const timeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai');
 
+/**
+ * WeCom's receiving quota for mass messages (企业群发 and 成员群发 counted together, per customer and
+ * per customer group), as the corp admin set it in 群发助手 → 设置群发规则 (wecom/API.md section 5.4):
+ * as many per calendar month as the month has days (WeCom's default), 7 per calendar week, or 1 per day.
+ */
+export const MASS_QUOTAS = ['days_in_month', 'seven_per_week', 'one_per_day'] as const;
+export type MassQuota = (typeof MASS_QUOTAS)[number];
+const MassQuotaSchema = z.enum(MASS_QUOTAS, { error: 'must be one of days_in_month, seven_per_week, one_per_day (as set in 群发助手 → 设置群发规则)' });
+
 /** Caps per calendar window (policy time zone, weeks start Monday); omit a window for no cap. */
 const caps = z.strictObject({ day: count.optional(), week: count.optional(), month: count.optional() });
 const quietHours = z.strictObject({ start: hhmm, end: hhmm }).nullable();
@@ -38,13 +47,11 @@ export const PressureConfigSchema = z
     $comment: z.string().optional(),
     serviceWindowHours: hours.refine((h) => h > 0, 'must be more than 0 hours, e.g. 48'),
     fallbackTier: z.string().min(1, 'must name a tier in "tiers", e.g. potential'),
-    // WeCom's own quotas (wecom/API.md section 5), applied outside every tier rule.
+    // WeCom's own quota (wecom/API.md section 5), applied outside every tier rule.
     platform: z.strictObject({
       $comment: z.string().optional(),
       timeZone,
-      corpMassPerCustomerPerMonth: count,
-      memberMassPerCustomerPerDay: count,
-      groupContentPerGroupPerDay: count,
+      massQuota: MassQuotaSchema.default('days_in_month'),
     }),
     tiers: z.record(z.string(), tierRule),
     group: z.strictObject({ caps, minGapHours: hours, quietHours }),

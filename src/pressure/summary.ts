@@ -73,7 +73,7 @@ function marketingLine(v: Verdict, state: PressureState, at: Date, policy: Press
   }
   if (v.reasons.includes('BACKOFF_PAUSED')) return '营销暂停：等客户先开口';
   if (v.nextAllowedAt === null) return '该层级不发营销';
-  if (v.reasons.includes('MONTHLY_CAP') || v.reasons.includes('PLATFORM_MONTHLY_LIMIT')) {
+  if (v.reasons.includes('MONTHLY_CAP') || v.reasons.includes('PLATFORM_QUOTA')) {
     return `本月营销次数已用完，${formatDateZh(v.nextAllowedAt.getTime(), local, at.getTime())} 起可发`;
   }
   return `营销：下次可发 ${formatWhenZh(v.nextAllowedAt.getTime(), at.getTime(), local)}`;

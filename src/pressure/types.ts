@@ -10,10 +10,11 @@ export type TouchCategory = 'care' | 'marketing' | 'welcome' | 'group_content' |
 export type ProactiveCategory = Exclude<TouchCategory, 'service'>;
 
 /**
- * How a touch reaches the customer, which decides which WeCom platform limit applies
+ * How a touch reaches the customer, which decides whether WeCom's mass-message quota applies
  * (wecom/API.md section 5):
- * - `corp_mass`: 企业群发 via add_msg_template by the corp (≤4 per customer per calendar month);
- * - `member_mass`: 成员群发, a mass task a member confirms (≤1 per customer per day);
+ * - `corp_mass`: 企业群发 via add_msg_template by the corp;
+ * - `member_mass`: 成员群发, a mass message a member creates;
+ *   the two count together against the corp's quota setting (`platform.massQuota`);
  * - `direct`: 1:1 chat from the sidebar (no platform quota; our caps still apply);
  * - `welcome`: the 欢迎语 sent on add (one per add).
  */
@@ -67,9 +68,8 @@ export type ReasonCode =
   | 'WEEKLY_CAP'
   | 'MONTHLY_CAP'
   | 'MIN_GAP'
-  | 'PLATFORM_MONTHLY_LIMIT'
-  | 'PLATFORM_DAILY_LIMIT'
-  | 'PLATFORM_GROUP_DAILY_LIMIT';
+  /** WeCom's mass-message receiving quota (per customer, or per customer group) is used up. */
+  | 'PLATFORM_QUOTA';
 
 export type Verdict =
   | { allowed: true }

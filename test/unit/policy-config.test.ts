@@ -37,7 +37,7 @@ describe('loadPolicyConfig', () => {
       ['regular', '普通'],
       ['potential', '潜在'],
     ]);
-    expect(sut.pressure.platform).toMatchObject({ corpMassPerCustomerPerMonth: 4, memberMassPerCustomerPerDay: 1, groupContentPerGroupPerDay: 1 });
+    expect(sut.pressure.platform).toMatchObject({ timeZone: 'Asia/Shanghai', massQuota: 'days_in_month' });
     expect(sut.complaints.keywords.map((k) => k.word)).toEqual(expect.arrayContaining(['投诉', '退货', '差评', '不满意', '退款', '骗子', '举报']));
   });
 

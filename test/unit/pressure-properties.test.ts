@@ -20,7 +20,12 @@ import { defaults, testPressureConfig } from './support/fixtures';
 const ZONES = ['Asia/Shanghai', 'America/Los_Angeles', 'Europe/London'];
 // Starts near month, year and daylight-saving boundaries (US: Mar 9 / Nov 2, UK: Mar 30 / Oct 26).
 const STARTS = ['2025-02-24T00:00:00Z', '2025-03-05T12:00:00Z', '2025-03-27T00:00:00Z', '2025-10-22T00:00:00Z', '2024-12-26T00:00:00Z'];
-const CONFIGS: PressureConfig[] = [defaults.pressure, testPressureConfig];
+const withQuota = (c: PressureConfig, massQuota: PressureConfig['platform']['massQuota']): PressureConfig => ({ ...c, platform: { ...c.platform, massQuota } });
+// Every quota setting WeCom's admin can choose (wecom/API.md section 5.4).
+const CONFIGS: PressureConfig[] = [
+  defaults.pressure, testPressureConfig, withQuota(testPressureConfig, 'seven_per_week'), withQuota(testPressureConfig, 'one_per_day'),
+];
+const QUOTA = { days_in_month: ['month', 31], seven_per_week: ['week', 7], one_per_day: ['day', 1] } as const;
 const MIN = 60_000;
 const DAY = 86_400_000;
 
@@ -142,9 +147,10 @@ describe('pressure properties', () => {
           const total = rule.caps.proactive[unit];
           if (total !== undefined) expect(maxPerWindow(all, sc.corpZone, unit)).toBeLessThanOrEqual(total);
         }
-        // WeCom quotas (wecom/API.md section 5), on Beijing time.
-        expect(maxPerWindow(admitted.filter((a) => a.channel === 'corp_mass').map((a) => a.at), 'Asia/Shanghai', 'month')).toBeLessThanOrEqual(4);
-        expect(maxPerWindow(admitted.filter((a) => a.channel === 'member_mass').map((a) => a.at), 'Asia/Shanghai', 'day')).toBeLessThanOrEqual(1);
+        // WeCom's quota (wecom/API.md section 5.4): corp and member mass messages together, on Beijing time.
+        const mass = admitted.filter((a) => a.channel === 'corp_mass' || a.channel === 'member_mass').map((a) => a.at);
+        const [unit, max] = QUOTA[config.platform.massQuota];
+        expect(maxPerWindow(mass, 'Asia/Shanghai', unit)).toBeLessThanOrEqual(max);
 
         admitted.forEach((a, i) => {
           if (rule.quietHours) expect(isQuiet(a.at, zone, rule.quietHours)).toBe(false);
@@ -227,10 +233,11 @@ describe('pressure properties', () => {
       groupZone: fc.constantFrom(null, ...ZONES),
       start: fc.constantFrom(...STARTS),
       gaps: fc.array(fc.integer({ min: 1, max: 30 * 60 }), { minLength: 20, maxLength: 100 }),
+      quota: fc.constantFrom('days_in_month' as const, 'seven_per_week' as const, 'one_per_day' as const),
     });
     fc.assert(
       fc.property(input, (x) => {
-        const policy = createPressurePolicy(defaults.pressure, x.corpZone);
+        const policy = createPressurePolicy(withQuota(defaults.pressure, x.quota), x.corpZone);
         const group = defaults.pressure.group;
         const touches: Touch[] = [];
         let t = Date.parse(x.start);
@@ -248,7 +255,8 @@ describe('pressure properties', () => {
           if (evaluate(state, 'group_content', new Date(t), policy).allowed) touches.push({ at: new Date(t), category: 'group_content' });
         }
         const times = touches.map((s) => s.at.getTime());
-        expect(maxPerWindow(times, 'Asia/Shanghai', 'day')).toBeLessThanOrEqual(1);
+        const [quotaUnit, quotaMax] = QUOTA[x.quota];
+        expect(maxPerWindow(times, 'Asia/Shanghai', quotaUnit)).toBeLessThanOrEqual(quotaMax);
         for (const unit of ['day', 'week', 'month'] as const) {
           const cap = group.caps[unit];
           if (cap !== undefined) expect(maxPerWindow(times, x.corpZone, unit)).toBeLessThanOrEqual(cap);

@@ -74,10 +74,13 @@ describe('remainingBudget', () => {
     expect(sut).toEqual({ day: 1, week: 2, month: 4 });
   });
 
-  it('should bound the budget by the WeCom monthly corp mass quota', () => {
-    const touches: Touch[] = ['2025-03-01', '2025-03-05', '2025-03-10'].map((d) => ({ at: sh(`${d} 10:00`), category: 'marketing' }));
+  it('should bound the budget by WeCom\'s mass quota (days in the month, corp and member mass together)', () => {
+    // 2025-03 has 31 days; 18 corp and 10 member mass messages leave 3.
+    const touches: Touch[] = Array.from({ length: 28 }, (_, i) => ({
+      at: sh(`2025-03-${String(i % 19 + 1).padStart(2, '0')} 0${i % 9}:00`), category: 'marketing', channel: i < 18 ? 'corp_mass' : 'member_mass',
+    }));
     const sut = remainingBudget(state({ tier: 'loose', touches }), 'marketing', sh('2025-03-20 10:00'), policy);
-    expect(sut).toEqual({ day: 1, week: 1, month: 1 });
+    expect(sut).toEqual({ day: 3, week: 3, month: 3 });
   });
 
   it('should not go below zero', () => {

@@ -136,23 +136,16 @@ const rows: Row[] = [
   { name: 'treat a reply three days later as outside the service window', state: { lastInboundAt: sh('2025-02-28 10:00') }, request: 'service', at: sh('2025-03-03 10:00'), reasons: ['OUTSIDE_SERVICE_WINDOW'], next: null },
   { name: 'allow a welcome message at night', state: {}, request: 'welcome', at: sh('2025-03-03 23:00'), reasons: null },
   {
-    name: 'stop at WeCom\'s four corp mass messages per month',
+    name: 'count corp and member mass messages together against WeCom\'s quota',
     state: {
       tier: 'loose',
-      touches: ['2025-03-01 10:00', '2025-03-05 10:00', '2025-03-10 10:00', '2025-03-15 10:00'].map((t) => care(t, { channel: 'corp_mass' })),
+      // March has 31 days: 31 mass messages, corp- and member-created, use the default quota.
+      touches: Array.from({ length: 31 }, (_, i) => care(`2025-03-${String(i + 1).padStart(2, '0')} 08:00`, { channel: i % 2 ? 'corp_mass' : 'member_mass' })),
     },
     request: 'marketing',
-    at: sh('2025-03-20 10:00'),
-    reasons: ['PLATFORM_MONTHLY_LIMIT'],
+    at: sh('2025-03-31 10:00'),
+    reasons: ['PLATFORM_QUOTA'],
     next: sh('2025-04-01 00:00'),
-  },
-  {
-    name: 'stop at WeCom\'s one member mass message per day',
-    state: { tier: 'loose', touches: [care('2025-03-03 08:00', { channel: 'member_mass' })] },
-    request: { category: 'care', channel: 'member_mass' },
-    at: sh('2025-03-03 10:00'),
-    reasons: ['PLATFORM_DAILY_LIMIT'],
-    next: sh('2025-03-04 00:00'),
   },
   {
     name: 'not count direct chats against the corp mass quota',
@@ -170,11 +163,11 @@ const rows: Row[] = [
     next: sh('2025-03-04 09:00'),
   },
   {
-    name: 'apply the group daily cap and WeCom group limit together',
+    name: 'apply the group daily cap and gap',
     state: { touches: [{ at: sh('2025-03-03 09:30'), category: 'group_content' }] },
     request: 'group_content',
     at: sh('2025-03-03 15:00'),
-    reasons: ['DAILY_CAP', 'MIN_GAP', 'PLATFORM_GROUP_DAILY_LIMIT'],
+    reasons: ['DAILY_CAP', 'MIN_GAP'],
     next: sh('2025-03-04 09:00'),
   },
   { name: 'never reopen a category capped at zero', state: { tier: 'silent' }, request: 'marketing', at: sh('2025-03-03 10:00'), reasons: ['MONTHLY_CAP'], next: null },

@@ -8,7 +8,7 @@ export const defaults = loadPolicyConfig();
 export const testPressureConfig: PressureConfig = PressureConfigSchema.parse({
   serviceWindowHours: 48,
   fallbackTier: 'plain',
-  platform: { timeZone: 'Asia/Shanghai', corpMassPerCustomerPerMonth: 4, memberMassPerCustomerPerDay: 1, groupContentPerGroupPerDay: 1 },
+  platform: { timeZone: 'Asia/Shanghai', massQuota: 'days_in_month' },
   tiers: {
     plain: {
       caps: {
