@@ -161,9 +161,13 @@ export async function runCareRules(services: Services, now: Date, set: RuleSet):
   // One suppression per cause and customer, not per run.
   const suppressed = await judgement.pressure.recordDenials(heldBack, 'care', now, ref);
   const created = await reminders.create(ready, t);
+  // A relation that ended while this run decided (its deletion processed between our read and our
+  // insert) would otherwise keep a reminder made for it: the handler closes what it can see, this
+  // sweep what was inserted after it looked.
+  const closedAfter = await reminders.closeEndedRelations(t);
   // suppressed: suppressions recorded by this run (first prevented now); held: causes held back this run.
   const summary: JobSummary = { candidates, created, suppressed, held: heldBack.length };
-  if (closed) summary.closed = closed;
+  if (closed + closedAfter) summary.closed = closed + closedAfter;
   return summary;
 }
 
