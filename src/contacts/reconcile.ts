@@ -9,7 +9,7 @@ import { linkOrphanOrders } from '../orders/repository';
 import { replaceTagLibrary } from '../tags/repository';
 import { deleteCursor, readCursor, writeCursor } from './cursors';
 import { markMembersLeft, saveDepartments, saveMembers } from './members';
-import { endFollow, findUnseenFollows, syncRelationsPage, wecomTimeLowerBound } from './repository';
+import { endFollow, findUnseenFollows, SyncedRelation, syncRelationsPage, wecomTimeLowerBound } from './repository';
 import type { Member } from './types';
 import {
   CustomerDataWecom, fromFollowInfo, isTransient, toContactProfile, toDepartment, toGroupChat, toMember, toTagGroups,
@@ -122,67 +122,143 @@ async function startRun(d: ReconcileDeps): Promise<SyncProgress> {
   return p;
 }
 
-interface Fetched {
-  chunk: number;
-  /** Fencun's clock when the page was asked for: the history's time for what it shows. */
-  at: number;
-  page?: Awaited<ReturnType<CustomerDataWecom['batchGetByUser']>>;
-  err?: unknown;
-}
+/** What the reader hands the writer, in paging order. */
+type Read =
+  | { kind: 'page'; chunk: number; at: number; items: SyncedRelation[]; position: { chunk: number; cursor: string } }
+  | { kind: 'refused'; chunk: number; err: unknown }
+  | { kind: 'failed'; err: unknown };
+
+/** Pages read ahead of the writer at most (memory bound: 100 relations each). */
+const READ_AHEAD_PAGES = 20;
 
 /**
- * Every member's customers, page by page. The next page is asked for while the current one is
- * written, so WeCom's paging (rate-limited) and the database work overlap; each page and the
- * position after it commit together, so a crash never loses or repeats a page's counts.
+ * Every member's customers. A reader pages through WeCom without waiting for the database; the
+ * writer takes every page read since its last commit and writes them in one transaction,
+ * together with the position after the last of them. So WeCom's paging sets the pace, the
+ * writes grow into bigger batches when the database is the slower side, and a crash loses no
+ * committed page and repeats no page's counts (the next run re-reads from the saved position).
  */
 async function syncContacts(d: ReconcileDeps, p: SyncProgress, guardAt: number): Promise<void> {
   const memberChunks = chunks(p.memberIds, MEMBERS_PER_CALL);
   const total = p.memberIds.length;
-  const fetchPage = (chunk: number, cursor: string): Promise<Fetched> => {
-    const at = d.clock().getTime();
-    return d.wecom.batchGetByUser(memberChunks[chunk], cursor || undefined, 100)
-      .then((page) => ({ chunk, at, page }), (err: unknown) => ({ chunk, at, err }));
+  const queue: Read[] = [];
+  let readerDone = false;
+  // Who waits on whom: the writer for a page, the reader for room in the queue.
+  const waiting: { writer: (() => void) | null; reader: (() => void) | null } = { writer: null, reader: null };
+  const signal = () => {
+    waiting.writer?.();
+    waiting.writer = null;
   };
+  const makeRoom = () => {
+    waiting.reader?.();
+    waiting.reader = null;
+  };
+  let stopped = false;
+
+  const reader = (async () => {
+    let chunk = p.chunk;
+    let cursor = p.cursor;
+    try {
+      while (chunk < memberChunks.length && !stopped) {
+        while (queue.length >= READ_AHEAD_PAGES && !stopped) await new Promise<void>((r) => (waiting.reader = r));
+        const at = d.clock().getTime();
+        let page;
+        try {
+          page = await d.wecom.batchGetByUser(memberChunks[chunk], cursor || undefined, 100);
+        } catch (err) {
+          if (isTransient(err)) {
+            queue.push({ kind: 'failed', err });
+            return;
+          }
+          queue.push({ kind: 'refused', chunk, err });
+          chunk += 1;
+          cursor = '';
+          continue;
+        } finally {
+          signal();
+        }
+        const done = !page.nextCursor;
+        const position = { chunk: done ? chunk + 1 : chunk, cursor: done ? '' : page.nextCursor };
+        queue.push({
+          kind: 'page', chunk, at, position,
+          items: page.externalContactList.map((item) => {
+            const contact = toContactProfile(item.externalContact);
+            return { contact, follow: fromFollowInfo(contact.externalUserId, item.followInfo) };
+          }),
+        });
+        signal();
+        ({ chunk, cursor } = position);
+      }
+    } finally {
+      readerDone = true;
+      signal();
+    }
+  })();
+
   let membersDone = p.chunk * MEMBERS_PER_CALL;
   let relations = 0;
   const report = () => d.progress?.(Math.min(membersDone, total), total, `customers: members done, ${relations} relations read`);
   report();
-  let inFlight = p.chunk < memberChunks.length ? fetchPage(p.chunk, p.cursor) : null;
-  while (inFlight) {
-    const f = await inFlight;
-    inFlight = null;
-    if (f.err !== undefined || !f.page) {
-      if (isTransient(f.err)) throw f.err;
-      // One bad member (left since the member read, say) must not block everyone's sync forever.
-      d.log.error({ members: memberChunks[f.chunk].length, err: errorMessage(f.err) },
-        'contacts-sync: WeCom refused batch/get_by_user for these members; their relations are left as they are this run');
-      Object.assign(p, { skippedMembers: [...p.skippedMembers, ...memberChunks[f.chunk]], chunk: f.chunk + 1, cursor: '' });
-      await writeCursor(d.db, SYNC_CURSOR, p, d.clock().getTime());
-      if (p.chunk < memberChunks.length) inFlight = fetchPage(p.chunk, '');
-      continue;
+  try {
+    for (;;) {
+      if (queue.length === 0) {
+        if (readerDone) break;
+        await new Promise<void>((r) => (waiting.writer = r));
+        continue;
+      }
+      const batch = queue.splice(0, queue.length);
+      makeRoom();
+      const failed = batch.find((r) => r.kind === 'failed');
+      const upTo = failed ? batch.slice(0, batch.indexOf(failed)) : batch;
+      await writeReads(d, p, upTo, guardAt, memberChunks);
+      for (const r of upTo) {
+        if (r.kind === 'page') {
+          relations += r.items.length;
+          membersDone = Math.max(membersDone, r.position.chunk > r.chunk ? r.position.chunk * MEMBERS_PER_CALL
+            : r.chunk * MEMBERS_PER_CALL + lastMemberIndex(memberChunks[r.chunk], r.items));
+        } else if (r.kind === 'refused') {
+          membersDone = Math.max(membersDone, (r.chunk + 1) * MEMBERS_PER_CALL);
+        }
+      }
+      report();
+      if (failed && failed.kind === 'failed') throw failed.err;
     }
-    const page = f.page;
-    const done = !page.nextCursor;
-    const position = { chunk: done ? f.chunk + 1 : f.chunk, cursor: done ? '' : page.nextCursor };
-    if (position.chunk < memberChunks.length) inFlight = fetchPage(position.chunk, position.cursor);
-    const items = page.externalContactList.map((item) => {
-      const contact = toContactProfile(item.externalContact);
-      return { contact, follow: fromFollowInfo(contact.externalUserId, item.followInfo) };
-    });
-    const after = await retryOnLockConflict(() => d.db.transaction(async (tx) => {
-      const r = await syncRelationsPage(tx, items, { at: f.at, now: f.at, cause: `sync:${p.runId}`, runId: p.runId, guardAt });
-      const counts = { ...p.counts, newContacts: p.counts.newContacts + r.newContacts, created: p.counts.created + r.created, updated: p.counts.updated + r.updated };
-      const next: SyncProgress = { ...p, counts, ...position };
-      await writeCursor(tx, SYNC_CURSOR, next, d.clock().getTime());
-      return next;
-    }));
-    Object.assign(p, after);
-    relations += items.length;
-    membersDone = Math.max(membersDone, done ? position.chunk * MEMBERS_PER_CALL : f.chunk * MEMBERS_PER_CALL + lastMemberIndex(memberChunks[f.chunk], items));
-    report();
+  } finally {
+    stopped = true;
+    makeRoom();
+    await reader;
   }
   membersDone = total;
   report();
+}
+
+/** Writes pages read (and members WeCom refused) and the position after them, in one transaction. */
+async function writeReads(d: ReconcileDeps, p: SyncProgress, reads: Read[], guardAt: number, memberChunks: string[][]): Promise<void> {
+  if (reads.length === 0) return;
+  let next: SyncProgress = { ...p };
+  const items: SyncedRelation[] = [];
+  for (const r of reads) {
+    if (r.kind === 'refused') {
+      // One bad member (left since the member read, say) must not block everyone's sync forever.
+      d.log.error({ members: memberChunks[r.chunk].length, err: errorMessage(r.err) },
+        'contacts-sync: WeCom refused batch/get_by_user for these members; their relations are left as they are this run');
+      next = { ...next, skippedMembers: [...next.skippedMembers, ...memberChunks[r.chunk]], chunk: r.chunk + 1, cursor: '' };
+    } else if (r.kind === 'page') {
+      items.push(...r.items);
+      next = { ...next, ...r.position };
+    }
+  }
+  // The history's time for what the batch shows: when its first page was asked for.
+  const first = reads.find((r) => r.kind === 'page');
+  const at = first && first.kind === 'page' ? first.at : d.clock().getTime();
+  const after = await retryOnLockConflict(() => d.db.transaction(async (tx) => {
+    const r = await syncRelationsPage(tx, items, { at, now: at, cause: `sync:${p.runId}`, runId: p.runId, guardAt });
+    const counts = { ...p.counts, newContacts: p.counts.newContacts + r.newContacts, created: p.counts.created + r.created, updated: p.counts.updated + r.updated };
+    const saved: SyncProgress = { ...next, counts };
+    await writeCursor(tx, SYNC_CURSOR, saved, d.clock().getTime());
+    return saved;
+  }));
+  Object.assign(p, after);
 }
 
 /** How far into its chunk a page reached (WeCom lists a chunk's customers member by member). */
