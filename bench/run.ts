@@ -5,11 +5,13 @@
 import { benchCallback } from './callback';
 import { benchData, benchReconcileOnly } from './data';
 import { benchJudgement } from './judgement';
+import { benchReminders } from './reminders';
 import { benchSidebar } from './sidebar';
 
 const CASES: Record<string, () => Promise<string[]>> = {
   callback: benchCallback,
   judgement: benchJudgement,
+  reminders: benchReminders,
   data: benchData,
   reconcile: benchReconcileOnly,
   sidebar: benchSidebar,
