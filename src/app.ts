@@ -19,6 +19,8 @@ import { registerJudgementHandlers } from './judgement/handlers';
 import { createLogger, Log } from './log';
 import { loadPolicyConfig } from './policy/config';
 import { Metrics } from './ops/metrics';
+import { createOutbox } from './outbox/service';
+import type { OutboxWorkerHooks, OutboxWorkerOptions } from './outbox/worker';
 import { ReminderStore } from './reminders/repository';
 import type { Services } from './services';
 import { WecomClient } from './wecom/client';
@@ -36,6 +38,9 @@ export interface FencunOptions {
    * tests of the inbox mechanism itself, which register handlers of their own.
    */
   capabilities?: boolean;
+  /** Outbox worker options, and test seams (never set in production). */
+  outbox?: Partial<Omit<OutboxWorkerOptions, 'instanceId'>>;
+  outboxHooks?: OutboxWorkerHooks;
 }
 
 /** Opens the database (without migrating) and wires every service. */
@@ -61,8 +66,12 @@ export async function createServices(config: Config, opts: FencunOptions = {}): 
   writer.onStored(() => processor.wake());
   const judgement = createJudgement({ db, policy, timeZone: config.timezone, clock, log });
   const wecom = new WecomClient({ config: config.wecom, db, clock, log, metrics });
+  const outbox = createOutbox({
+    db, wecom, clock, log, metrics, timeZone: config.timezone, instanceId: config.instanceId, configDir: opts.configDir, worker: opts.outbox, hooks: opts.outboxHooks,
+  });
   const services: Services = {
     config, db, clock, log, metrics, inbox, writer, handlers, processor, judgement, wecom, reminders: new ReminderStore(db),
+    outbox: outbox.service, outboxWorker: outbox.worker,
   };
   if (opts.capabilities !== false) {
     registerCustomerData(services, wecom);
@@ -80,7 +89,7 @@ export interface RunningFencun {
 }
 
 /** What `npm start` does: migrate under a lock, serve HTTP, work the inbox, run scheduled jobs. */
-export async function startFencun(config: Config, opts: FencunOptions & { runJobs?: boolean; runProcessor?: boolean } = {}): Promise<RunningFencun> {
+export async function startFencun(config: Config, opts: FencunOptions & { runJobs?: boolean; runProcessor?: boolean; runOutbox?: boolean } = {}): Promise<RunningFencun> {
   const services = await createServices(config, opts);
   const { log } = services;
   await migrateWithLock(services.db.ds, log);
@@ -97,6 +106,8 @@ export async function startFencun(config: Config, opts: FencunOptions & { runJob
   const url = `http://${host}:${address.port}`;
   const jobs = new JobRunner(services, allJobs());
   if (opts.runProcessor !== false) services.processor.start();
+  // The outbox sends real messages: it runs with the inbox worker unless asked separately.
+  if (opts.runOutbox ?? opts.runProcessor !== false) services.outboxWorker.start();
   if (opts.runJobs !== false) jobs.start();
   log.info({ url, database: config.database.kind, timezone: config.timezone, wecomApi: config.wecom.apiBase }, 'Fencun is serving');
 
@@ -107,6 +118,7 @@ export async function startFencun(config: Config, opts: FencunOptions & { runJob
       await closeGracefully(server);
       await jobs.stop();
       await services.processor.stop();
+      await services.outboxWorker.stop();
       await services.writer.idle();
       await services.db.ds.destroy();
       log.info('shut down cleanly');

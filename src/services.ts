@@ -8,6 +8,8 @@ import type { InboxWriter } from './inbox/writer';
 import type { Judgement } from './judgement';
 import type { Log } from './log';
 import type { Metrics } from './ops/metrics';
+import type { OutboxService } from './outbox/service';
+import type { OutboxWorker } from './outbox/worker';
 import type { ReminderStore } from './reminders/repository';
 import type { WecomClient } from './wecom/client';
 
@@ -26,4 +28,7 @@ export interface Services {
   /** The one door to WeCom's API (WECOM_API_BASE). */
   wecom: WecomClient;
   reminders: ReminderStore;
+  /** enqueue(tx, intent) for every outgoing message; only outboxWorker sends. */
+  outbox: OutboxService;
+  outboxWorker: OutboxWorker;
 }

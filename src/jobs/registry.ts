@@ -2,11 +2,12 @@ import type { Job } from './job';
 import { contactsSync } from '../contacts/sync-job';
 import { judgementJobs } from '../judgement/jobs';
 import { careReminders, replyReminders } from '../reminders/care-job';
+import { supervisorDigest } from '../digest/job';
 import { inboxPrune } from './inbox-prune';
 
 /** Every job Fencun knows; capabilities add theirs here. */
 export function allJobs(): Job[] {
-  return [inboxPrune, contactsSync, ...judgementJobs, careReminders, replyReminders];
+  return [inboxPrune, contactsSync, ...judgementJobs, careReminders, replyReminders, supervisorDigest];
 }
 
 export function findJob(name: string): Job | undefined {

@@ -71,6 +71,36 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Filled at scrape time by the outbox (createOutbox): depth by status and the oldest due intent. */
+  outboxSource: (() => Promise<{ counts: Record<string, number>; oldestDueAgeSeconds: number }>) | null = null;
+
+  readonly outboxDepth = new Gauge({
+    name: 'fencun_outbox_intents',
+    help: 'Outbox intents by status (failed and unknown need an operator: npx fencun outbox list --status unknown)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+    // Registered before the age gauge, so one scrape reads both from the same query.
+    collect: async () => {
+      const s = await this.outboxSource?.().catch(() => null);
+      if (!s) return;
+      for (const [status, n] of Object.entries(s.counts)) this.outboxDepth.set({ status }, n);
+      this.outboxOldestDueAge.set(s.oldestDueAgeSeconds);
+    },
+  });
+
+  readonly outboxOldestDueAge = new Gauge({
+    name: 'fencun_outbox_oldest_due_age_seconds',
+    help: 'How long the oldest due, unsent intent has been due (0 when nothing is waiting)',
+    registers: [this.registry],
+  });
+
+  readonly outboxOutcomes = new Counter({
+    name: 'fencun_outbox_outcomes_total',
+    help: 'Outbox attempts by kind, outcome (sent, awaiting, failed, skipped, unknown, retry, outcome_unknown, deferred) and WeCom errcode',
+    labelNames: ['kind', 'outcome', 'errcode'] as const,
+    registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'fencun_' });
   }

@@ -101,13 +101,14 @@ export class OutboxRepository {
       const polls = all.filter((r) => r.status === 'awaiting' || r.status === 'polling');
       // A send whose lease ran out is taken over only if its sender has no live send either, and
       // only one per sender per claim; admit() applies the pace.
-      const seen = new Set<string>();
-      const sends = all.filter((r) => {
-        if (r.status !== 'pending' && r.status !== 'running') return false;
-        if (seen.has(r.paceKey)) return false;
-        seen.add(r.paceKey);
-        return true;
-      });
+      // A takeover goes first for its sender: its attempt may be in doubt and is older work.
+      const bySender = new Map<string, OutboxIntent>();
+      for (const r of all) {
+        if (r.status !== 'pending' && r.status !== 'running') continue;
+        const first = bySender.get(r.paceKey);
+        if (!first || (r.status === 'running' && first.status !== 'running')) bySender.set(r.paceKey, r);
+      }
+      const sends = [...bySender.values()].sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
       const admitted = await q.admit(tx, sends, q.now);
       const out: Claimed[] = [];
       for (const intent of [...admitted, ...polls].sort((a, b) => a.dueAt - b.dueAt || a.id - b.id).slice(0, q.limit)) {
@@ -128,15 +129,25 @@ export class OutboxRepository {
     return claimed;
   }
 
-  /** Sends of this pace key drawn since `since`, newest first (the sliding windows). */
-  async paceLog(tx: Sql, paceKeys: string[], since: number): Promise<Map<string, number[]>> {
-    const out = new Map<string, number[]>(paceKeys.map((k) => [k, []]));
-    if (paceKeys.length === 0) return out;
-    const rows = await tx.query<{ pace_key: string; at: unknown }>(
-      `SELECT pace_key, at FROM outbox_pace_log WHERE pace_key IN (${placeholders(paceKeys.length)}) AND at > ? ORDER BY at DESC`,
+  /** Draws of each key after `since` (keys without any are absent). */
+  async countDraws(tx: Sql, paceKeys: string[], since: number): Promise<Map<string, number>> {
+    if (paceKeys.length === 0) return new Map();
+    const rows = await tx.query<{ pace_key: string; n: unknown }>(
+      `SELECT pace_key, COUNT(*) AS n FROM outbox_pace_log WHERE pace_key IN (${placeholders(paceKeys.length)}) AND at > ? GROUP BY pace_key`,
       [...paceKeys, since]);
-    for (const r of rows) out.get(r.pace_key)!.push(num(r.at));
-    return out;
+    return new Map(rows.map((r) => [r.pace_key, num(r.n)]));
+  }
+
+  /** The n-th newest draw of a key after `since` (1 = newest), or null when there are fewer. */
+  async nthNewestDraw(tx: Sql, paceKey: string, since: number, n: number): Promise<number | null> {
+    const rows = await tx.query<{ at: unknown }>(
+      `SELECT at FROM outbox_pace_log WHERE pace_key = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?`, [paceKey, since, Math.max(0, n - 1)]);
+    return rows.length ? num(rows[0].at) : null;
+  }
+
+  /** Moves a pending intent's next attempt later with a reason (the rep's daily cap). */
+  async defer(tx: Sql, id: number, until: number, reason: string, now: number): Promise<void> {
+    await tx.exec(`UPDATE outbox_intents SET next_attempt_at = ?, reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'`, [until, reason.slice(0, 4000), now, id]);
   }
 
   async addPaceLog(tx: Sql, entries: { paceKey: string; at: number }[]): Promise<void> {

@@ -28,13 +28,18 @@
  *   sendWebhook) anywhere else: only the worker does, so only the worker must resolve their
  *   "outcome unknown".
  */
+import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { Database, Sql } from '../db/database';
 import { AppError } from '../errors';
-import { paceKeyOf } from './policy';
+import type { Log } from '../log';
+import type { Metrics } from '../ops/metrics';
+import type { WecomClient } from '../wecom/client';
+import { DEFAULT_OUTBOX_CONFIG_FILE, loadOutboxConfig, OutboxConfig, paceKeyOf } from './policy';
 import { insertIntent, OutboxRepository } from './repository';
 import type { NewIntent, OutboxIntent, OutboxKind, OutboxStatus } from './types';
+import { defaultWorkerOptions, OutboxWorker, OutboxWorkerHooks, OutboxWorkerOptions } from './worker';
 
 const touchSchema = z.object({
   category: z.enum(['care', 'marketing', 'welcome', 'group_content', 'service']),
@@ -142,3 +147,31 @@ export class OutboxService {
     return { ok: true, intent: (await this.repo.get(id))! };
   }
 }
+
+export interface OutboxParts {
+  service: OutboxService;
+  worker: OutboxWorker;
+  config: OutboxConfig;
+}
+
+/**
+ * Wires the outbox for an app instance: config/outbox.json (from `configDir`), the service, the
+ * worker, and the metrics' scrape-time source.
+ */
+export function createOutbox(o: {
+  db: Database; wecom: WecomClient; clock: Clock; log: Log; metrics: Metrics; timeZone: string; instanceId: string;
+  configDir?: string; config?: OutboxConfig; worker?: Partial<Omit<OutboxWorkerOptions, 'instanceId'>>; hooks?: OutboxWorkerHooks;
+}): OutboxParts {
+  const config = o.config ?? loadOutboxConfig(o.configDir ? path.join(o.configDir, 'outbox.json') : DEFAULT_OUTBOX_CONFIG_FILE);
+  const service = new OutboxService(o.db, o.clock);
+  const worker = new OutboxWorker(
+    { db: o.db, repo: service.repo, wecom: o.wecom, config, timeZone: o.timeZone, clock: o.clock, log: o.log.child({ component: 'outbox' }), metrics: o.metrics, hooks: o.hooks },
+    { ...defaultWorkerOptions, ...o.worker, instanceId: o.instanceId });
+  o.metrics.outboxSource = async () => {
+    const now = o.clock().getTime();
+    const [counts, oldest] = await Promise.all([service.repo.countsByStatus(), service.repo.oldestDueAt(now)]);
+    return { counts, oldestDueAgeSeconds: oldest === null ? 0 : Math.max(0, now - oldest) / 1000 };
+  };
+  return { service, worker, config };
+}
+

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ComplaintsConfig, ComplaintsConfigSchema } from '../complaints/policy';
+import { DigestConfig, DigestConfigSchema } from '../digest/schema';
 import { AppError } from '../errors';
 import { NextActionConfig, NextActionConfigSchema } from '../next-action/schema';
 import { PressureConfig, PressureConfigSchema } from '../pressure/schema';
@@ -20,6 +21,7 @@ export interface PolicyConfig {
   complaints: ComplaintsConfig;
   nextAction: NextActionConfig;
   reminders: RemindersConfig;
+  digest: DigestConfig;
 }
 
 export const DEFAULT_CONFIG_DIR = path.resolve(__dirname, '..', '..', 'config');
@@ -30,6 +32,7 @@ const FILES = {
   complaints: { file: 'complaints.json', schema: ComplaintsConfigSchema },
   nextAction: { file: 'next-action.json', schema: NextActionConfigSchema },
   reminders: { file: 'reminders.json', schema: RemindersConfigSchema },
+  digest: { file: 'digest.json', schema: DigestConfigSchema },
 } as const;
 
 type Key = keyof typeof FILES;

@@ -1,0 +1,161 @@
+import type { Sql } from '../db/database';
+import { num, numOrNull, placeholders, chunks } from '../db/sql';
+import type { CampaignFact, ChangeFact, CustomerFact, DayRange, DigestData, FollowFact, MessageFact } from './compute';
+import type { OrgDepartment, OrgMember } from './supervision';
+
+const REPEAT_WINDOW_MS = 90 * 86_400_000;
+/** Reasons a campaign recipient was capped rather than deferred (campaigns/types.ts PlanReason). */
+const CAP_REASONS = ['DAILY_CAP', 'WEEKLY_CAP', 'MONTHLY_CAP', 'PLATFORM_QUOTA', 'SCHEDULE_FULL', 'MIN_GAP', 'BACKOFF_PAUSED'];
+
+/** Reads for the digest: the org chart, and one day's book with its 30-day trend range. */
+export class DigestRepository {
+  constructor(private readonly db: Sql) {}
+
+  async org(): Promise<{ departments: OrgDepartment[]; members: OrgMember[] }> {
+    const [deps, mems] = await Promise.all([
+      this.db.query<Record<string, unknown>>('SELECT dept_id, name, parent_id, leaders FROM departments'),
+      this.db.query<Record<string, unknown>>('SELECT user_id, name, department_ids, status FROM members'),
+    ]);
+    return {
+      departments: deps.map((r) => ({ id: num(r.dept_id), name: String(r.name ?? ''), parentId: numOrNull(r.parent_id), leaders: parseList<string>(r.leaders) })),
+      members: mems.map((r) => ({ userId: String(r.user_id), name: String(r.name ?? ''), departmentIds: parseList<number>(r.department_ids), status: r.status === 'left' ? 'left' : 'active' })),
+    };
+  }
+
+  /**
+   * The book of `reps` (all reps when null) for day D judged at `asOf`. Loaded in a few range
+   * reads; the per-rep split happens in compute.ts.
+   */
+  async load(range: DayRange, asOf: number, reps: string[] | null): Promise<DigestData> {
+    const { rangeStart, dayStart, dayEnd } = range;
+    const inReps = (col: string) => (reps ? ` AND ${col} IN (${placeholders(reps.length)})` : '');
+    const p = reps ?? [];
+    const [members, followRows, changeRows] = await Promise.all([
+      this.db.query<{ user_id: string; name: string }>('SELECT user_id, name FROM members'),
+      this.db.query<Record<string, unknown>>(
+        `SELECT user_id, external_user_id, status, added_at, ended_at, ended_by, remark FROM follows WHERE 1 = 1${inReps('user_id')}`, p),
+      this.db.query<Record<string, unknown>>(
+        `SELECT user_id, external_user_id, kind, at, detail FROM customer_changes
+         WHERE kind IN ('follow_added', 'follow_ended') AND at >= ? AND at < ?${inReps('user_id')}`, [rangeStart, dayEnd, ...p]),
+    ]);
+    const follows: FollowFact[] = followRows.map((r) => ({
+      userId: String(r.user_id), externalUserId: String(r.external_user_id), status: String(r.status), addedAt: numOrNull(r.added_at),
+      endedAt: numOrNull(r.ended_at), endedBy: (r.ended_by as string) ?? null, remark: (r.remark as string) ?? null,
+    }));
+    const changes: ChangeFact[] = changeRows.map((r) => {
+      const d = parseObject(r.detail);
+      return {
+        userId: String(r.user_id), externalUserId: String(r.external_user_id), kind: r.kind as ChangeFact['kind'], at: num(r.at),
+        state: typeof d.state === 'string' ? d.state : null, addWay: typeof d.addWay === 'number' ? d.addWay : null,
+        endedBy: typeof d.endedBy === 'string' ? d.endedBy : null,
+      };
+    });
+    const ids = reps ? [...new Set(follows.map((f) => f.externalUserId))] : null;
+    const byIds = async <T>(sql: (where: string) => string, params: unknown[]): Promise<T[]> => {
+      if (!ids) return this.db.query<T>(sql(''), params);
+      const out: T[] = [];
+      for (const part of chunks(ids, 1000)) {
+        if (part.length) out.push(...(await this.db.query<T>(sql(` AND external_user_id IN (${placeholders(part.length)})`), [...params, ...part])));
+      }
+      return out;
+    };
+    const [contacts, tiers, facts, orders, messages, reminders, denials, campaigns] = await Promise.all([
+      byIds<Record<string, unknown>>((w) => `SELECT external_user_id, name FROM external_contacts WHERE 1 = 1${w}`, []),
+      byIds<Record<string, unknown>>((w) => `SELECT external_user_id, tier, stage FROM customer_tiers WHERE 1 = 1${w}`, []),
+      byIds<Record<string, unknown>>((w) =>
+        `SELECT external_user_id, unanswered_since, last_touch_at, last_outbound_at, touches_since_inbound FROM customer_facts WHERE 1 = 1${w}`, []),
+      byIds<Record<string, unknown>>((w) =>
+        `SELECT external_user_id, paid_at FROM orders WHERE paid_at >= ? AND paid_at < ? AND amount > 0 AND external_user_id IS NOT NULL${w}`,
+        [rangeStart - REPEAT_WINDOW_MS, dayEnd]),
+      byIds<Record<string, unknown>>((w) =>
+        `SELECT external_user_id, user_id, direction, msg_time FROM messages
+         WHERE msg_time >= ? AND msg_time <= ? AND chat_id IS NULL AND external_user_id IS NOT NULL${w}`, [rangeStart, asOf]),
+      this.db.query<Record<string, unknown>>(
+        `SELECT user_id, status, due_at, done_at FROM reminders WHERE ((due_at >= ? AND due_at < ?) OR (done_at >= ? AND done_at < ?) OR (status = 'open' AND due_at < ?))${inReps('user_id')}`,
+        [rangeStart, dayEnd, dayStart, dayEnd, dayEnd, ...p]),
+      byIds<Record<string, unknown>>((w) => `SELECT external_user_id, reasons FROM pressure_denials WHERE at >= ? AND at < ?${w}`, [dayStart, dayEnd]),
+      this.campaignOutcomes(range, ids),
+    ]);
+    const customers = new Map<string, CustomerFact>();
+    const get = (id: string) => {
+      let c = customers.get(id);
+      if (!c) customers.set(id, (c = { name: '', tier: null, stage: null, unansweredSince: null, lastCareAt: null, touchesSinceInbound: 0 }));
+      return c;
+    };
+    for (const r of contacts) get(String(r.external_user_id)).name = String(r.name ?? '');
+    for (const r of tiers) Object.assign(get(String(r.external_user_id)), { tier: String(r.tier), stage: (r.stage as string) ?? null });
+    for (const r of facts) {
+      const touch = numOrNull(r.last_touch_at);
+      const out = numOrNull(r.last_outbound_at);
+      Object.assign(get(String(r.external_user_id)), {
+        unansweredSince: numOrNull(r.unanswered_since), touchesSinceInbound: num(r.touches_since_inbound ?? 0),
+        lastCareAt: touch === null ? out : out === null ? touch : Math.max(touch, out),
+      });
+    }
+    const msgs: MessageFact[] = messages.map((r) => ({
+      externalUserId: String(r.external_user_id), userId: (r.user_id as string) ?? null, inbound: r.direction === 'in', at: num(r.msg_time),
+    }));
+    msgs.sort((a, b) => (a.externalUserId < b.externalUserId ? -1 : a.externalUserId > b.externalUserId ? 1 : a.at - b.at));
+    return {
+      members: new Map(members.map((m) => [m.user_id, m.name || m.user_id])),
+      follows, changes, customers,
+      orders: orders.map((r) => ({ externalUserId: String(r.external_user_id), paidAt: num(r.paid_at) })),
+      messages: msgs,
+      reminders: reminders.map((r) => ({ userId: String(r.user_id), status: String(r.status), dueAt: num(r.due_at), doneAt: numOrNull(r.done_at) })),
+      // Each prevented touch is one row (unique per cause and customer); it counts under its first reason.
+      denials: denials.map((r) => ({ externalUserId: String(r.external_user_id), reason: String(r.reasons ?? '').split(',')[0] || 'UNKNOWN' })),
+      campaigns,
+    };
+  }
+
+  /**
+   * Campaign recipients of day D: sent (WeCom reported it sent that day), deferred (planned for a
+   * later day by the pacing) and capped (excluded by a cap that day). Null when the campaigns
+   * tables are not there (an older schema): the digest then leaves the section out.
+   */
+  private async campaignOutcomes(range: DayRange, ids: string[] | null): Promise<CampaignFact[] | null> {
+    if (!(await this.hasTable('campaign_recipients'))) return null;
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT external_user_id, decision, reason, result, result_at, updated_at FROM campaign_recipients
+       WHERE (result_at >= ? AND result_at < ?) OR (updated_at >= ? AND updated_at < ?)`,
+      [range.dayStart, range.dayEnd, range.dayStart, range.dayEnd]);
+    const wanted = ids ? new Set(ids) : null;
+    const out: CampaignFact[] = [];
+    for (const r of rows) {
+      const id = String(r.external_user_id);
+      if (wanted && !wanted.has(id)) continue;
+      const resultAt = numOrNull(r.result_at);
+      if (r.result === 'sent' && resultAt !== null && resultAt >= range.dayStart && resultAt < range.dayEnd) out.push({ externalUserId: id, outcome: 'sent' });
+      else if (r.decision === 'deferred') out.push({ externalUserId: id, outcome: 'deferred' });
+      else if (r.decision === 'excluded' && CAP_REASONS.includes(String(r.reason))) out.push({ externalUserId: id, outcome: 'capped' });
+    }
+    return out;
+  }
+
+  private async hasTable(name: string): Promise<boolean> {
+    const rows = this.db.dialect === 'mysql'
+      ? await this.db.query('SELECT 1 AS ok FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?', [name])
+      : await this.db.query("SELECT 1 AS ok FROM sqlite_master WHERE type = 'table' AND name = ?", [name]);
+    return rows.length > 0;
+  }
+}
+
+function parseList<T>(v: unknown): T[] {
+  if (v === null || v === undefined || v === '') return [];
+  try {
+    const x = JSON.parse(String(v));
+    return Array.isArray(x) ? (x as T[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+function parseObject(v: unknown): Record<string, unknown> {
+  if (v === null || v === undefined || v === '') return {};
+  try {
+    const x = JSON.parse(String(v));
+    return x && typeof x === 'object' ? (x as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,87 @@
+import type { Database } from '../db/database';
+import { enqueue } from '../outbox/service';
+import type { PolicyConfig } from '../policy/config';
+import { bookByRep, dayRange, digestFor, type Digest, type DigestPolicy, type RepBook } from './compute';
+import { digestMarkdown } from './message';
+import { DigestRepository } from './repository';
+import { supervisionsOf, type Supervision } from './supervision';
+
+export function digestPolicy(policy: PolicyConfig, timeZone: string): DigestPolicy {
+  return {
+    timeZone,
+    highValueTiers: policy.nextAction.highValueTiers,
+    fallbackTier: policy.pressure.fallbackTier,
+    tierLabels: Object.fromEntries(policy.tiers.tiers.map((t) => [t.id, t.label])),
+    responseTargetMinutes: policy.reminders.rules.unansweredSla.responseTargetMinutes,
+    cadenceDays: policy.nextAction.revisitCadenceDays,
+    saturatedAfter: policy.nextAction.giveSpace.afterUnanswered,
+  };
+}
+
+/** The idempotency key of one supervisor's digest of one local day: one message, whoever enqueues it how often. */
+export function digestKey(supervisor: string, date: string): string {
+  return `digest:${supervisor}:${date}`;
+}
+
+/** Who gets a digest, what it says, and putting it in the outbox. */
+export class DigestService {
+  readonly repo: DigestRepository;
+  private readonly dp: DigestPolicy;
+
+  constructor(private readonly o: { db: Database; policy: PolicyConfig; timeZone: string; publicBaseUrl: string }) {
+    this.repo = new DigestRepository(o.db);
+    this.dp = digestPolicy(o.policy, o.timeZone);
+  }
+
+  async supervisions(): Promise<Supervision[]> {
+    const { departments, members } = await this.repo.org();
+    return supervisionsOf(departments, members, this.o.policy.digest);
+  }
+
+  async supervisionOf(userId: string): Promise<Supervision | null> {
+    return (await this.supervisions()).find((s) => s.userId === userId) ?? null;
+  }
+
+  /** Every rep's book for `date` (reps: all when null), judged at asOf. */
+  async books(date: string, asOf: number, reps: string[] | null): Promise<{ books: Map<string, RepBook>; campaignsKnown: boolean }> {
+    const range = dayRange(date, this.o.timeZone);
+    const data = await this.repo.load(range, asOf, reps);
+    return { books: bookByRep(data, range, asOf, this.dp), campaignsKnown: data.campaigns !== null };
+  }
+
+  async digestOf(s: Supervision, date: string, asOf: number): Promise<Digest> {
+    const { books, campaignsKnown } = await this.books(date, asOf, s.reps);
+    return digestFor(s, books, date, campaignsKnown);
+  }
+
+  pageUrl(date: string): string {
+    return `${this.o.publicBaseUrl}/digest/?date=${date}`;
+  }
+
+  markdown(d: Digest): string {
+    return digestMarkdown(d, { pageUrl: this.pageUrl(d.date), listLength: this.o.policy.digest.listLength });
+  }
+
+  /**
+   * One app message per supervisor about `date`, enqueued with key digest:<supervisor>:<date>.
+   * The book is read once for everyone; a second run (another instance, a takeover, a rerun)
+   * finds every key taken and enqueues nothing new.
+   */
+  async enqueueAll(date: string, now: number): Promise<{ supervisors: number; enqueued: number; existing: number; quiet: number }> {
+    const supervisions = await this.supervisions();
+    const out = { supervisors: supervisions.length, enqueued: 0, existing: 0, quiet: 0 };
+    if (supervisions.length === 0) return out;
+    const { books, campaignsKnown } = await this.books(date, now, null);
+    for (const s of supervisions) {
+      const d = digestFor(s, books, date, campaignsKnown);
+      if (d.quiet) out.quiet++;
+      const r = await this.o.db.transaction((tx) => enqueue(tx, {
+        kind: 'app_message', toUser: s.userId, message: { msgtype: 'markdown', markdown: { content: this.markdown(d) } },
+        key: digestKey(s.userId, date), dueAt: now, origin: 'digest',
+      }, now));
+      if (r.created) out.enqueued++;
+      else out.existing++;
+    }
+    return out;
+  }
+}
