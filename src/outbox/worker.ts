@@ -9,6 +9,7 @@ import {
   apiKeyOf, contentFingerprint, dayOf, Draw, drawsOf, duplicateCheckSeconds, endpointOf, failureSentence, freeAt, judgeFailure,
   OutboxConfig, paceLogHorizonMs, pauseMs, withinDuplicateWindow,
 } from './policy';
+import { PollLoop } from './loop';
 import type { Claimed, OutboxRepository, Outcome } from './repository';
 import type { AppMessageIntent, MassTaskIntent, OutboxIntent, WelcomeIntent } from './types';
 
@@ -69,34 +70,41 @@ class LeaseLost extends Error {}
  * on one database.
  */
 export class OutboxWorker {
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private woken = false;
+  private readonly loop: PollLoop;
+  private prunedAt = 0;
   private readonly inFlight = new Map<number, Run>();
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly random: () => number;
 
   constructor(private readonly d: OutboxWorkerDeps, private readonly opts: OutboxWorkerOptions) {
     this.random = d.random ?? Math.random;
+    this.loop = new PollLoop(() => this.step(), opts.idlePollMs,
+      (err) => d.log.error({ err: errorMessage(err) }, 'outbox: could not claim intents (database unavailable?); retrying'));
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.runLoop();
+    this.loop.start();
   }
 
+  /** Stops claiming and lets the sends in flight finish. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
+    await this.loop.stop();
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map((r) => r.done));
   }
 
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.loop.wake();
+  }
+
+  /** One pass of the background loop; true when more may be claimable at once. */
+  private async step(): Promise<boolean> {
+    // The pace log only needs the last day; forget older draws about once an hour.
+    if (this.now() - this.prunedAt >= 3_600_000) {
+      this.prunedAt = this.now();
+      await this.d.repo.prunePaceLog(this.prunedAt - paceLogHorizonMs());
+    }
+    const claimed = await this.fill();
+    return claimed > 0 && this.inFlight.size < this.opts.concurrency;
   }
 
   /** Sends everything that may go now, slot by slot; returns how many claims ran (tests, CLI). */
@@ -162,39 +170,6 @@ export class OutboxWorker {
   private stopHeartbeat(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
-  }
-
-  private async runLoop(): Promise<void> {
-    let prunedAt = 0;
-    while (this.running) {
-      this.woken = false;
-      let claimed = 0;
-      try {
-        // The pace log only needs the last day; forget older draws about once an hour.
-        if (this.now() - prunedAt >= 3_600_000) {
-          prunedAt = this.now();
-          await this.d.repo.prunePaceLog(prunedAt - paceLogHorizonMs());
-        }
-        claimed = await this.fill();
-      } catch (err) {
-        this.d.log.error({ err: errorMessage(err) }, 'outbox: could not claim intents (database unavailable?); retrying');
-      }
-      if (!this.running) break;
-      if (claimed > 0 && this.inFlight.size < this.opts.concurrency) continue;
-      await this.sleep(this.opts.idlePollMs);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.woken) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
   }
 
   // ---- pacing (inside the claim's transaction, under the claim lock) ---------------------------

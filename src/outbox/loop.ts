@@ -1,0 +1,52 @@
+/**
+ * A background loop for a worker: runs `step` while started; after a step that says there is
+ * more to do it goes again at once, otherwise it sleeps `idleMs` or until woken. A step's error
+ * is reported and the loop goes on (the database may be back on the next pass).
+ */
+export class PollLoop {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+
+  constructor(private readonly step: () => Promise<boolean>, private readonly idleMs: number, private readonly onError: (err: unknown) => void) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the current step. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.woken = false;
+      let more = false;
+      try {
+        more = await this.step();
+      } catch (err) {
+        this.onError(err);
+      }
+      if (!this.running) break;
+      if (!more && !this.woken) await new Promise<void>((resolve) => {
+        const t = setTimeout(done, this.idleMs);
+        function done() {
+          clearTimeout(t);
+          resolve();
+        }
+        this.wakeUp = done;
+      });
+    }
+  }
+}
