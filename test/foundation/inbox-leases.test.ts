@@ -140,6 +140,33 @@ describe('inbox leases', () => {
     expect(await (await fetch(a.url + '/metrics')).text()).toMatch(/fencun_inbox_leases_lost_total\{kind="edit_external_contact"\} 2/);
   });
 
+  it('should not start an older event of a key (requeued from dead, or committed late) while a newer one is in flight', async () => {
+    const held = deferred();
+    const entered = deferred();
+    a.services.handlers.on('edit_external_contact', async ({ inboxId }) => {
+      runs.push({ instance: 'a', inboxId, customer: 'wmREQUEUE' });
+      entered.resolve();
+      await held.promise;
+    });
+    b.services.handlers.on('edit_external_contact', async ({ inboxId }) => {
+      runs.push({ instance: 'b', inboxId, customer: 'wmREQUEUE' });
+    });
+    await postCallback(a.url, signedPost(editEvent('wmREQUEUE', 1)));
+    await postCallback(a.url, signedPost(editEvent('wmREQUEUE', 2)));
+    const [older, newer] = (await rowsOf(a, 'wmREQUEUE')).map((r) => Number(r.id));
+    await a.services.db.exec("UPDATE inbox_events SET status = 'dead' WHERE id = ?", [older]); // parked earlier
+
+    const draining = a.services.processor.drain();
+    await entered.promise;
+    expect(a.services.processor.inFlightIds).toEqual([newer]);
+    // The operator requeues the older event while the newer one runs on A.
+    expect(await b.services.inbox.retry(older, clock().getTime())).toBe(true);
+    expect(await b.services.processor.drain()).toBe(0);
+    held.resolve();
+    expect(await draining).toBe(2); // once the newer one is done, the requeued one is the key's head
+    expect(runs.map((r) => [r.instance, r.inboxId])).toEqual([['a', newer], ['a', older]]);
+  });
+
   it('should claim only as many events as it has free slots, leaving the rest to another instance', async () => {
     const held = deferred();
     const entered = counter(2);
