@@ -45,10 +45,15 @@ export class CallbackSender {
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
   private readonly aborter = new AbortController();
+  /** The envelope of each original delivery, shared by its copies and its retries. */
+  private readonly envelopes = new Map<number, string>();
 
   constructor(readonly settings: CallbackSettings, private readonly nowSeconds: () => number) {}
 
-  /** Queues one event; `duplicates` extra copies follow it (each freshly encrypted, like a real resend). */
+  /**
+   * Queues one event; `duplicates` extra copies follow it. A copy is the same request sent again
+   * (same envelope), as WeCom resends it (API.md 1.7 "重新发起请求"): the inbox must store it once.
+   */
   send(label: string, plaintext: string, duplicates = 0): Delivery {
     const first = this.record(label, plaintext);
     const all = [first];
@@ -127,6 +132,18 @@ export class CallbackSender {
     void p.finally(() => this.inflight.delete(p));
   }
 
+  /** One envelope for the original send, its retries and its copies: WeCom resends the same request. */
+  private envelopeFor(d: Delivery): string {
+    const key = d.duplicateOf ?? d.id;
+    let encrypted = this.envelopes.get(key);
+    if (encrypted === undefined) {
+      encrypted = encryptMessage(this.settings.aesKey, d.plaintext, this.settings.corpId, randomBytes(16));
+      this.envelopes.set(key, encrypted);
+      if (this.envelopes.size > KEEP) this.envelopes.delete(this.envelopes.keys().next().value!);
+    }
+    return encrypted;
+  }
+
   private async deliver(d: Delivery): Promise<void> {
     const s = this.settings;
     if (!s.url) {
@@ -134,8 +151,7 @@ export class CallbackSender {
       return;
     }
     d.outcome = 'pending';
-    // One envelope for the original send and its retries: WeCom resends the same request.
-    const encrypted = encryptMessage(s.aesKey, d.plaintext, s.corpId, randomBytes(16));
+    const encrypted = this.envelopeFor(d);
     const timestamp = String(this.nowSeconds());
     const nonce = String(Math.floor(Math.random() * 1e9));
     const q = new URLSearchParams({ msg_signature: signature(s.token, timestamp, nonce, encrypted), timestamp, nonce });
