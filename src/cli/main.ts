@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCampaignCommands } from './campaigns';
 import { registerInboxCommands } from './inbox';
 import { registerJobCommands } from './jobs';
 import { registerMigrateCommand } from './migrate';
@@ -13,6 +14,7 @@ registerMigrateCommand(program);
 registerInboxCommands(program);
 registerJobCommands(program);
 registerExtraCommands(program);
+registerCampaignCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`fencun: ${err instanceof Error ? err.message : String(err)}\n`);

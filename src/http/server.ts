@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import { callbackRoutes } from '../callback/routes';
+import { campaignRoutes } from '../campaigns/routes';
 import { dataApiRoutes } from '../data-api/routes';
 import { opsRoutes } from '../ops/routes';
 import { sidebarRoutes } from '../sidebar-api/routes';
@@ -17,6 +18,7 @@ export function createHttpApp(s: Services): Koa {
   const routers = [
     opsRoutes({ db: s.db, inbox: s.inbox, metrics: s.metrics, clock: s.clock }),
     callbackRoutes({ wecom: s.config.wecom, limits: s.config.callback, writer: s.writer, clock: s.clock, metrics: s.metrics }),
+    campaignRoutes(s),
     dataApiRoutes({ db: s.db, config: s.config, clock: s.clock }),
     sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders: s.reminders }),
   ];

@@ -3,11 +3,12 @@ import { contactsSync } from '../contacts/sync-job';
 import { judgementJobs } from '../judgement/jobs';
 import { careReminders, replyReminders } from '../reminders/care-job';
 import { supervisorDigest } from '../digest/job';
+import { campaignsJob } from '../campaigns/service';
 import { inboxPrune } from './inbox-prune';
 
 /** Every job Fencun knows; capabilities add theirs here. */
 export function allJobs(): Job[] {
-  return [inboxPrune, contactsSync, ...judgementJobs, careReminders, replyReminders, supervisorDigest];
+  return [inboxPrune, contactsSync, ...judgementJobs, careReminders, replyReminders, supervisorDigest, campaignsJob];
 }
 
 export function findJob(name: string): Job | undefined {

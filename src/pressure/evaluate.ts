@@ -34,6 +34,25 @@ export function evaluateMany(states: PressureState[], request: TouchCategory | T
   return out;
 }
 
+/**
+ * Verdicts for many (state, instant) pairs with calendars and scratch shared, for a planner that
+ * asks again at a later instant when a customer is deferred. Same answers as `evaluate`.
+ */
+export class BatchEvaluator {
+  private readonly cals = new CalendarCache();
+  private scratch: Prepared | undefined;
+  private readonly req: ReturnType<typeof resolveRequest>;
+
+  constructor(request: TouchCategory | TouchRequest, private readonly policy: PressurePolicy) {
+    this.req = resolveRequest(request);
+  }
+
+  verdict(state: PressureState, at: number): Verdict {
+    this.scratch = prepare(state, this.req, this.policy, this.cals, this.scratch);
+    return judge(this.scratch, at, this.policy, this.cals);
+  }
+}
+
 /** evaluate with calendars shared by the caller, for several verdicts at one instant. */
 export function evaluateWith(
   state: PressureState,

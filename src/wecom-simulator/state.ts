@@ -28,6 +28,9 @@ export interface MsgTemplate {
   tasks: Map<string, { status: number; sendTime?: number }>;
   recipients: MsgTemplateRecipient[];
   failList: string[];
+  /** remind_groupmsg_send calls (ms), and whether cancel_groupmsg_send stopped the task. */
+  reminders?: number[];
+  cancelled?: boolean;
 }
 
 /** What reached someone: app messages, mass-message tasks and their sends, welcomes, robot posts. */

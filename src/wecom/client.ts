@@ -302,6 +302,19 @@ export class WecomClient {
   }
 
   /**
+   * Reminds the members who have not sent a mass task yet (API.md 4.10: at most 3 times per task
+   * per 24 h). A repeat is a second nudge, so it is not repeated after an unanswered attempt.
+   */
+  async remindGroupMsgSend(msgId: string): Promise<void> {
+    await this.call({ endpoint: 'externalcontact/remind_groupmsg_send', method: 'POST', schema: S.empty, body: { msgid: msgId } });
+  }
+
+  /** Stops a mass task: members can no longer send it; what was sent stays sent (API.md 4.10). */
+  async cancelGroupMsgSend(msgId: string): Promise<void> {
+    await this.call({ endpoint: 'externalcontact/cancel_groupmsg_send', method: 'POST', schema: S.empty, body: { msgid: msgId } });
+  }
+
+  /**
    * Within 20 s of the add event, once per code; a used or late code fails with errcode 41051.
    * Not repeated by the client once it may have reached WeCom (WecomOutcomeUnknownError).
    */

@@ -32,6 +32,8 @@ export const WECOM_ENDPOINTS = {
   'externalcontact/get_groupmsg_send_result': 'safe',
   // Sends a reminder to the member (at most 3 a day, API.md 4.10): a repeat is a second nudge.
   'externalcontact/remind_groupmsg_send': 'unsafe',
+  // Cancelling a cancelled task leaves it cancelled.
+  'externalcontact/cancel_groupmsg_send': 'safe',
   // The code is single-use, so WeCom itself refuses a second send with 41051 (API.md 4.12); the
   // client still treats it as a send, and the welcome sender resolves an unknown outcome.
   'externalcontact/send_welcome_msg': 'unsafe',

@@ -126,6 +126,28 @@ export const massEndpoints: Record<string, Endpoint> = {
     },
   },
 
+  /** Nudges the members who have not sent; WeCom allows 3 per task per 24 h (API.md 4.10). */
+  'externalcontact/remind_groupmsg_send': {
+    method: 'POST',
+    handle(ctx, { body }) {
+      const m = template(ctx, body.msgid);
+      const now = ctx.now();
+      const recent = (m.reminders ?? []).filter((at) => at > now - 86_400_000);
+      if (recent.length >= 3) throw invalidParam('reminded 3 times in 24 hours');
+      m.reminders = [...recent, now];
+      return {};
+    },
+  },
+
+  /** Stops a task: members can no longer send it; what was sent stays sent. */
+  'externalcontact/cancel_groupmsg_send': {
+    method: 'POST',
+    handle(ctx, { body }) {
+      template(ctx, body.msgid).cancelled = true;
+      return {};
+    },
+  },
+
   /** Only within 20 s of the add event, and only once: otherwise 41051. */
   'externalcontact/send_welcome_msg': {
     method: 'POST',
@@ -174,6 +196,7 @@ export function confirmTemplate(ctx: SimContext, msgId: string, userId?: string)
   const now = ctx.now();
   const statuses: Record<number, number> = {};
   let confirmed = 0;
+  if (m.cancelled) return { confirmed, statuses };
   for (const [member, task] of m.tasks) {
     if ((userId && member !== userId) || task.status !== 0) continue;
     task.status = 2;
