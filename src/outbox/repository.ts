@@ -199,10 +199,12 @@ export class OutboxRepository {
    * may reach WeCom, so doubt_since is set (kept if an earlier attempt was already in doubt).
    * False: the token lost the intent, and nothing may be sent.
    */
-  async markAttempt(id: number, token: string, now: number): Promise<boolean> {
+  async markAttempt(id: number, token: string, now: number, leaseUntil: number): Promise<boolean> {
+    // The lease is renewed with the mark: the request starts with a whole lease ahead of it.
     const changed = await this.db.exec(
-      `UPDATE outbox_intents SET doubt_since = COALESCE(doubt_since, ?), first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ?, updated_at = ?
-       WHERE id = ? AND lease_token = ? AND status = 'running'`, [now, now, now, now, id, token]);
+      `UPDATE outbox_intents SET doubt_since = COALESCE(doubt_since, ?), first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ?, updated_at = ?,
+         lease_until = ?
+       WHERE id = ? AND lease_token = ? AND status = 'running'`, [now, now, now, now, leaseUntil, id, token]);
     return changed === 1;
   }
 

@@ -30,11 +30,15 @@ export interface OutboxWorkerOptions {
 export const defaultWorkerOptions: Omit<OutboxWorkerOptions, 'instanceId'> = { leaseMs: 60_000, concurrency: 4, idlePollMs: 500, scan: 200 };
 
 /**
- * Test seams, never set in production: called after WeCom answered a send and before the outcome
- * is written (a test kills the process there), and before the request leaves.
+ * Test seams, never set in production (only tests construct a worker with hooks): points where a
+ * test holds a send open or kills the process.
  */
 export interface OutboxWorkerHooks {
+  /** Claimed, the attempt not yet marked. */
   beforeSend?: (intent: OutboxIntent) => Promise<void> | void;
+  /** The attempt is marked (committed); the request has not left. */
+  afterMark?: (intent: OutboxIntent) => Promise<void> | void;
+  /** WeCom accepted the request; nothing recorded yet. */
   afterSend?: (intent: OutboxIntent) => Promise<void> | void;
 }
 
@@ -283,7 +287,10 @@ export class OutboxWorker {
 
     await this.d.hooks?.beforeSend?.(i);
     // Durable before the request leaves: a crash from here on leaves doubt_since for the next claim.
-    if (run.lost || !(await this.d.repo.markAttempt(i.id, run.token, this.now()))) throw new LeaseLost();
+    const markedAt = this.now();
+    if (run.lost || !(await this.d.repo.markAttempt(i.id, run.token, markedAt, markedAt + this.opts.leaseMs))) throw new LeaseLost();
+    run.leaseUntil = markedAt + this.opts.leaseMs;
+    await this.d.hooks?.afterMark?.(i);
     let outcome: Outcome;
     try {
       outcome = await this.deliver(i);
