@@ -249,6 +249,16 @@ export function bookByRep(data: DigestData, range: DayRange, asOf: number, polic
     for (let i = 0; i <= TREND_DAYS; i++) if (f.addedAt < starts[i] && end >= starts[i] && (f.status !== 'ended' || f.endedAt !== null)) s[i]++;
   }
 
+  // A relation ended and added again since: its row only knows the re-add, its loss knows it was there before.
+  const rows = new Map(data.follows.map((f) => [f.userId + '|' + f.externalUserId, f]));
+  for (const c of data.changes) {
+    if (c.kind !== 'follow_ended' || (c.endedBy !== 'customer_deleted' && c.endedBy !== 'rep_deleted')) continue;
+    const f = rows.get(c.userId + '|' + c.externalUserId);
+    if (!f || f.addedAt === null || f.addedAt <= c.at) continue;
+    const s = bookOf(c.userId).series.base;
+    for (let i = 0; i <= TREND_DAYS; i++) if (starts[i] <= c.at && !(f.addedAt < starts[i])) s[i]++;
+  }
+
   // New and lost, from the change history (a re-add after a deletion is both: lost that day, new again).
   const transfers = data.changes.filter((c) => c.kind === 'follow_ended' && c.endedBy === 'transfer');
   const transferredNear = (c: ChangeFact) => transfers.some((t) => t.externalUserId === c.externalUserId && Math.abs(t.at - c.at) <= DAY_MS);

@@ -2,6 +2,8 @@ import Koa from 'koa';
 import { callbackRoutes } from '../callback/routes';
 import { campaignRoutes } from '../campaigns/routes';
 import { dataApiRoutes } from '../data-api/routes';
+import { digestServiceOf } from '../digest/job';
+import { digestRoutes } from '../digest/routes';
 import { opsRoutes } from '../ops/routes';
 import { sidebarRoutes } from '../sidebar-api/routes';
 import type { Services } from '../services';
@@ -21,6 +23,7 @@ export function createHttpApp(s: Services): Koa {
     campaignRoutes(s),
     dataApiRoutes({ db: s.db, config: s.config, clock: s.clock }),
     sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders: s.reminders }),
+    digestRoutes({ config: s.config, clock: s.clock, log: s.log, wecom: s.wecom, digests: digestServiceOf(s) }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   return app;

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import Router from '@koa/router';
+import type Koa from 'koa';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import { AppError } from '../errors';
+import type { Log } from '../log';
+import { loadSidebarConfigFile, resolveSidebarSettings } from '../sidebar-api/sidebar-config';
+import { signToken, verifyToken } from '../sidebar-api/signed-token';
+import { previousLocalDate, type Digest } from './compute';
+import { renderDigestPage } from './page';
+import type { DigestService } from './service';
+import type { Supervision } from './supervision';
+
+/**
+ * The digest page (/digest/) and its JSON (/digest/api/digest). Sign-in is WeCom's OAuth2
+ * (snsapi_base), as the sidebar does, with a session cookie of its own on path /digest: the
+ * member's identity only ever comes from the code exchange. A supervisor sees their team, an
+ * admin (config/digest.json) the corp and, with ?supervisor=, any supervisor's team; anything
+ * else is 403.
+ */
+export interface DigestRouteDeps {
+  config: Config;
+  clock: Clock;
+  log: Log;
+  digests: DigestService;
+  wecom: { getUserInfoByCode(code: string): Promise<{ userId: string }> };
+  /** Origin of the OAuth authorize page; default as the sidebar resolves it (config/sidebar.json). */
+  oauthAuthorizeBase?: string;
+}
+
+const COOKIE = 'fc_digest';
+const STATE_COOKIE = 'fc_digest_oauth';
+const SESSION_TTL_MS = 8 * 3_600_000;
+const STATE_TTL_MS = 10 * 60_000;
+
+export function digestRoutes(deps: DigestRouteDeps): Router {
+  const authorizeBase = (deps.oauthAuthorizeBase
+    ?? resolveSidebarSettings(loadSidebarConfigFile(), deps.config.wecom.apiBase).oauthAuthorizeBase).replace(/\/+$/, '');
+  const secret = deps.config.sessionSecret;
+  const secure = deps.config.publicBaseUrl.startsWith('https:');
+  const setCookie = (ctx: Koa.Context, name: string, value: string, maxAge: number) => {
+    if (secure) (ctx.cookies as unknown as { secure: boolean }).secure = true;
+    ctx.cookies.set(name, value, { path: '/digest', maxAge, httpOnly: true, sameSite: 'lax', secure, overwrite: true });
+  };
+  const sessionUser = (ctx: Koa.Context): string | null => {
+    const s = verifyToken<{ u: string; exp: number }>(secret, 'digest-session', ctx.cookies.get(COOKIE));
+    return s && typeof s.u === 'string' && s.exp > deps.clock().getTime() ? s.u : null;
+  };
+  const authorizeUrl = (ctx: Koa.Context, to: string) => {
+    const n = randomBytes(12).toString('base64url');
+    setCookie(ctx, STATE_COOKIE, signToken(secret, 'digest-oauth', { n, to: safeReturn(to), exp: deps.clock().getTime() + STATE_TTL_MS }), STATE_TTL_MS);
+    const q = new URLSearchParams({
+      appid: deps.config.wecom.corpId, redirect_uri: `${deps.config.publicBaseUrl}/digest/auth/callback`, response_type: 'code',
+      scope: 'snsapi_base', state: n, agentid: String(deps.config.wecom.agentId),
+    });
+    return `${authorizeBase}/connect/oauth2/authorize?${q.toString()}#wechat_redirect`;
+  };
+
+  /** The team the signed-in member may see for this request, or the AppError saying why not. */
+  async function resolve(ctx: Koa.Context): Promise<{ viewer: string; team: Supervision; date: string; rep: string | null }> {
+    const viewer = sessionUser(ctx);
+    if (!viewer) throw new AppError('SESSION_REQUIRED', '请先登录', { status: 401, details: { login: '/digest/auth/start' } });
+    const all = await deps.digests.supervisions();
+    const own = all.find((s) => s.userId === viewer);
+    if (!own) throw new AppError('FORBIDDEN', '只有主管和管理员可以查看客户日报', { status: 403 });
+    const asked = typeof ctx.query.supervisor === 'string' && ctx.query.supervisor ? ctx.query.supervisor : viewer;
+    let team = own;
+    if (asked !== viewer) {
+      const other = all.find((s) => s.userId === asked);
+      if (own.scope !== 'corp' || !other) {
+        (ctx.state.log ?? deps.log).warn({ userId: viewer, asked }, 'digest access denied');
+        throw new AppError('FORBIDDEN', '你只能查看自己团队的日报', { status: 403 });
+      }
+      team = other;
+    }
+    const rep = typeof ctx.query.rep === 'string' && ctx.query.rep ? ctx.query.rep : null;
+    if (rep && !team.reps.includes(rep)) {
+      (ctx.state.log ?? deps.log).warn({ userId: viewer, rep }, 'digest access denied');
+      throw new AppError('FORBIDDEN', '这位员工不在你的团队里', { status: 403 });
+    }
+    const date = typeof ctx.query.date === 'string' && ctx.query.date ? ctx.query.date : previousLocalDate(deps.clock().getTime(), deps.config.timezone);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date + 'T00:00:00Z'))) {
+      throw new AppError('BAD_DATE', `日期 "${date}" 无效，请用 2026-03-02 这样的格式`, { status: 400 });
+    }
+    return { viewer, team, date, rep };
+  }
+
+  async function digestOf(ctx: Koa.Context): Promise<{ digest: Digest; viewer: string; team: Supervision; rep: string | null }> {
+    const r = await resolve(ctx);
+    const team = r.rep ? { ...r.team, reps: [r.rep] } : r.team;
+    const digest = await deps.digests.digestOf(team, r.date, deps.clock().getTime());
+    return { digest, viewer: r.viewer, team: r.team, rep: r.rep };
+  }
+
+  const r = new Router({ strict: true });
+  r.get('/digest', (ctx) => {
+    ctx.status = 301;
+    ctx.redirect('/digest/' + (ctx.querystring ? '?' + ctx.querystring : ''));
+  });
+  r.get('/digest/', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    if (!sessionUser(ctx)) return ctx.redirect(authorizeUrl(ctx, ctx.originalUrl));
+    let page: Awaited<ReturnType<typeof digestOf>>;
+    try {
+      page = await digestOf(ctx);
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) return simplePage(ctx, err.status, err.status === 403 ? '无权查看' : '无法打开', err.message);
+      throw err;
+    }
+    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'");
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = renderDigestPage(page.digest, { teamOf: page.team, rep: page.rep, canPickTeam: page.team.scope === 'corp' || page.team.userId !== page.viewer });
+  });
+  r.get('/digest/api/digest', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = (await digestOf(ctx)).digest;
+  });
+  r.get('/digest/auth/start', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.redirect(authorizeUrl(ctx, String(ctx.query.to ?? '/digest/')));
+  });
+  r.get('/digest/auth/callback', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const log = ctx.state.log ?? deps.log;
+    const state = verifyToken<{ n: string; to: string; exp: number }>(secret, 'digest-oauth', ctx.cookies.get(STATE_COOKIE));
+    setCookie(ctx, STATE_COOKIE, '', 0);
+    const code = typeof ctx.query.code === 'string' ? ctx.query.code : '';
+    if (!state || state.n !== ctx.query.state || state.exp <= deps.clock().getTime() || !code) {
+      return simplePage(ctx, 400, '登录已失效', '请重新打开日报页面。');
+    }
+    let userId: string;
+    try {
+      userId = (await deps.wecom.getUserInfoByCode(code)).userId;
+    } catch (err) {
+      if (err instanceof AppError && err.status === 403) return simplePage(ctx, 403, '仅限企业成员使用', '请使用企业微信成员身份打开本页面。');
+      log.error({ err: (err as Error).message }, 'digest sign-in: WeCom code exchange failed');
+      return simplePage(ctx, 502, '暂时无法登录', '企业微信身份校验失败，请稍后重试。');
+    }
+    setCookie(ctx, COOKIE, signToken(secret, 'digest-session', { u: userId, exp: deps.clock().getTime() + SESSION_TTL_MS }), SESSION_TTL_MS);
+    log.info({ userId }, 'digest sign-in');
+    ctx.redirect(safeReturn(state.to));
+  });
+  return r;
+}
+
+function safeReturn(to: unknown): string {
+  return typeof to === 'string' && to.startsWith('/digest/') && !to.startsWith('//') && !/[\r\n\\]/.test(to) && to.length < 1024 ? to : '/digest/';
+}
+
+function simplePage(ctx: Koa.Context, status: number, title: string, detail: string): void {
+  ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  ctx.body = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title>
+<style>body{font:15px/1.6 -apple-system,'PingFang SC','Microsoft YaHei',sans-serif;background:#f3f4f6;margin:0;padding:48px 20px;color:#1d2129;text-align:center}h1{font-size:18px}p{color:#4e5969}</style></head>
+<body><h1>${esc(title)}</h1><p>${esc(detail)}</p></body></html>`;
+}

@@ -1,0 +1,297 @@
+import http from 'node:http';
+import type { Browser } from 'playwright-core';
+import { digestFor, dayRange, previousLocalDate, type Digest } from '../../src/digest/compute';
+import { digestServiceOf, runDigests, supervisorDigest } from '../../src/digest/job';
+import { digestMarkdown } from '../../src/digest/message';
+import { DigestConfigSchema } from '../../src/digest/schema';
+import { supervisionsOf } from '../../src/digest/supervision';
+import { startSimulator, type RunningSimulator } from '../../src/wecom-simulator';
+import { launchChromium, PHONE } from '../sidebar/browser';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { manualClock } from '../helpers/clock';
+import { TEST_WECOM } from '../helpers/wecom-callback';
+import { DATE, DEPARTMENTS, MEMBERS, NOW, seedBook, seedOrg } from './world';
+import fs from 'node:fs';
+import path from 'node:path';
+
+jest.setTimeout(120_000);
+
+const org = {
+  departments: DEPARTMENTS,
+  members: MEMBERS.map((m) => ({ userId: m.userId, name: m.name, departmentIds: m.depts, status: 'active' as const })),
+};
+
+describe('who supervises whom', () => {
+  it('should give a department leader their department and every sub-department, never themselves', () => {
+    const sut = supervisionsOf(org.departments, org.members, DigestConfigSchema.parse({}));
+    const teams = Object.fromEntries(sut.map((s) => [s.userId, s.reps]));
+    expect(teams).toEqual({
+      boss: ['lead2', 'lead3', 'lead4', 'rep_a', 'rep_b', 'rep_c', 'rep_d'],
+      lead2: ['lead3', 'rep_a', 'rep_b', 'rep_c'],
+      lead3: ['rep_a', 'rep_b'],
+      lead4: ['rep_d'],
+    });
+  });
+
+  it('should add hand-made teams, replace the leaders when asked, and give admins the corp', () => {
+    const added = supervisionsOf(org.departments, org.members, DigestConfigSchema.parse({ supervisors: { lead3: ['rep_c'], coach: ['rep_d', 'gone'] }, admins: ['ceo'] }));
+    expect(added.find((s) => s.userId === 'lead3')!.reps).toEqual(['rep_a', 'rep_b', 'rep_c']);
+    expect(added.find((s) => s.userId === 'coach')!.reps).toEqual(['rep_d']);
+    expect(added.find((s) => s.userId === 'ceo')).toMatchObject({ scope: 'corp', reps: MEMBERS.map((m) => m.userId).sort() });
+    const replaced = supervisionsOf(org.departments, org.members, DigestConfigSchema.parse({ supervisors: { coach: ['rep_d'] }, replaceLeaders: true }));
+    expect(replaced.map((s) => s.userId)).toEqual(['coach']);
+  });
+
+  it('should refuse a bad send time with a sentence', () => {
+    const r = DigestConfigSchema.safeParse({ sendAt: '8:30pm' });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0].message).toContain('"08:30"');
+  });
+});
+
+describe('day boundaries', () => {
+  it('should read D in Beijing time: 2026-03-02 is 2026-03-01T16:00Z to 2026-03-02T16:00Z, sent about the day before', () => {
+    const r = dayRange(DATE, 'Asia/Shanghai');
+    expect(new Date(r.dayStart).toISOString()).toBe('2026-03-01T16:00:00.000Z');
+    expect(new Date(r.dayEnd).toISOString()).toBe('2026-03-02T16:00:00.000Z');
+    expect(previousLocalDate(NOW.getTime(), 'Asia/Shanghai')).toBe(DATE);
+    // 07:59 on 3 March in Beijing is still 2 March in UTC; the digest is about Beijing's yesterday.
+    expect(previousLocalDate(new Date('2026-03-03T00:30:00+08:00').getTime(), 'Asia/Shanghai')).toBe(DATE);
+  });
+});
+
+describe('the digest on a seeded book', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ clock: manualClock(NOW) });
+    await seedOrg(app.services.db);
+    await seedBook(app.services.db);
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  async function digestOf(userId: string): Promise<Digest> {
+    const svc = digestServiceOf(app.services);
+    const s = (await svc.supervisionOf(userId))!;
+    return svc.digestOf(s, DATE, NOW.getTime());
+  }
+
+  it('should count new customers by channel state, with transfers and the other team left out', async () => {
+    const d = await digestOf('lead3');
+    expect(d.newByState).toEqual([{ state: 'live_0302', count: 1 }, { state: 'store_qr', count: 1 }]);
+    expect(d.newTotal).toBe(2);
+  });
+
+  it('should count losses of D only (23:59 yes, 00:01 no), the re-added customer too, a transfer never, naming the high-value one with its remark marked', async () => {
+    const d = await digestOf('lead3');
+    expect(d.lostByCustomer.map((c) => c.externalUserId)).toEqual(['c1', 'c4']);
+    expect(d.lostByCustomer[0]).toMatchObject({ label: '王芳（备注：王姐-VIP）', weight: 1 });
+    expect(d.lostByRep).toEqual([]);
+  });
+
+  it('should list waiting, at-risk, dormant, under-served and saturated customers of the team', async () => {
+    const d = await digestOf('lead3');
+    expect(d.waiting.map((c) => [c.externalUserId, c.note])).toEqual([['c6', '已等 2 小时（核心目标 30 分钟）']]);
+    expect(d.atRisk.map((c) => c.externalUserId)).toEqual(['c6']);
+    expect(d.dormant.map((c) => c.externalUserId)).toEqual(['c7']);
+    const a = d.byRep.find((r) => r.rep === 'rep_a')!;
+    const b = d.byRep.find((r) => r.rep === 'rep_b')!;
+    expect(a.underServed.map((c) => c.externalUserId)).toEqual(['c6']);
+    expect(b.underServed).toEqual([]);
+    expect(b.saturated.map((c) => [c.externalUserId, c.note])).toEqual([['c7', '连续 3 次主动联系未回复']]);
+  });
+
+  it('should count reminders, prevented touches (once each, by first reason) and the KPIs against a hand count', async () => {
+    const d = await digestOf('lead3');
+    expect(d.byRep.find((r) => r.rep === 'rep_a')).toMatchObject({ remindersDone: 1, remindersOverdue: 1 });
+    expect(d.prevented).toEqual([{ reason: 'BACKOFF_PAUSED', count: 1 }, { reason: 'WEEKLY_CAP', count: 1 }]);
+    const k = Object.fromEntries(d.kpis.map((x) => [x.key, x]));
+    // Active at the start of D: c1, c2, c4 (before its re-add), c6, c7; lost on D: c1, c4.
+    expect(k.retention.value).toBeCloseTo(3 / 5);
+    expect(k.churn.value).toBe(2);
+    expect(k.repeatPurchase.value).toBeCloseTo(1 / 2);
+    // Waits started on D: c6 answered in 20 min (core 30), c7 in 2 h (key 60), c5 unanswered past 480 min.
+    expect(k.responseCompliance.value).toBeCloseTo(1 / 3);
+    expect(k.reminderCompletion.value).toBeCloseTo(1 / 2);
+    expect(k.reminderCompletion.prev7).toBe(1);
+    expect(d.campaigns).toEqual({ sent: 0, deferred: 0, capped: 0 });
+    expect(d.quiet).toBe(false);
+  });
+
+  it('should sum a nested team: the head of sales sees 一组 plus 王强, and 二组 sees only its own', async () => {
+    const head = await digestOf('lead2');
+    expect(head.newTotal).toBe(2);
+    expect(head.lostByCustomer).toHaveLength(2);
+    const other = await digestOf('lead4');
+    expect(other.newByState).toEqual([{ state: 'store_qr', count: 1 }]);
+    expect(other.lostByCustomer).toEqual([]);
+  });
+
+  it('should write a message in Chinese that names what matters and links to the page', async () => {
+    const d = await digestOf('lead3');
+    const text = digestMarkdown(d, { pageUrl: 'https://scrm.example.com/digest/?date=2026-03-02', listLength: 5 });
+    expect(text).toContain('### 3月2日团队客户日报');
+    expect(text).toContain('新增 **2** 位');
+    expect(text).toContain('王芳（备注：王姐-VIP）');
+    expect(text).toContain('避免过度打扰 2 次');
+    expect(text).toContain('[查看图表和明细](https://scrm.example.com/digest/?date=2026-03-02)');
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(2048);
+  });
+
+  it('should send a quiet day a short message, not a page of zeros', async () => {
+    const svc = digestServiceOf(app.services);
+    // 王强 (rep_c) has no customers: on 10 January nothing happened and nothing is open.
+    const { books, campaignsKnown } = await svc.books('2026-01-10', NOW.getTime(), ['rep_c']);
+    const empty = digestFor({ userId: 'lead2', name: '销售部长', scope: 'team', reps: ['rep_c'] }, books, '2026-01-10', campaignsKnown);
+    expect(empty.quiet).toBe(true);
+    const text = svc.markdown(empty);
+    expect(text.split('\n')).toHaveLength(3);
+    expect(text).toContain('昨天团队客户平稳');
+  });
+});
+
+describe('exactly one digest per supervisor per day', () => {
+  let database: TestDatabase;
+  let one: TestApp;
+  let two: TestApp;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    one = await startTestApp({ database, clock: manualClock(NOW) });
+    two = await startTestApp({ database, clock: manualClock(NOW) });
+    await seedOrg(one.services.db);
+    await seedBook(one.services.db);
+  });
+  afterAll(async () => {
+    await one?.stop();
+    await two?.stop();
+    await database?.drop();
+  });
+
+  const intents = async () => one.services.db.query<{ idem_key: string; body: string }>("SELECT idem_key, body FROM outbox_intents WHERE origin = 'digest' ORDER BY idem_key");
+
+  it('should enqueue one intent per supervisor when two instances race the slot, run it again directly and an instance restarts', async () => {
+    const slot = new Date('2026-03-03T08:30:00+08:00');
+    expect(supervisorDigest.schedule).toBe('30 8 * * *');
+    const [a, b] = await Promise.all([one.running.jobs.runSlot(supervisorDigest, slot), two.running.jobs.runSlot(supervisorDigest, slot)]);
+    expect([a, b].filter((x) => x !== null)).toHaveLength(1);
+    // The worst case the slot claim does not cover: both instances run the job body at once
+    // (a takeover while the first owner wakes up, an operator's `jobs run` during the slot).
+    const [x, y] = await Promise.all([runDigests(one.services, slot), runDigests(two.services, new Date(slot.getTime() + 60_000))]);
+    expect(Number(x.enqueued) + Number(y.enqueued)).toBe(0);
+    // A restart: a fresh instance catches up on the same morning.
+    const three = await startTestApp({ database, clock: manualClock(new Date(slot.getTime() + 3_600_000)) });
+    try {
+      const again = await three.running.jobs.runNow(supervisorDigest, new Date(slot.getTime() + 3_600_000));
+      expect(again).toMatchObject({ date: DATE, enqueued: 0, existing: 4 });
+    } finally {
+      await three.stop();
+    }
+    const rows = await intents();
+    expect(rows.map((r) => r.idem_key)).toEqual(['boss', 'lead2', 'lead3', 'lead4'].map((u) => `digest:${u}:${DATE}`));
+    const body = JSON.parse(rows.find((r) => r.idem_key === `digest:lead3:${DATE}`)!.body);
+    expect(body).toMatchObject({ kind: 'app_message', toUser: 'lead3', message: { msgtype: 'markdown' } });
+    expect(body.message.markdown.content).toContain('王芳（备注：王姐-VIP）');
+  });
+
+  it('should make the next morning a new digest', async () => {
+    const r = await runDigests(one.services, new Date('2026-03-04T08:30:00+08:00'));
+    expect(r).toMatchObject({ date: '2026-03-03', enqueued: 4 });
+  });
+});
+
+describe('the digest page', () => {
+  let sim: RunningSimulator;
+  let app: TestApp;
+  let browser: Browser;
+  beforeAll(async () => {
+    sim = await startSimulator({
+      port: 0, corpId: TEST_WECOM.corpId, agentId: TEST_WECOM.agentId, secret: TEST_WECOM.secret, callbackToken: TEST_WECOM.token,
+      callbackAesKey: TEST_WECOM.aesKey, callbackUrl: null,
+      seed: {
+        version: 1, corpName: '山茶花', departments: DEPARTMENTS.map((d) => ({ id: d.id, name: d.name, parentId: d.parentId ?? 0, order: d.id, leaders: d.leaders })),
+        users: MEMBERS.map((m) => ({ userId: m.userId, name: m.name, departments: m.depts, mainDepartment: m.depts[0], position: '顾问', gender: 1 })),
+        customers: [], follows: [], tagGroups: [], groupChats: [], kfAccounts: [], kfMessages: [],
+      },
+    });
+    const port = await freePort();
+    app = await startTestApp({
+      clock: manualClock(NOW),
+      env: { WECOM_API_BASE: sim.url, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, FENCUN_SESSION_SECRET: 'digest-test-session-secret-0123456789' },
+    });
+    await seedOrg(app.services.db);
+    await seedBook(app.services.db);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await sim?.stop();
+  });
+
+  /** OAuth as WeCom runs it: start, the authorize page's redirect with a fresh code, the callback. */
+  async function signIn(userId: string): Promise<string> {
+    const start = await fetch(`${app.url}/digest/auth/start?to=${encodeURIComponent('/digest/')}`, { redirect: 'manual' });
+    const stateCookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const authorize = new URL(start.headers.get('location')!);
+    const redirect = new URL(authorize.searchParams.get('redirect_uri')!);
+    const code = sim.admin.issueOAuthCode({ userId });
+    const back = await fetch(`${app.url}${redirect.pathname}?code=${code}&state=${authorize.searchParams.get('state')}`, { redirect: 'manual', headers: { Cookie: stateCookie } });
+    expect(back.status).toBe(302);
+    return back.headers.getSetCookie().map((c) => c.split(';')[0]).filter((c) => c.startsWith('fc_digest=')).join('; ');
+  }
+
+  it('should send a visitor without a session to WeCom sign-in', async () => {
+    const res = await fetch(`${app.url}/digest/`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toContain('/connect/oauth2/authorize?');
+    expect((await fetch(`${app.url}/digest/api/digest`)).status).toBe(401);
+  });
+
+  it('should show a supervisor their own team and refuse another team, a rep outside it and a rep who supervises nobody', async () => {
+    const lead3 = await signIn('lead3');
+    const own = await fetch(`${app.url}/digest/api/digest?date=${DATE}`, { headers: { Cookie: lead3 } });
+    expect(own.status).toBe(200);
+    expect(((await own.json()) as Digest).newTotal).toBe(2);
+    expect((await fetch(`${app.url}/digest/?date=${DATE}`, { headers: { Cookie: lead3 } })).status).toBe(200);
+    expect((await fetch(`${app.url}/digest/api/digest?supervisor=lead4`, { headers: { Cookie: lead3 } })).status).toBe(403);
+    expect((await fetch(`${app.url}/digest/api/digest?rep=rep_d`, { headers: { Cookie: lead3 } })).status).toBe(403);
+    expect((await fetch(`${app.url}/digest/?supervisor=lead4`, { headers: { Cookie: lead3 } })).status).toBe(403);
+    expect((await fetch(`${app.url}/digest/api/digest?date=yesterday`, { headers: { Cookie: lead3 } })).status).toBe(400);
+    const rep = await signIn('rep_a');
+    expect((await fetch(`${app.url}/digest/api/digest`, { headers: { Cookie: rep } })).status).toBe(403);
+    const lead4 = await signIn('lead4');
+    const theirs = await fetch(`${app.url}/digest/api/digest?date=${DATE}`, { headers: { Cookie: lead4 } });
+    expect(theirs.status).toBe(200);
+    expect(((await theirs.json()) as Digest).lostByCustomer).toEqual([]);
+  });
+
+  it('should render on a phone with charts and the named lists (screenshot)', async () => {
+    const cookie = (await signIn('lead3')).split('=');
+    const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, locale: 'zh-CN' });
+    await context.addCookies([{ name: cookie[0], value: cookie.slice(1).join('='), url: app.url }]);
+    const page = await context.newPage();
+    const res = await page.goto(`${app.url}/digest/?date=${DATE}`);
+    expect(res!.status()).toBe(200);
+    expect(await page.locator('[data-kpi] svg path').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.textContent('body')).toContain('王芳（备注：王姐-VIP）');
+    const dir = path.resolve(__dirname, '..', '..', 'test-artifacts', 'digest');
+    fs.mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: path.join(dir, 'digest-phone.png'), fullPage: true });
+    const html = await (await fetch(`${app.url}/digest/?date=${DATE}`, { headers: { Cookie: cookie.join('=') } })).text();
+    expect(Buffer.byteLength(html)).toBeLessThan(60_000);
+    await context.close();
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = http.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
