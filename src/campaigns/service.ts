@@ -158,7 +158,11 @@ export class CampaignService {
         return { id: d.externalUserId, reason: reasons[0], explanation: explainDecision({ kind: 'excluded', reason: reasons[0], reasons, nextAllowedAt: d.nextAllowedAt?.getTime() ?? null, route: null }, t, zone) };
       });
       const done = await this.d.db.transaction(async (tx) => {
-        if (!verdict.allowed.length) return repo.markDispatched(tx, b.campaignId, b.no, null, t, 'every customer was re-decided out before sending');
+        if (!verdict.allowed.length) {
+          if (!(await repo.markDispatched(tx, b.campaignId, b.no, null, t, 'every customer was re-decided out before sending'))) return false;
+          await repo.excludeRecipients(tx, b.campaignId, left, t);
+          return true;
+        }
         const { intent } = await enqueue(tx, {
           kind: 'mass_task', chatType: 'single', sender: b.sender, externalUserIds: verdict.allowed,
           text: c.content.text, attachments: c.content.attachments as MsgAttachment[] | undefined,
