@@ -74,5 +74,5 @@ describe('outbox: kill -9 between "WeCom accepted" and "recorded locally"', () =
     expect((await ledger(sim, 'welcome')).filter((r) => r.ref === welcomeCode)).toHaveLength(1);
     // The figures for the closing note.
     process.stdout.write(`outbox crash test: ${intents.length} intents, ${crashes} kill -9, duplicates 0\n`);
-  }, 120_000);
+  }, 300_000);
 });

@@ -22,7 +22,12 @@ export function outboxRig(db: Database, sim: RunningSimulator, o: {
   instanceId?: string; client?: Partial<WecomClientOptions>; timeZone?: string;
 } = {}): Rig {
   const clock = o.clock ?? systemClock;
-  const { sut: wecom, logs, metrics } = makeClient(db, sim, { clock, ...o.client });
+  // The client's own per-process limiter and its pause after 45009 run on the wall clock; these
+  // tests drive a manual clock, so they are opened wide here: the outbox's pacing is under test.
+  const wide = [{ limit: 1_000_000, windowMs: 60_000 }];
+  const { sut: wecom, logs, metrics } = makeClient(db, sim, {
+    clock, rateRules: { 'message/send:member': wide, 'webhook/send:robot': wide }, rateLimitPauseMs: 1, concurrencyPauseMs: 1, ...o.client,
+  });
   const parts = createOutbox({
     db, wecom, clock, log: logs.log, metrics, timeZone: o.timeZone ?? 'Asia/Shanghai', instanceId: o.instanceId ?? 'rig',
     config: { ...DEFAULT_OUTBOX_CONFIG, ...o.config }, worker: { heartbeatMs: 0, idlePollMs: 20, ...o.worker }, hooks: o.hooks,
