@@ -25,6 +25,8 @@ export interface CorpFollow {
   userId: string;
   externalUserId: string;
   addedAt: number;
+  /** WeChat name. */
+  name: string;
   /** How many reps follow this customer. */
   followers: number;
 }
@@ -100,7 +102,8 @@ export function planHistory(corp: CorpFollow[], showcaseRepId: string | null, no
 
   // The showcase: customers only this rep follows, longest-known first (added well before the history starts).
   const book = [...primary.values()]
-    .filter((f) => f.userId === showcaseRepId && f.followers === 1 && f.addedAt < now - 200 * D)
+    // Real names read best in a first look (and every font has them; emoji nicknames are for the rest of the book).
+    .filter((f) => f.userId === showcaseRepId && f.followers === 1 && f.addedAt < now - 200 * D && /^[\u4e00-\u9fff]{2,4}$/.test(f.name))
     .sort((a, b) => a.addedAt - b.addedAt || a.externalUserId.localeCompare(b.externalUserId));
   const scripted = new Set<string>();
   STORIES.forEach((story, i) => {

@@ -6,6 +6,7 @@ import { findJob } from '../jobs/registry';
 import type { Services } from '../services';
 import type { RunningSimulator } from '../wecom-simulator';
 import { Random } from '../wecom-simulator/random';
+import { postJson } from './post-json';
 import { findCorpFollows, findWaitingCustomers } from './repository';
 
 /**
@@ -155,10 +156,8 @@ export class LiveCorp {
   }
 
   private async post(path: string, body: unknown): Promise<void> {
-    const res = await fetch(this.d.url + path, {
-      method: 'POST', headers: { Authorization: `Bearer ${this.d.apiToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${path} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    const res = await postJson(this.d.url + path, this.d.apiToken, body);
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${res.text.slice(0, 300)}`);
   }
 
   private async run(name: string, now: Date) {

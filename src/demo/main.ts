@@ -5,6 +5,7 @@ import { startFencun, RunningFencun } from '../app';
 import { NOW_OPTION_HELP, parseNowOption } from '../cli/now';
 import { ConfigError, loadConfig } from '../config';
 import { findJob } from '../jobs/registry';
+import { ensureSidebarBuilt } from '../sidebar-api/build';
 import { createLogger } from '../log';
 import { DEMO_CORP, loadSeedFile, RunningSimulator, saveSeedFile, startSimulator } from '../wecom-simulator';
 import { localTimeLabel, offsetClock, parseAtOption } from './clock';
@@ -108,6 +109,8 @@ async function main(argv: string[], env: Record<string, string | undefined> = pr
   sim.admin.setCallbackUrl(`${fencun.url}/wecom/callback`);
   const verified = await sim.admin.verifyCallbackUrl().catch(() => ({ ok: false }));
 
+  // A fresh clone has no sidebar build yet: make it while the demo seeds, not on the first page view.
+  const page = ensureSidebarBuilt(log).then(() => null, (err: Error) => err.message);
   try {
     let marker = reuse ? await readDemoSeed(fencun.services) : null;
     if (!marker) {
@@ -124,6 +127,8 @@ async function main(argv: string[], env: Record<string, string | undefined> = pr
       say(`Reusing ${DB_FILE} (seeded ${marker.seededAt.slice(0, 10)}; \`npm run demo -- --reset\` starts fresh); tiers and reminders brought up to date.`);
     }
 
+    const pageError = await page;
+    if (pageError) say(`  the sidebar page could not be built (${pageError}); run npm run build:sidebar`);
     const summary = sim.admin.summary();
     const showcase = marker?.showcaseRep ? (sim.state.users.get(marker.showcaseRep)?.name ?? marker.showcaseRep) : null;
     say('');

@@ -134,12 +134,13 @@ export async function findDemoGroups(db: Sql, userIds: string[], limit: number):
 }
 
 /** Every relation as the first reconcile stored it, with how many reps follow the customer. */
-export async function findCorpFollows(db: Sql): Promise<{ userId: string; externalUserId: string; addedAt: number; followers: number }[]> {
-  const rows = await db.query<{ user_id: string; external_user_id: string; added_at: unknown; n: unknown }>(
-    `SELECT f.user_id, f.external_user_id, f.added_at,
+export async function findCorpFollows(db: Sql): Promise<{ userId: string; externalUserId: string; name: string; addedAt: number; followers: number }[]> {
+  const rows = await db.query<{ user_id: string; external_user_id: string; name: string | null; added_at: unknown; n: unknown }>(
+    `SELECT f.user_id, f.external_user_id, c.name, f.added_at,
        (SELECT COUNT(*) FROM follows g WHERE g.external_user_id = f.external_user_id AND g.status <> 'ended') AS n
-     FROM follows f WHERE f.status <> 'ended' ORDER BY f.external_user_id, f.added_at, f.user_id`);
-  return rows.map((r) => ({ userId: r.user_id, externalUserId: r.external_user_id, addedAt: num(r.added_at ?? 0), followers: num(r.n) }));
+     FROM follows f LEFT JOIN external_contacts c ON c.external_user_id = f.external_user_id
+     WHERE f.status <> 'ended' ORDER BY f.external_user_id, f.added_at, f.user_id`);
+  return rows.map((r) => ({ userId: r.user_id, externalUserId: r.external_user_id, name: r.name ?? '', addedAt: num(r.added_at ?? 0), followers: num(r.n) }));
 }
 
 export interface DemoCounts {

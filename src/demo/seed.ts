@@ -5,6 +5,7 @@ import { findJob } from '../jobs/registry';
 import type { Services } from '../services';
 import { recordTouch } from '../touches/repository';
 import type { RunningSimulator } from '../wecom-simulator';
+import { postJson } from './post-json';
 import { planHistory, type DemoHistory, type Story } from './history';
 import { showcaseRep } from './picker';
 import { countDemoData, findCorpFollows, findDemoMembers, type DemoCounts } from './repository';
@@ -124,12 +125,8 @@ const BATCH = 1000;
 
 async function postBatches<T>(d: SeedDemoDeps, path: string, items: T[], body: (batch: T[]) => unknown): Promise<void> {
   for (let i = 0; i < items.length; i += BATCH) {
-    const res = await fetch(d.url + path, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${d.apiToken}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body(items.slice(i, i + BATCH))),
-    });
-    if (!res.ok) throw new Error(`${path} answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
+    const res = await postJson(d.url + path, d.apiToken, body(items.slice(i, i + BATCH)));
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${res.text.slice(0, 500)}`);
   }
 }
 

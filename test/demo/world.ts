@@ -1,11 +1,10 @@
 import { offsetClock } from '../../src/demo/clock';
 import { DEMO_CORP_SIZE } from '../../src/demo/corp';
 import { seedDemo, type DemoSeedSummary } from '../../src/demo/seed';
+import { ensureSidebarBuilt } from '../../src/sidebar-api/build';
 import { startSimulator, type RunningSimulator } from '../../src/wecom-simulator';
-import { listenOnFreePort } from '../helpers/listen';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { TEST_WECOM } from '../helpers/wecom-callback';
-import http from 'node:http';
 
 /**
  * The demo as `npm run demo` builds it, on a temporary database: the demo corp in the simulator,
@@ -33,11 +32,10 @@ export async function startDemoWorld(start: Date): Promise<DemoWorld> {
   });
   let app: TestApp;
   try {
-    const port = await freePort();
     app = await startTestApp({
       clock,
       env: {
-        WECOM_API_BASE: sim.url, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, FENCUN_API_TOKEN: DEMO_API_TOKEN,
+        WECOM_API_BASE: sim.url, FENCUN_API_TOKEN: DEMO_API_TOKEN,
         FENCUN_DEMO: '1', FENCUN_SESSION_SECRET: 'demo-test-session-secret-0123456789',
       },
     });
@@ -46,7 +44,15 @@ export async function startDemoWorld(start: Date): Promise<DemoWorld> {
     throw err;
   }
   sim.admin.setCallbackUrl(`${app.url}/wecom/callback`);
-  const summary = await seedDemo({ services: app.services, jobs: app.running.jobs, url: app.url, apiToken: DEMO_API_TOKEN, sim });
+  // The simulator's callbacks and this test's requests share Node's fetch pool: a socket left idle
+  // past the server's 5 s keep-alive while a job runs can be closed just as the next request takes
+  // it (ECONNRESET). Keep idle sockets open longer than any seeding step.
+  app.running.server.keepAliveTimeout = 120_000;
+  // The page is built once for every test file (under a lock); an API request must not wait behind it.
+  const [summary] = await Promise.all([
+    seedDemo({ services: app.services, jobs: app.running.jobs, url: app.url, apiToken: DEMO_API_TOKEN, sim }),
+    ensureSidebarBuilt(),
+  ]);
   return {
     app, sim, url: app.url.replace('localhost', '127.0.0.1'), summary,
     shift(ms) {
@@ -57,11 +63,4 @@ export async function startDemoWorld(start: Date): Promise<DemoWorld> {
       await app.stop();
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const s = await listenOnFreePort(http.createServer());
-  const port = Number(new URL(s.url).port);
-  await s.stop();
-  return port;
 }

@@ -26,7 +26,8 @@ describe('demo mode (FENCUN_DEMO=1)', () => {
     expect(page.status).toBe(200);
     expect(await c.json('GET', '/sidebar/api/session')).toMatchObject({ status: 401, body: { code: 'SESSION_REQUIRED', details: { demo: true } } });
     const reps = await c.json<DemoRep[]>('GET', '/sidebar/api/demo/reps');
-    expect(reps.body[0]).toEqual({ userId: REPS.supervisor, name: '王芳', role: 'supervisor' });
+    expect(reps.body[0]).toMatchObject({ userId: REPS.supervisor, name: '王芳', role: 'supervisor', suggested: false });
+    expect(reps.body.find((r) => r.suggested)).toMatchObject({ role: 'rep' });
     const login = await c.json<SessionInfo>('POST', '/sidebar/api/demo/login', { userId: REPS.lina });
     expect(login.body).toMatchObject({ userId: REPS.lina, demo: true });
     const targets = await c.json<DemoTarget[]>('GET', '/sidebar/api/demo/targets');
