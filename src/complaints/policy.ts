@@ -160,20 +160,39 @@ export function applyComplaintAction(c: Complaint, action: ComplaintAction, at: 
   }
 }
 
-/** What the pressure policy needs from a customer's complaints. */
+/** What the pressure policy (and the lifecycle stage) needs from a customer's complaints. */
 export interface ComplaintPressure {
   /** Earliest open/confirmed complaint still in progress; null if none. */
   openSince: Date | null;
   /** Latest close of a real complaint (dismissed flags leave no cooldown); null if none. */
   lastClosedAt: Date | null;
+  /**
+   * Every complaint in progress is a keyword suggestion nobody has confirmed yet. Pressure still
+   * holds marketing back (someone may be unhappy), but nothing may call it a complaint in progress.
+   */
+  unconfirmed?: boolean;
+  /** How the latest real complaint (`lastClosedAt`) ended: a refund or no resolution is not a happy ending. */
+  lastClosedResolution?: ComplaintResolutionCode | null;
 }
 
 export function complaintPressure(complaints: Complaint[]): ComplaintPressure {
   let openSince: number | null = null;
   let lastClosedAt: number | null = null;
+  let lastClosedResolution: ComplaintResolutionCode | null = null;
+  let confirmedOpen = false;
   for (const c of complaints) {
-    if (c.status !== 'closed') openSince = Math.min(openSince ?? Infinity, c.openedAt.getTime());
-    else if (c.closedAt && c.resolution?.code !== 'not_a_complaint') lastClosedAt = Math.max(lastClosedAt ?? 0, c.closedAt.getTime());
+    if (c.status !== 'closed') {
+      openSince = Math.min(openSince ?? Infinity, c.openedAt.getTime());
+      if (c.status === 'confirmed') confirmedOpen = true;
+    } else if (c.closedAt && c.resolution?.code !== 'not_a_complaint' && c.closedAt.getTime() >= (lastClosedAt ?? 0)) {
+      lastClosedAt = c.closedAt.getTime();
+      lastClosedResolution = c.resolution?.code ?? null;
+    }
   }
-  return { openSince: openSince === null ? null : new Date(openSince), lastClosedAt: lastClosedAt === null ? null : new Date(lastClosedAt) };
+  return {
+    openSince: openSince === null ? null : new Date(openSince),
+    lastClosedAt: lastClosedAt === null ? null : new Date(lastClosedAt),
+    unconfirmed: openSince !== null && !confirmedOpen,
+    lastClosedResolution,
+  };
 }

@@ -91,6 +91,7 @@ export class TierService {
       lastInboundAt: input.lastInboundAt,
       unansweredTouches: input.touchesSinceInbound,
       openComplaint: input.complaint.openSince !== null,
+      complaint: input.complaint,
     }, now, this.d.policy.tiers, this.d.timeZone);
     return { tier, lifecycle };
   }

@@ -1,7 +1,9 @@
+import type { ComplaintResolutionCode } from '../complaints/policy';
 import { DEFAULT_TIME_ZONE } from '../policy/types';
-import { dayCountAgoZh, daysBetween, formatDateZh, spanZh } from '../policy/zh';
+import { dayCountAgoZh, daysAgoZh, daysBetween, formatDateZh, spanZh } from '../policy/zh';
 import { ZoneCalendar } from '../policy/zone-calendar';
 import { TiersConfig } from '../tiers/schema';
+import { standingPurchases } from '../tiers/purchases';
 import { tierLabel } from '../tiers/score';
 import { LifecycleFacts, LifecycleResult, LifecycleSignal, LifecycleStage, STAGE_LABELS } from './types';
 
@@ -21,7 +23,8 @@ export function lifecycleStage(
 ): LifecycleResult {
   const nowMs = now.getTime();
   const cfg = config.lifecycle;
-  const paid = facts.orders.filter((o) => o.amount > 0 && o.at.getTime() <= nowMs);
+  // A purchase refunded in full is not a sign of life.
+  const paid = standingPurchases(facts.orders, nowMs);
   const lastPurchase = paid.length ? Math.max(...paid.map((o) => o.at.getTime())) : null;
   const daysSincePurchase = lastPurchase === null ? null : daysBetween(lastPurchase, nowMs);
   const daysSinceInbound = facts.lastInboundAt ? Math.max(0, daysBetween(facts.lastInboundAt.getTime(), nowMs)) : null;
@@ -63,7 +66,10 @@ export function lifecycleStage(
   if (inactivity >= cfg.dormantRatio) return result('dormant', quiet);
 
   const risks: LifecycleSignal[] = [];
-  if (facts.openComplaint) risks.push({ code: 'OPEN_COMPLAINT', label: '有未处理完的投诉' });
+  if (facts.openComplaint && facts.complaint?.unconfirmed) risks.push({ code: 'COMPLAINT_SUGGESTED', label: '客户消息里提到投诉，还没有确认' });
+  else if (facts.openComplaint) risks.push({ code: 'OPEN_COMPLAINT', label: '有未处理完的投诉' });
+  const aftermath = complaintAftermath(facts, lastPurchase, nowMs, cfg.complaintAftermathDays, timeZone);
+  if (aftermath) risks.push(aftermath);
   if (facts.unansweredTouches >= cfg.unansweredAtRisk) {
     risks.push({ code: 'UNANSWERED_TOUCHES', label: `连续 ${facts.unansweredTouches} 次主动联系未获回复` });
   }
@@ -81,6 +87,25 @@ export function lifecycleStage(
     ? `${dayCountAgoZh(recent)}有消费或来消息`
     : `加好友 ${spanZh(daysSinceAdded)}，还没有往来，仍在${who}的正常节奏内`;
   return result('active', [{ code: 'RECENT_ACTIVITY', label }]);
+}
+
+const UNHAPPY_ENDINGS: Partial<Record<ComplaintResolutionCode, (when: string) => string>> = {
+  refunded: (when) => `投诉${when}以退款结束，之后还没有再消费`,
+  unresolved: (when) => `投诉${when}关闭，问题没能解决，之后还没有再消费`,
+};
+
+/**
+ * A complaint that ended in a refund or unresolved ("以后不会再买了") leaves the customer at risk:
+ * closing it must not flip them to 活跃 on the strength of the complaint's own messages. The risk
+ * lifts when they buy again after the close, or once `complaintAftermathDays` have passed.
+ */
+function complaintAftermath(facts: LifecycleFacts, lastPurchase: number | null, nowMs: number, days: number, timeZone: string): LifecycleSignal | null {
+  const closed = facts.complaint?.lastClosedAt?.getTime();
+  const ending = facts.complaint?.lastClosedResolution ? UNHAPPY_ENDINGS[facts.complaint.lastClosedResolution] : undefined;
+  if (closed === undefined || !ending || nowMs - closed > days * DAY) return null;
+  if (lastPurchase !== null && lastPurchase > closed) return null;
+  const when = daysAgoZh(closed, nowMs, new ZoneCalendar(timeZone));
+  return { code: 'COMPLAINT_AFTERMATH', label: ending(/^\d/.test(when) ? ` ${when}` : when) };
 }
 
 function relationSignal(facts: LifecycleFacts, nowMs: number, timeZone: string): LifecycleSignal | null {

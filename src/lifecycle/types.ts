@@ -1,3 +1,4 @@
+import { ComplaintPressure } from '../complaints/policy';
 import { RelationStatus } from '../policy/types';
 import { OrderFact, TierId } from '../tiers/types';
 
@@ -26,6 +27,11 @@ export interface LifecycleFacts {
   unansweredTouches: number;
   /** A complaint is open or confirmed and not yet closed. */
   openComplaint: boolean;
+  /**
+   * The customer's complaints as pressure sees them: whether the open one is only a suggestion,
+   * and how the latest real one ended (a refund or no resolution keeps the customer at risk).
+   */
+  complaint?: ComplaintPressure;
 }
 
 export type LifecycleSignalCode =
@@ -36,6 +42,8 @@ export type LifecycleSignalCode =
   | 'FREQUENCY_FALLING'
   | 'UNANSWERED_TOUCHES'
   | 'OPEN_COMPLAINT'
+  | 'COMPLAINT_SUGGESTED'
+  | 'COMPLAINT_AFTERMATH'
   | 'CUSTOMER_DELETED'
   | 'REP_DELETED'
   | 'RELATION_ENDED';

@@ -131,8 +131,19 @@ export function buildCandidates(f: NextActionFacts, now: Date, config: NextActio
     const vars = { ...base, offer: f.offer.title, product: productName(f.offer.product) || base.product };
     out.push(make('marketing', T.marketing, vars, [`可推荐：${f.offer.title}`], 'marketing', f.pressure.marketing));
   }
-  return out;
+  return out.map((c) => ({ ...c, blockedBy: c.blockedBy.map((b) => unconfirmedLabel(b, f)) }));
 }
+
+/**
+ * Pressure blocks care while any complaint is open, confirmed or only suggested. Facts carry a
+ * complaint only once a rep confirmed it, so COMPLAINT_OPEN without one is a suggestion: say so,
+ * never "投诉处理中" for words nobody has confirmed as a complaint.
+ */
+export function unconfirmedLabel(label: string, f: NextActionFacts): string {
+  return !f.complaint && label === REASON_LABELS.COMPLAINT_OPEN ? COMPLAINT_SUGGESTED_LABEL : label;
+}
+
+export const COMPLAINT_SUGGESTED_LABEL = '客户可能在投诉，确认前不主动联系';
 
 function occasions(out: ActionCandidate[], f: NextActionFacts, now: Date, tz: string, config: NextActionConfig, base: Vars): void {
   const lead = config.occasionLeadDays;

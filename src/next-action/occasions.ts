@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { OrderFact } from '../tiers/types';
+import { standingPurchases } from '../tiers/purchases';
 import { NextActionConfig } from './schema';
 
 /** Date arithmetic for birthdays, anniversaries and post-sale steps, on the customer's calendar. */
@@ -51,7 +52,8 @@ export interface PostSaleDue {
 export function postSaleDue(orders: OrderFact[], lastCareAt: Date | null, now: Date, config: NextActionConfig): PostSaleDue | null {
   const t = now.getTime();
   const cared = lastCareAt ? lastCareAt.getTime() : -Infinity;
-  const recentFirst = orders.filter((o) => o.amount > 0 && o.at.getTime() <= t).sort((a, b) => b.at.getTime() - a.at.getTime());
+  // No 售后关怀 for a purchase the customer got refunded.
+  const recentFirst = standingPurchases(orders, t).sort((a, b) => b.at.getTime() - a.at.getTime());
   for (const order of recentFirst) {
     for (const step of config.postSaleCare) {
       const due = order.at.getTime() + step.afterDays * DAY;

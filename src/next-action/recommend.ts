@@ -2,7 +2,7 @@ import { REASON_LABELS } from '../pressure/labels';
 import { DEFAULT_TIME_ZONE } from '../policy/types';
 import { formatWhenZh, renderTemplate } from '../policy/zh';
 import { ZoneCalendar } from '../policy/zone-calendar';
-import { buildCandidates, tidy } from './candidates';
+import { buildCandidates, tidy, unconfirmedLabel } from './candidates';
 import { NextActionConfig } from './schema';
 import { ActionCandidate, FALLBACK_GIVE_SPACE_PRIORITY, NextActionFacts, NextActionResult, PRIORITY, relationEnded } from './types';
 
@@ -105,7 +105,7 @@ function fallbackSpace(facts: NextActionFacts, candidates: ActionCandidate[], t:
   if (!care.allowed && care.nextAllowedAt && (!until || care.nextAllowedAt > until)) until = care.nextAllowedAt;
   if (until) until = allowedAtOrAfter(facts, until);
   const reasons = ['近期没有需要联系的事，不必为联系而联系'];
-  if (!care.allowed) reasons.push(...care.reasons.map((r) => REASON_LABELS[r]));
+  if (!care.allowed) reasons.push(...care.reasons.map((r) => unconfirmedLabel(REASON_LABELS[r], facts)));
   if (until) reasons.push(`下次回访：${formatWhenZh(until.getTime(), t, cal)}`);
   reasons.push(...quietHoursNote(facts));
   return giveSpace(config, facts, reasons, until, FALLBACK_GIVE_SPACE_PRIORITY);

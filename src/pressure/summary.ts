@@ -36,6 +36,10 @@ export function describePressure(state: PressureState, at: Date, policy: Pressur
     lines.push(`客户${ago(t - state.lastInboundAt.getTime())}来消息：回复不受限制`);
   }
   if (state.complaint.openSince) {
+    // A keyword suggestion is not a complaint until a rep confirms it; marketing waits either way.
+    if (state.complaint.unconfirmed) {
+      return { tone: 'paused', headline: '暂不营销：客户可能在投诉，请先确认', lines: [...lines, '确认前不发营销'], nextAllowedAt: null };
+    }
     return { tone: 'paused', headline: '暂不打扰：投诉处理中', lines: [...lines, '只跟进投诉，不发营销'], nextAllowedAt: null };
   }
   lines.push(marketingLine(marketing, state, at, policy, cals));

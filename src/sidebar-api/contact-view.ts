@@ -36,6 +36,8 @@ export interface ContactParts {
   timeline: TimelinePageView;
   /** Complaints not closed yet: suggested (status open) or confirmed. */
   complaints: { complaint: Complaint; excerpt: string | null }[];
+  /** Names of the reps who filed complaints, by userid ("你" for the viewer). */
+  complaintAuthors: Map<string, string>;
   recentOrders: number;
   orderWindowDays: number;
 }
@@ -107,6 +109,8 @@ export function contactView(p: ContactParts): ContactProfileView {
       status: c.status === 'open' ? 'suggested' : 'confirmed',
       source: c.source,
       excerpt,
+      excerptBy: c.source === 'rep' ? 'rep' : 'customer',
+      author: c.source === 'rep' && c.confirmedBy ? p.complaintAuthors.get(c.confirmedBy) ?? c.confirmedBy : null,
       openedLabel: f.past(c.openedAt.getTime()),
     })),
     complaintOpen: p.complaints.some((c) => c.complaint.status === 'confirmed'),

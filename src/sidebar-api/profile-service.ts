@@ -86,10 +86,14 @@ export class ProfileService {
     const pressureState = relation === 'active' ? assessment.pressureState : { ...assessment.pressureState, relation };
 
     const f = new Formatter(this.d.timeZone, t);
-    const [owner, timelineView] = await Promise.all([
+    const filers = [...new Set(assessment.openComplaints.map((c) => (c.complaint.source === 'rep' ? c.complaint.confirmedBy : null))
+      .filter((u): u is string => !!u && u !== viewer.userId))];
+    const [owner, timelineView, ...filerMembers] = await Promise.all([
       primary && primary.userId !== viewer.userId ? findMember(db, primary.userId) : null,
       this.timelines.view(timeline, f),
+      ...filers.map((u) => findMember(db, u)),
     ]);
+    const complaintAuthors = new Map<string, string>([[viewer.userId, '你'], ...filers.map((u, i) => [u, filerMembers[i]?.name || u] as [string, string])]);
     return contactView({
       f,
       tierCount: policy.tiers.tiers.length,
@@ -99,7 +103,7 @@ export class ProfileService {
       tagGroups, tier, lifecycle,
       pressure: describePressure(pressureState, now, judgement.pressurePolicy),
       next: next.recommendation, reminders, storedOrders, timeline: timelineView,
-      complaints: assessment.openComplaints,
+      complaints: assessment.openComplaints, complaintAuthors,
       recentOrders: this.d.recentOrders, orderWindowDays: policy.tiers.monetary.windowDays,
     });
   }

@@ -181,6 +181,10 @@ export interface ComplaintView {
   source: 'keyword' | 'rep';
   /** The customer's words (keyword suggestions) or the rep's note. */
   excerpt: string | null;
+  /** Whose words `excerpt` is: only the customer's are quoted as something they said. */
+  excerptBy: 'customer' | 'rep';
+  /** The rep who filed it (source rep), e.g. 李娜; "你" when it is the viewer. */
+  author: string | null;
   openedLabel: string;
 }
 

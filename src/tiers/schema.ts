@@ -62,6 +62,8 @@ export const TiersConfigSchema = z
         ratio: z.number().min(0).max(1, 'must be a fraction between 0 and 1, e.g. 0.5'),
       }),
       norms: z.record(tierId, norm),
+      /** How long a complaint that ended in a refund or unresolved keeps the customer at risk (unless they buy again). */
+      complaintAftermathDays: z.number().int().min(0, 'must be 0 or more days, e.g. 60').default(60),
     }),
   })
   .superRefine((c, ctx) => {

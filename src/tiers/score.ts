@@ -1,5 +1,6 @@
 import { daysBetween, formatDateZh, formatYuan } from '../policy/zh';
 import { ZoneCalendar } from '../policy/zone-calendar';
+import { standingPurchases } from './purchases';
 import { TiersConfig } from './schema';
 import { CustomerFacts, TierId, TierReason, TierResult, TierOverride } from './types';
 
@@ -72,7 +73,8 @@ function orderReasons(facts: CustomerFacts, now: Date, config: TiersConfig): Tie
   const nowMs = now.getTime();
   // Future-dated orders are clock skew or bad imports; they must not inflate today's score.
   const past = facts.orders.filter((o) => o.at.getTime() <= nowMs);
-  const paid = past.filter((o) => o.amount > 0);
+  // A purchase refunded in full is no purchase: no recency or frequency points for it.
+  const paid = standingPurchases(facts.orders, nowMs);
   const last = paid.reduce<number | null>((m, o) => Math.max(m ?? 0, o.at.getTime()), null);
   const sinceLast = last === null ? null : daysBetween(last, nowMs);
 

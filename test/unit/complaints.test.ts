@@ -97,8 +97,25 @@ describe('complaint state rules', () => {
 
   it('should give pressure the open complaint and the last real close', () => {
     const dismissed = { ...flagged, id: 'cp-2', status: 'closed' as const, closedAt: new Date('2025-03-09T10:00:00+08:00'), resolution: { code: 'not_a_complaint' as const, note: '' } };
-    expect(complaintPressure([closed, dismissed])).toEqual({ openSince: null, lastClosedAt: later });
-    expect(complaintPressure([closed, { ...flagged, id: 'cp-3', openedAt: later }])).toEqual({ openSince: later, lastClosedAt: later });
-    expect(complaintPressure([])).toEqual({ openSince: null, lastClosedAt: null });
+    const resolution = closed.resolution!.code;
+    expect(complaintPressure([closed, dismissed])).toEqual({ openSince: null, lastClosedAt: later, unconfirmed: false, lastClosedResolution: resolution });
+    expect(complaintPressure([closed, { ...flagged, id: 'cp-3', openedAt: later }]))
+      .toEqual({ openSince: later, lastClosedAt: later, unconfirmed: true, lastClosedResolution: resolution });
+    expect(complaintPressure([])).toEqual({ openSince: null, lastClosedAt: null, unconfirmed: false, lastClosedResolution: null });
+  });
+
+  it('should call a complaint in progress unconfirmed only while no open one has been confirmed', () => {
+    const suggested = { ...flagged, id: 'cp-4' };
+    const taken = { ...confirmed, id: 'cp-5' };
+    expect(complaintPressure([suggested]).unconfirmed).toBe(true);
+    expect(complaintPressure([suggested, taken]).unconfirmed).toBe(false);
+    expect(complaintPressure([taken]).unconfirmed).toBe(false);
+  });
+
+  it('should remember how the latest real complaint ended, not an earlier one', () => {
+    const early = { ...closed, id: 'cp-6', closedAt: new Date('2025-03-07T10:00:00+08:00'), resolution: { code: 'compensated' as const, note: '补发' } };
+    const refunded = { ...closed, id: 'cp-7', closedAt: new Date('2025-03-09T10:00:00+08:00'), resolution: { code: 'refunded' as const, note: '已全额退款' } };
+    expect(complaintPressure([refunded, early]).lastClosedResolution).toBe('refunded');
+    expect(complaintPressure([early, refunded]).lastClosedResolution).toBe('refunded');
   });
 });

@@ -6,6 +6,8 @@ const now = new Date('2025-06-01T10:00:00+08:00');
 const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
 const order = (d: number, amount = 500) => ({ at: daysAgo(d), amount });
 
+const closedAs = (code: 'refunded' | 'unresolved' | 'compensated', ago: number) => ({ openSince: null, lastClosedAt: daysAgo(ago), unconfirmed: false, lastClosedResolution: code });
+
 function facts(over: Partial<LifecycleFacts> = {}): LifecycleFacts {
   return {
     tier: 'core',
@@ -32,6 +34,14 @@ describe('lifecycleStage', () => {
     ['a buyer who still chats is alive', { orders: [order(100)], lastInboundAt: daysAgo(2) }, 'active', ['RECENT_ACTIVITY']],
     ['falling purchase frequency is a risk', { orders: [order(20), order(200), order(250), order(300), order(340)], lastInboundAt: daysAgo(5) }, 'at_risk', ['FREQUENCY_FALLING']],
     ['three unanswered touches are a risk', { orders: [order(10)], lastInboundAt: daysAgo(10), unansweredTouches: 3 }, 'at_risk', ['UNANSWERED_TOUCHES']],
+    ['a complaint only suggested by keywords is said as such', { orders: [order(10)], lastInboundAt: daysAgo(1), openComplaint: true,
+      complaint: { openSince: daysAgo(1), lastClosedAt: null, unconfirmed: true } }, 'at_risk', ['COMPLAINT_SUGGESTED']],
+    ['a complaint closed with a refund keeps a talking customer at risk', { orders: [order(5), order(2, -500)], lastInboundAt: daysAgo(1), complaint: closedAs('refunded', 1) }, 'at_risk', ['COMPLAINT_AFTERMATH']],
+    ['an unresolved complaint keeps them at risk too', { orders: [order(20)], lastInboundAt: daysAgo(1), complaint: closedAs('unresolved', 3) }, 'at_risk', ['COMPLAINT_AFTERMATH']],
+    ['a complaint closed with compensation does not', { orders: [order(20)], lastInboundAt: daysAgo(1), complaint: closedAs('compensated', 3) }, 'active', ['RECENT_ACTIVITY']],
+    ['buying again after a refund lifts it', { orders: [order(1)], lastInboundAt: daysAgo(1), complaint: closedAs('refunded', 3) }, 'active', ['RECENT_ACTIVITY']],
+    ['the aftermath of a refund ends after 60 days', { orders: [order(70)], lastInboundAt: daysAgo(5), complaint: closedAs('refunded', 61) }, 'active', ['RECENT_ACTIVITY']],
+    ['a purchase refunded in full is no sign of life', { orders: [order(3), order(2, -500)], lastInboundAt: null, addedAt: daysAgo(400), tier: 'regular' }, 'dormant', ['NO_RECENT_CONTACT']],
   ])('should find that %s', (_, over, stage, codes) => {
     const sut = lifecycleStage(facts(over), now, config);
     expect(sut.stage).toBe(stage);

@@ -1,4 +1,4 @@
-import { CustomerFacts, diffTier, scoreTier, tierForScore } from '../../src/tiers';
+import { CustomerFacts, diffTier, scoreTier, standingPurchases, tierForScore } from '../../src/tiers';
 import { defaults } from './support/fixtures';
 
 const config = defaults.tiers;
@@ -136,5 +136,31 @@ describe('diffTier', () => {
     const sut = diffTier(before, after);
     expect(sut).toMatchObject({ record: true, from: 'core', to: 'potential', direction: 'down' });
     expect(sut.reasons).toContain('手动调整已到期或被撤销，恢复按得分定级');
+  });
+});
+
+describe('standingPurchases', () => {
+  const now = new Date('2025-06-01T10:00:00+08:00');
+  const at = (d: number) => new Date(now.getTime() - d * 86_400_000);
+  const o = (d: number, amount: number) => ({ at: at(d), amount });
+  it.each<[string, { at: Date; amount: number }[], [number, number][]]>([
+    ['a whole order refunded is gone', [o(10, 300), o(5, 460), o(4, -460)], [[10, 300]]],
+    ['a refund of an older order\'s exact amount cancels that order, not the latest', [o(10, 300), o(5, 460), o(4, -300)], [[5, 460]]],
+    ['a partial refund leaves the order with what is left', [o(5, 460), o(4, -60)], [[5, 400]]],
+    ['a refund larger than the latest order eats into the one before', [o(10, 300), o(5, 200), o(4, -350)], [[10, 150]]],
+    ['a refund before any order refunds nothing', [o(10, -100), o(5, 200)], [[5, 200]]],
+    ['a future-dated order is not counted', [o(-1, 200), o(5, 100)], [[5, 100]]],
+    ['an order whose amount was set to 0 by a refund is no purchase', [o(5, 0)], []],
+  ])('%s', (_, orders, standing) => {
+    expect(standingPurchases(orders, now.getTime()).map((p) => [Math.round((now.getTime() - p.at.getTime()) / 86_400_000), p.amount])).toEqual(standing);
+  });
+
+  it('should give a refunded order no recency points ("最近一次消费 +20分")', () => {
+    const facts: CustomerFacts = {
+      customerId: 'wm-1', orders: [o(400, 200), o(5, 460), o(4, -460)],
+      engagement: { inboundMessages: 0, proactiveTouches: 0, answeredTouches: 0, lastInboundAt: null }, tags: [],
+    };
+    const recency = scoreTier(facts, now, defaults.tiers).reasons.find((r) => r.code === 'RECENCY')!;
+    expect(recency).toEqual({ code: 'RECENCY', label: '最近一次消费在 400 天前', points: 0 });
   });
 });

@@ -79,6 +79,9 @@ export const t = {
   // Complaints
   complaintSuggested: '可能是投诉，请确认',
   complaintInProgress: '投诉处理中',
+  customerSaid: '客户说：',
+  /** A rep's own note is theirs, not the customer's words: said as a record, never quoted. */
+  repRecorded: (who: string) => `${who}的记录：`,
   isComplaint: '是投诉',
   notComplaint: '不是投诉',
   closeComplaint: '处理完成',
