@@ -67,8 +67,9 @@ export async function seedDemo(d: SeedDemoDeps): Promise<DemoSeedSummary> {
   })();
 
   say('  1/4 reading the corp from WeCom (contacts-sync: members, departments, customers, follows, tags, groups)…');
-  const sync = await d.jobs.runNow(job('contacts-sync'), clock(), () => undefined);
-  say(`      ${sync.members} members, ${sync.newContacts} customers, ${sync.created} follows, ${sync.tags} tags, ${sync.groups} customer groups (${lap()})`);
+  await d.jobs.runNow(job('contacts-sync'), clock(), () => undefined);
+  const synced = await countDemoData(db);
+  say(`      ${synced.members} members in ${synced.departments} departments, ${synced.customers} customers, ${synced.follows} follows, ${synced.tags} tags, ${synced.groups} customer groups (${lap()})`);
 
   const members = await findDemoMembers(db);
   const start = showcaseRep(members);
