@@ -3,7 +3,9 @@
  * because these machines are noisy; compare ratios, not absolute numbers.
  */
 import { benchCallback } from './callback';
+import { benchCampaigns } from './campaigns';
 import { benchData, benchReconcileOnly } from './data';
+import { benchDigest } from './digest';
 import { benchJudgement } from './judgement';
 import { benchReminders } from './reminders';
 import { benchSidebar } from './sidebar';
@@ -15,6 +17,8 @@ const CASES: Record<string, () => Promise<string[]>> = {
   data: benchData,
   reconcile: benchReconcileOnly,
   sidebar: benchSidebar,
+  digest: benchDigest,
+  campaigns: benchCampaigns,
 };
 
 async function main(): Promise<void> {
