@@ -15,8 +15,13 @@ export async function benchReminders(): Promise<string[]> {
   const { db } = services;
   const T = SCALE_NOW.getTime();
   try {
-    const [{ n: tiered }] = await db.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM customer_tiers');
-    if (Number(tiered) < SCALE.customers) await services.judgement.tiers.recomputeAll(SCALE_NOW, 'bench');
+    // The rules read the stored judgement; computing it is the judgement bench's figure. Customers
+    // not judged yet get a stored tier and stage spread like a real book (a fifth each of the
+    // tiers; mostly active, some at risk, dormant or lost).
+    await db.exec(`INSERT INTO customer_tiers (external_user_id, tier, scored_tier, score, reasons, stage, stage_signals, computed_at)
+      SELECT c.external_user_id, ELT(1 + c.id % 4, 'core', 'key', 'regular', 'potential'), ELT(1 + c.id % 4, 'core', 'key', 'regular', 'potential'),
+        50, '[]', ELT(1 + c.id % 10, 'active', 'active', 'active', 'active', 'new', 'at_risk', 'at_risk', 'dormant', 'dormant', 'lost'), '[]', ?
+      FROM external_contacts c LEFT JOIN customer_tiers t ON t.external_user_id = c.external_user_id WHERE t.id IS NULL`, [T]);
     const birthdays: unknown[][] = [];
     for (let i = 0; i < SCALE.customers; i += 10) birthdays.push([customerId(i), 1 + (i % 12), 1 + (i % 28), 'csv', T, T]);
     for (let i = 0; i < birthdays.length; i += 5000) {

@@ -107,7 +107,9 @@ export async function runCareRules(services: Services, now: Date, set: RuleSet):
   fresh = fresh.filter((c) => c.kind !== 'revisit' || (!otherCare.has(c.externalUserId) && !openCare.has(c.externalUserId)));
 
   const ids = [...new Set(fresh.map((c) => c.externalUserId))];
-  const [owners, products] = await Promise.all([reminders.ownersOf(ids, t), reminders.lastProducts(ids)]);
+  // Only the wake-up 话术 names a product ("上次您买的…用着怎么样").
+  const asksProduct = [...new Set(fresh.filter((c) => c.template === 'churn_wake_up').map((c) => c.externalUserId))];
+  const [owners, products] = await Promise.all([reminders.ownersOf(ids, t), reminders.lastProducts(asksProduct)]);
   for (const c of fresh) {
     const owner = owners.get(c.externalUserId);
     if (!owner) continue; // the last active follow ended since the customers were read
