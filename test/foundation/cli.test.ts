@@ -3,8 +3,12 @@ import { runCli } from '../helpers/cli';
 import { createTestDatabase } from '../helpers/db';
 import { postCallback, signedPost, TEST_WECOM_ENV } from '../helpers/wecom-callback';
 
+// Each case starts the real command in a child process (tsx compiles the sources on first load):
+// a few seconds each when idle, far more on a loaded two-core machine, so these get room.
+jest.setTimeout(180_000);
+
 describe('fencun CLI', () => {
-  it.each([[[]], [['migrate']], [['inbox']], [['inbox', 'list']], [['inbox', 'retry']], [['jobs']], [['jobs', 'run']], [['jobs', 'list']]])(
+  it.each([[[]], [['migrate']], [['inbox']], [['inbox', 'list']], [['inbox', 'retry']], [['jobs']], [['jobs', 'run']], [['jobs', 'list']], [['jobs', 'runs']], [['churn-risk']]])(
     'should print help for %j', async (args) => {
       const r = await runCli([...args, '--help']);
       expect(r.code).toBe(0);
