@@ -6,6 +6,7 @@ import { benchCallback } from './callback';
 import { benchCampaigns } from './campaigns';
 import { benchData, benchReconcileOnly } from './data';
 import { benchDigest } from './digest';
+import { benchDigest } from './digest';
 import { benchJudgement } from './judgement';
 import { benchReminders } from './reminders';
 import { benchSidebar } from './sidebar';
@@ -17,6 +18,7 @@ const CASES: Record<string, () => Promise<string[]>> = {
   data: benchData,
   reconcile: benchReconcileOnly,
   sidebar: benchSidebar,
+  digest: benchDigest,
   digest: benchDigest,
   campaigns: benchCampaigns,
 };

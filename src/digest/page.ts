@@ -33,7 +33,7 @@ function repBars(d: Digest): string {
   const rows = d.byRep.filter((r) => r.newCustomers + r.lost + r.remindersOverdue + r.prevented + r.remindersDone > 0).slice(0, 30);
   if (rows.length === 0) return '<p class="muted">昨天各员工没有新增、流失或提醒。</p>';
   const max = Math.max(1, ...rows.map((r) => Math.max(r.newCustomers, r.lost, r.remindersDone, r.remindersOverdue)));
-  const bar = (v: number, color: string, yy: number) => `<rect x="90" y="${yy}" width="${((v / max) * 190).toFixed(1)}" height="6" rx="2" fill="${color}"/>`;
+  const bar = (v: number, color: string, yy: number) => `<rect x="90" y="${yy}" width="${((v / max) * 150).toFixed(1)}" height="6" rx="2" fill="${color}"/>`;
   const H = rows.length * 34 + 8;
   const body = rows.map((r, i) => {
     const top = i * 34 + 4;
