@@ -6,8 +6,8 @@ import { benchCallback } from './callback';
 import { benchCampaigns } from './campaigns';
 import { benchData, benchReconcileOnly } from './data';
 import { benchDigest } from './digest';
-import { benchDigest } from './digest';
 import { benchJudgement } from './judgement';
+import { benchOutbox } from './outbox';
 import { benchReminders } from './reminders';
 import { benchSidebar } from './sidebar';
 
@@ -19,8 +19,8 @@ const CASES: Record<string, () => Promise<string[]>> = {
   reconcile: benchReconcileOnly,
   sidebar: benchSidebar,
   digest: benchDigest,
-  digest: benchDigest,
   campaigns: benchCampaigns,
+  outbox: benchOutbox,
 };
 
 async function main(): Promise<void> {

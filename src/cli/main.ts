@@ -3,6 +3,7 @@ import { registerCampaignCommands } from './campaigns';
 import { registerInboxCommands } from './inbox';
 import { registerJobCommands } from './jobs';
 import { registerMigrateCommand } from './migrate';
+import { registerOutboxCommands } from './outbox';
 import { registerExtraCommands } from './extra';
 
 /** `npx fencun …`: every command has --help; errors print one line and exit non-zero. */
@@ -12,6 +13,7 @@ const program = new Command('fencun')
 
 registerMigrateCommand(program);
 registerInboxCommands(program);
+registerOutboxCommands(program);
 registerJobCommands(program);
 registerExtraCommands(program);
 registerCampaignCommands(program);

@@ -79,12 +79,9 @@ export class Metrics {
     help: 'Outbox intents by status (failed and unknown need an operator: npx fencun outbox list --status unknown)',
     labelNames: ['status'] as const,
     registers: [this.registry],
-    // Registered before the age gauge, so one scrape reads both from the same query.
     collect: async () => {
       const s = await this.outboxSource?.().catch(() => null);
-      if (!s) return;
-      for (const [status, n] of Object.entries(s.counts)) this.outboxDepth.set({ status }, n);
-      this.outboxOldestDueAge.set(s.oldestDueAgeSeconds);
+      if (s) for (const [status, n] of Object.entries(s.counts)) this.outboxDepth.set({ status }, n);
     },
   });
 
@@ -92,6 +89,11 @@ export class Metrics {
     name: 'fencun_outbox_oldest_due_age_seconds',
     help: 'How long the oldest due, unsent intent has been due (0 when nothing is waiting)',
     registers: [this.registry],
+    // Its own read: a scrape collects every metric at once, so the depth's read is not awaited first.
+    collect: async () => {
+      const s = await this.outboxSource?.().catch(() => null);
+      if (s) this.outboxOldestDueAge.set(s.oldestDueAgeSeconds);
+    },
   });
 
   readonly outboxOutcomes = new Counter({

@@ -15,6 +15,8 @@ import { ledger, ledgerText, outboxRig, textTo } from './support';
  *   attempt mark and the request: each intent delivered once, the stale claim records nothing.
  * The clock is manual and shared with the simulator; pauses are crossed by moving it.
  */
+jest.setTimeout(180_000);
+
 describe('outbox attacks', () => {
   let o: OpenDb;
   let sim: RunningSimulator;

@@ -10,6 +10,8 @@ import { ledger, ledgerText, outboxRig, textTo } from './support';
  * not-before). The clock is manual and shared with the simulator, which enforces its own limits
  * and would answer 45009.
  */
+jest.setTimeout(180_000);
+
 describe('outbox pacing', () => {
   let o: OpenDb;
   let sim: RunningSimulator;

@@ -9,6 +9,8 @@ import { adminPost, ledger, outboxRig, textTo } from './support';
  * awaiting its member and touches recorded only when the member sent it, a welcome counted on
  * delivery, a robot post that may have arrived never resent, a rep's daily cap.
  */
+jest.setTimeout(180_000);
+
 describe('outbox worker outcomes', () => {
   let o: OpenDb;
   let sim: RunningSimulator;
