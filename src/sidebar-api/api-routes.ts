@@ -8,6 +8,7 @@ import { RemindersNotAvailable } from './reminders-port';
 import { corpTagGroups, editTags } from './tag-editing';
 import { addNote } from '../notes/repository';
 import { snoozeUntil } from './snooze';
+import { TIMELINE_FILTERS, type TimelineFilter } from '../timeline/timeline';
 import type { SessionInfo } from './types';
 
 /**
@@ -64,7 +65,11 @@ export function apiRoutes(sc: SidebarContext): Router {
     const v = await sc.viewer(ctx);
     await sc.contactAccess(ctx, v, ctx.params.id);
     const before = typeof ctx.query.before === 'string' && ctx.query.before ? ctx.query.before : undefined;
-    ctx.body = await profiles.timeline(ctx.params.id, before);
+    const filter = ctx.query.filter;
+    if (filter !== undefined && (typeof filter !== 'string' || !(TIMELINE_FILTERS as readonly string[]).includes(filter))) {
+      throw new AppError('BAD_TIMELINE_FILTER', `filter must be one of ${TIMELINE_FILTERS.join(', ')} (or left out for everything)`, { status: 400 });
+    }
+    ctx.body = await profiles.timeline(ctx.params.id, before, (filter as TimelineFilter | undefined) ?? null);
   });
 
   r.post('/contacts/:id/notes', async (ctx) => {

@@ -17,6 +17,7 @@ import { Formatter } from './format';
 import { GroupFacts, groupView } from './group-view';
 import { noReminders, type ReminderSource } from './reminders-port';
 import { salutation } from '../next-action/wording';
+import type { TimelineFilter } from '../timeline/timeline';
 import { TimelineSource } from './timeline-source';
 import type { ContactProfileView, GroupProfileView, TimelinePageView } from './types';
 
@@ -108,8 +109,8 @@ export class ProfileService {
     });
   }
 
-  timeline(externalUserId: string, before: string | undefined): Promise<TimelinePageView> {
-    return this.timelines.page(externalUserId, { before, limit: this.d.timelinePageSize }).then((p) =>
+  timeline(externalUserId: string, before: string | undefined, only: TimelineFilter | null = null): Promise<TimelinePageView> {
+    return this.timelines.page(externalUserId, { before, limit: this.d.timelinePageSize, only }).then((p) =>
       this.timelines.view(p, new Formatter(this.d.timeZone, this.d.clock().getTime())));
   }
 

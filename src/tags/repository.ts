@@ -69,6 +69,14 @@ export async function findCorpTags(db: Sql): Promise<CorpTagRow[]> {
   }));
 }
 
+/** Names of corp tags by id, deleted ones too (history still names a tag removed from the library since). */
+export async function findTagNames(db: Sql, tagIds: string[]): Promise<Map<string, string>> {
+  if (tagIds.length === 0) return new Map();
+  const rows = await db.query<{ tag_id: string; name: string | null }>(
+    `SELECT tag_id, name FROM corp_tags WHERE tag_id IN (${placeholders(tagIds.length)})`, tagIds);
+  return new Map(rows.filter((r) => r.name).map((r) => [r.tag_id, String(r.name)]));
+}
+
 /** Tags on a customer from any live relation (ids and names, for tiers and the sidebar). */
 export async function findTagsOfCustomer(db: Sql, externalUserId: string): Promise<{ tagId: string; name: string | null; type: number }[]> {
   const rows = await db.query<{ tag_id: string; tag_name: string | null; tag_type: unknown }>(

@@ -15,8 +15,22 @@ export type TimelineItem =
   | { kind: 'message'; at: number; id: number; channel: Channel; direction: Direction; category: SendCategory | null; msgType: string; text: string | null; userId: string | null; chatId: string | null }
   | { kind: 'order'; at: number; id: number; orderId: string; amount: number; product: string | null }
   | { kind: 'note'; at: number; id: number; userId: string; text: string; isComplaint: boolean }
-  | { kind: 'change'; at: number; id: number; change: ChangeKind; userId: string | null; chatId: string | null; detail: Record<string, unknown> | null }
+  | { kind: 'change'; at: number; id: number; change: ChangeKind; userId: string | null; chatId: string | null; detail: Record<string, unknown> | null; origin: ChangeOrigin }
   | { kind: 'touch'; at: number; id: number; category: TouchCategory; source: string; userId: string | null };
+
+/**
+ * What wrote a change, read from the cause its dedupe key starts with (contacts/history.ts): a
+ * WeCom event (`evt:`), a rep in the sidebar (`sidebar:`), or a sync run (`sync:`) that found in
+ * WeCom what no event had told us — nobody in particular did it at that moment.
+ */
+export type ChangeOrigin = 'event' | 'sidebar' | 'sync' | 'other';
+
+/** The rep's filter chips: 消息 / 订单 / 记录 / 系统 (follow, tag and group changes, touches). */
+export const TIMELINE_FILTERS = ['messages', 'orders', 'notes', 'system'] as const;
+export type TimelineFilter = (typeof TIMELINE_FILTERS)[number];
+const FILTER_KINDS: Record<TimelineFilter, TimelineItem['kind'][]> = {
+  messages: ['message'], orders: ['order'], notes: ['note'], system: ['change', 'touch'],
+};
 
 export interface TimelinePage {
   items: TimelineItem[];
@@ -65,10 +79,11 @@ const SOURCES: Source[] = [
     map: (r) => ({ kind: 'note', at: num(r.created_at), id: num(r.id), userId: String(r.user_id), text: String(r.text), isComplaint: num(r.is_complaint) === 1 }),
   },
   {
-    kind: 'change', table: 'customer_changes', time: 'at', where: 'external_user_id = ?', columns: 'id, at, kind, user_id, chat_id, detail',
+    kind: 'change', table: 'customer_changes', time: 'at', where: 'external_user_id = ?', columns: 'id, at, kind, user_id, chat_id, detail, dedupe_key',
     map: (r) => ({
       kind: 'change', at: num(r.at), id: num(r.id), change: r.kind as ChangeKind, userId: (r.user_id as string) ?? null,
       chatId: (r.chat_id as string) ?? null, detail: r.detail ? (JSON.parse(String(r.detail)) as Record<string, unknown>) : null,
+      origin: originOf(String(r.dedupe_key ?? '')),
     }),
   },
   {
@@ -77,10 +92,24 @@ const SOURCES: Source[] = [
   },
 ];
 
-export async function getTimeline(db: Sql, externalUserId: string, o: { before?: string | null; limit?: number } = {}): Promise<TimelinePage> {
+function originOf(dedupeKey: string): ChangeOrigin {
+  if (dedupeKey.startsWith('sync:')) return 'sync';
+  if (dedupeKey.startsWith('evt:')) return 'event';
+  if (dedupeKey.startsWith('sidebar:')) return 'sidebar';
+  return 'other';
+}
+
+/**
+ * `only` keeps the sources of one filter; the cursor is the same (time, source, id) keyset, so a
+ * filtered list pages as stably as the whole one.
+ */
+export async function getTimeline(
+  db: Sql, externalUserId: string, o: { before?: string | null; limit?: number; only?: TimelineFilter | null } = {},
+): Promise<TimelinePage> {
   const limit = Math.min(Math.max(1, Math.floor(o.limit ?? 50)), MAX_TIMELINE_LIMIT);
   const after = o.before ? decodeCursor(o.before) : null;
-  const pages = await Promise.all(SOURCES.map((s) => readSource(db, s, externalUserId, after, limit + 1)));
+  const sources = o.only ? SOURCES.filter((s) => FILTER_KINDS[o.only!].includes(s.kind)) : SOURCES;
+  const pages = await Promise.all(sources.map((s) => readSource(db, s, externalUserId, after, limit + 1)));
   const merged = pages.flat().sort(compareDesc).slice(0, limit + 1);
   const items = merged.slice(0, limit);
   const last = items[items.length - 1];

@@ -1,6 +1,8 @@
+import { recordChanges } from '../../src/contacts/history';
+import { insertMessages } from '../../src/messages/repository';
 import { upsertOrders } from '../../src/orders/repository';
-import type { ContactProfileView } from '../../src/sidebar-api/types';
-import { CUSTOMERS, NOW, REPS } from './fixture';
+import type { ContactProfileView, TimelineItemView, TimelinePageView } from '../../src/sidebar-api/types';
+import { CUSTOMERS, NOW, REPS, TAGS } from './fixture';
 import { SidebarClient } from './http';
 import { startSidebarWorld, type SidebarWorld } from './world';
 
@@ -83,5 +85,60 @@ describe('defect 12: complaints', () => {
     } finally {
       world.clock.advance(-3_600_000);
     }
+  });
+});
+
+describe('defect 7: timeline', () => {
+  it('should name tags by the library and credit a tag a sync found to WeCom, not to the rep', async () => {
+    const at = NOW.getTime() - 3 * 86_400_000;
+    // As the nightly reconcile and a WeCom event record them: the tag id only.
+    await recordChanges(world.app.services.db, [
+      { externalUserId: CUSTOMERS.sun, userId: REPS.lina, kind: 'tag_added', at, cause: 'sync:run-77', detail: { tagId: TAGS.vip } },
+      { externalUserId: CUSTOMERS.sun, userId: REPS.lina, kind: 'tag_added', at: at + 60_000, cause: 'evt:9001', detail: { tagId: TAGS.intent } },
+      { externalUserId: CUSTOMERS.sun, userId: REPS.lina, kind: 'tag_removed', at: at + 120_000, cause: 'sync:run-77', detail: { tagId: 'etGONE0099' } },
+      { externalUserId: CUSTOMERS.sun, userId: REPS.lina, kind: 'tag_added', at: at + 180_000, cause: 'sync:run-77', detail: { tagId: 'personal:爱喝茶' } },
+    ], NOW.getTime());
+    const c = await as(REPS.lina);
+    const tags = (await c.json<TimelinePageView>('GET', `/sidebar/api/contacts/${CUSTOMERS.sun}/timeline?filter=system`)).body.items
+      .filter((i) => i.kind === 'tag').map((i) => [i.title, i.actor]);
+    expect(tags.slice(0, 4)).toEqual([
+      ['打上标签「爱喝茶」', '企业微信同步'],
+      ['移除标签「标签库中没有的标签」', '企业微信同步'],
+      ['打上标签「高意向」', '李娜'],
+      ['打上标签「VIP」', '企业微信同步'],
+    ]);
+    expect(JSON.stringify(tags)).not.toMatch(/et[A-Z]{3,}\d/);
+  });
+
+  it('should filter the timeline by messages, orders, notes and system, and page each filter without repeats', async () => {
+    const base = NOW.getTime() - 30 * 86_400_000;
+    await world.app.services.db.transaction((tx) => insertMessages(tx, Array.from({ length: 45 }, (_, i) => ({
+      msgid: `filler:${i}`, channel: 'archive' as const, direction: (i % 2 ? 'in' : 'out') as 'in' | 'out', msgType: 'text',
+      externalUserId: CUSTOMERS.sun, userId: REPS.lina, text: `第 ${i} 条`, msgTime: base + i * 60_000,
+    })), NOW.getTime()));
+    const c = await as(REPS.lina);
+    const all = async (filter: string) => {
+      const items: TimelineItemView[] = [];
+      let cursor: string | null = '';
+      for (let pages = 0; cursor !== null; pages++) {
+        expect(pages).toBeLessThan(20);
+        const res: { status: number; body: TimelinePageView } = await c.json<TimelinePageView>('GET',
+          `/sidebar/api/contacts/${CUSTOMERS.sun}/timeline?filter=${filter}${cursor ? `&before=${encodeURIComponent(cursor)}` : ''}`);
+        expect(res.status).toBe(200);
+        items.push(...res.body.items);
+        cursor = res.body.nextCursor;
+      }
+      return items;
+    };
+    const messages = await all('messages');
+    expect(new Set(messages.map((i) => i.kind))).toEqual(new Set(['message_in', 'message_out']));
+    expect(messages.length).toBe(47);
+    expect(new Set(messages.map((i) => i.id)).size).toBe(messages.length);
+    expect((await all('orders')).map((i) => i.title)).toEqual(['下单 ¥5,200', '下单 ¥3,600']);
+    expect(new Set((await all('system')).map((i) => i.kind))).toEqual(new Set(['follow', 'tag', 'touch']));
+    expect(await all('notes')).toEqual([]);
+    const bad = await c.json<{ code: string; message: string }>('GET', `/sidebar/api/contacts/${CUSTOMERS.sun}/timeline?filter=chats`);
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: 'BAD_TIMELINE_FILTER', message: expect.stringContaining('messages, orders, notes, system') });
   });
 });

@@ -1,0 +1,78 @@
+import type { Browser } from 'playwright-core';
+import { recordChanges } from '../../src/contacts/history';
+import { launchChromium, openPhone, screenshot } from './browser';
+import { CUSTOMERS, NOW, REPS, TAGS } from './fixture';
+import { startSidebarWorld, type SidebarWorld } from './world';
+
+/** Issue 13's defects as a rep sees them on a phone inside WeCom (390×844, the scripted bridge). */
+
+jest.setTimeout(120_000);
+
+let world: SidebarWorld;
+let browser: Browser;
+
+beforeAll(async () => {
+  [world, browser] = await Promise.all([startSidebarWorld(), launchChromium()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await world?.stop();
+});
+
+beforeEach(() => {
+  world.signInAs.userId = REPS.lina;
+});
+
+const sidebar = () => `${world.url}/sidebar/`;
+
+describe('defect 12: complaints on the phone', () => {
+  it('should show a suggestion as one to confirm, quoting the customer, with no "投诉处理中" anywhere', async () => {
+    world.signInAs.userId = REPS.zhangwei;
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.he });
+    await page.goto(sidebar());
+    await page.waitForSelector('[data-test=complaint-suggested]');
+    expect((await page.textContent('[data-test=complaint-excerpt]'))!.trim()).toBe('客户说：“快递一周了还没到，再这样我要投诉了”');
+    expect(await page.textContent('[data-test=pressure]')).toContain('暂不营销：客户可能在投诉，请先确认');
+    expect(await page.locator('main').innerText()).not.toContain('投诉处理中');
+    await screenshot(page, 'defect12-suggested');
+    await context.close();
+  });
+
+  it("should show the rep's complaint note as their record, not as the customer's words", async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.liu });
+    await page.goto(sidebar());
+    await page.waitForSelector('[data-test=complaint-confirmed]');
+    const excerpt = (await page.textContent('[data-test=complaint-excerpt]'))!.trim();
+    expect(excerpt).toBe('你的记录：面霜包装破损漏液，已登记换货，等仓库回复');
+    expect(excerpt).not.toMatch(/[“”"]/);
+    await screenshot(page, 'defect12-rep-note');
+    await context.close();
+  });
+});
+
+describe('defect 7: timeline on the phone', () => {
+  it('should name the tag, credit a synced one to WeCom, and filter to orders with one tap', async () => {
+    await recordChanges(world.app.services.db, [
+      { externalUserId: CUSTOMERS.chen, userId: REPS.lina, kind: 'tag_added', at: NOW.getTime() - 60_000, cause: 'sync:run-1', detail: { tagId: TAGS.intent } },
+    ], NOW.getTime());
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    await page.goto(sidebar());
+    const first = page.locator('[data-test=timeline-item]').first();
+    await first.waitFor();
+    expect(await first.innerText()).toContain('打上标签「高意向」');
+    expect(await first.innerText()).toContain('企业微信同步');
+    expect(await first.innerText()).not.toContain('李娜');
+    await page.click('[data-test=timeline-filter-orders]');
+    await page.waitForFunction(() => {
+      const items = [...document.querySelectorAll('[data-test=timeline-item]')];
+      return items.length > 0 && items.every((i) => i.classList.contains('tl-k-order'));
+    });
+    expect(await page.getAttribute('[data-test=timeline-filter-orders]', 'aria-pressed')).toBe('true');
+    await page.locator('[data-test=timeline]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'defect7-timeline-orders');
+    await page.click('[data-test=timeline-filter-all]');
+    await page.waitForFunction(() => document.querySelector('[data-test=timeline-item]')?.textContent?.includes('高意向'));
+    await context.close();
+  });
+});
