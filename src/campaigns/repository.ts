@@ -115,43 +115,77 @@ export async function findAudience(db: Sql, a: Audience, now: number, fallbackTi
  * earliest active follow, ties to the smaller user id, as reminders choose). Customers nobody
  * follows any more have no route.
  */
-export async function findRoutes(db: Sql, ids: string[]): Promise<Map<string, Route>> {
-  const big = ids.length > 5_000;
+export async function findRoutes(db: Sql, ids: string[], strategy: 'auto' | 'scan' | 'lookup' = 'auto'): Promise<Map<string, Route>> {
+  const scan = strategy === 'scan' || (strategy === 'auto' && ids.length > 5_000);
   const wanted = new Set(ids);
-  const follows: { external_user_id: string; user_id: string; added_at: unknown }[] = [];
-  const chats: { external_user_id: string; user_id: string; at: unknown }[] = [];
-  if (big) {
-    // Campaign-sized: two scans beat thousands of IN lists (as loadPressureStates does).
-    follows.push(...await db.query<{ external_user_id: string; user_id: string; added_at: unknown }>(
-      `SELECT external_user_id, user_id, added_at FROM follows WHERE status IN ${ACTIVE}`));
-    chats.push(...await db.query<{ external_user_id: string; user_id: string; at: unknown }>(
-      'SELECT external_user_id, user_id, MAX(msg_time) AS at FROM messages WHERE chat_id IS NULL AND user_id IS NOT NULL AND external_user_id IS NOT NULL GROUP BY external_user_id, user_id'));
-  } else {
-    for (const part of chunks(ids, 1000)) {
-      const [f, m] = await Promise.all([
-        db.query<{ external_user_id: string; user_id: string; added_at: unknown }>(
-          `SELECT external_user_id, user_id, added_at FROM follows WHERE status IN ${ACTIVE} AND external_user_id IN (${placeholders(part.length)})`, part),
-        db.query<{ external_user_id: string; user_id: string; at: unknown }>(
-          `SELECT external_user_id, user_id, MAX(msg_time) AS at FROM messages WHERE chat_id IS NULL AND user_id IS NOT NULL
-           AND external_user_id IN (${placeholders(part.length)}) GROUP BY external_user_id, user_id`, part),
-      ]);
-      follows.push(...f);
-      chats.push(...m);
+  const follows = new Map<string, { userId: string; added: number }[]>();
+  const addFollows = (rows: { external_user_id: string; user_id: string; added_at: unknown }[]) => {
+    for (const f of rows) {
+      if (!wanted.has(f.external_user_id)) continue;
+      const list = follows.get(f.external_user_id) ?? [];
+      list.push({ userId: f.user_id, added: numOrNull(f.added_at) ?? Number.MAX_SAFE_INTEGER });
+      follows.set(f.external_user_id, list);
     }
-  }
-  const lastChat = new Map<string, number>();
-  for (const c of chats) if (wanted.has(c.external_user_id)) lastChat.set(`${c.external_user_id}|${c.user_id}`, num(c.at));
-  const best = new Map<string, { userId: string; chat: number; added: number }>();
-  for (const f of follows) {
-    if (!wanted.has(f.external_user_id)) continue;
-    const cand = { userId: f.user_id, chat: lastChat.get(`${f.external_user_id}|${f.user_id}`) ?? -1, added: numOrNull(f.added_at) ?? Number.MAX_SAFE_INTEGER };
-    const cur = best.get(f.external_user_id);
-    if (!cur || cand.chat > cur.chat || (cand.chat === cur.chat && (cand.added < cur.added || (cand.added === cur.added && cand.userId < cur.userId)))) {
-      best.set(f.external_user_id, cand);
+  };
+  const chats = new Map<string, number>();
+  let precise = ids;
+  if (scan) {
+    // Campaign-sized. A GROUP BY over every message is a full scan (over a minute at 1M rows), so
+    // read each customer's latest 1:1 message through customer_facts.last_msg_at and the
+    // (external_user_id, msg_time) index instead. When its author actively follows the customer,
+    // that member is the last chatter among the followers; the few others (author gone, or two
+    // messages at the same instant) take the exact per-customer query below.
+    addFollows(await db.query(`SELECT external_user_id, user_id, added_at FROM follows WHERE status IN ${ACTIVE}`));
+    const last = await db.query<{ external_user_id: string; user_id: string; at: unknown }>(
+      `SELECT cf.external_user_id, m.user_id, m.msg_time AS at FROM customer_facts cf
+       LEFT JOIN messages m ON m.external_user_id = cf.external_user_id AND m.msg_time = cf.last_msg_at AND ${COUNTED_CHAT}
+       WHERE cf.last_msg_at IS NOT NULL`);
+    const authors = new Map<string, { userId: string; at: number }[]>();
+    for (const r of last) {
+      if (!wanted.has(r.external_user_id)) continue;
+      const list = authors.get(r.external_user_id) ?? [];
+      // A null author (a message without a member) cannot route: that customer takes the exact query.
+      if (!list.some((x) => x.userId === r.user_id)) list.push({ userId: r.user_id ?? '', at: num(r.at) });
+      authors.set(r.external_user_id, list);
     }
+    precise = [];
+    for (const id of ids) {
+      const a = authors.get(id);
+      const f = follows.get(id);
+      if (!f) continue;
+      if (!a) continue; // never chatted: the follow owner
+      if (a.length === 1 && a[0].userId && f.some((x) => x.userId === a[0].userId)) chats.set(`${id}|${a[0].userId}`, a[0].at);
+      else precise.push(id);
+    }
+    if (precise.length === 0) return choose(follows, chats);
   }
+  for (const part of chunks(precise, 1000)) {
+    const [f, m] = await Promise.all([
+      scan ? Promise.resolve([]) : db.query<{ external_user_id: string; user_id: string; added_at: unknown }>(
+        `SELECT external_user_id, user_id, added_at FROM follows WHERE status IN ${ACTIVE} AND external_user_id IN (${placeholders(part.length)})`, part),
+      db.query<{ external_user_id: string; user_id: string; at: unknown }>(
+        `SELECT m.external_user_id, m.user_id, MAX(m.msg_time) AS at FROM messages m WHERE ${COUNTED_CHAT} AND m.user_id IS NOT NULL
+         AND m.external_user_id IN (${placeholders(part.length)}) GROUP BY m.external_user_id, m.user_id`, part),
+    ]);
+    addFollows(f);
+    for (const c of m) chats.set(`${c.external_user_id}|${c.user_id}`, num(c.at));
+  }
+  return choose(follows, chats);
+}
+
+/** 1:1 chat messages, as customer_facts counts them (messages to the app and recalls are no chat). */
+const COUNTED_CHAT = "m.chat_id IS NULL AND m.channel <> 'app' AND m.msg_type NOT IN ('recall', 'event', 'switch')";
+
+function choose(follows: Map<string, { userId: string; added: number }[]>, chats: Map<string, number>): Map<string, Route> {
   const out = new Map<string, Route>();
-  for (const [id, b] of best) out.set(id, { sender: b.userId, via: b.chat >= 0 ? 'last_chat' : 'follow_owner' });
+  for (const [id, list] of follows) {
+    let best: { userId: string; chat: number; added: number } | null = null;
+    for (const f of list) {
+      const cand = { userId: f.userId, chat: chats.get(`${id}|${f.userId}`) ?? -1, added: f.added };
+      if (!best || cand.chat > best.chat || (cand.chat === best.chat && (cand.added < best.added || (cand.added === best.added && cand.userId < best.userId)))) best = cand;
+    }
+    if (best) out.set(id, { sender: best.userId, via: best.chat >= 0 ? 'last_chat' : 'follow_owner' });
+  }
   return out;
 }
 

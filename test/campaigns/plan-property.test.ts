@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { campaignService } from '../../src/campaigns/service';
 import { PLAN_REASON_ORDER, campaignRequest } from '../../src/campaigns/plan';
+import { findRoutes } from '../../src/campaigns/repository';
 import type { Audience, PlanSummary } from '../../src/campaigns/types';
 import { complaintPressure } from '../../src/complaints/policy';
 import type { Complaint } from '../../src/complaints/policy';
@@ -110,6 +111,9 @@ describe('campaign plan properties', () => {
         const plan = await sut.plan(created.id, new Date(now));
         const expected = bruteForce(app, models, sc, now);
         expect(countsOf(plan)).toEqual(expected);
+        // The campaign-sized routing path (latest message via customer_facts) agrees with the exact one.
+        const ids = models.map((m) => m.id);
+        expect(await findRoutes(app.services.db, ids, 'scan')).toEqual(await findRoutes(app.services.db, ids, 'lookup'));
         seen.admitted += plan.admitted;
         for (const r of Object.keys(plan.excluded)) seen.excluded.add(r);
         for (const r of Object.keys(plan.deferred)) seen.deferred.add(r);
