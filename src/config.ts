@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -44,6 +45,13 @@ export interface Config {
   callback: { maxBodyBytes: number; maxClockSkewSeconds: number };
   /** An inbox event failing for this long since its first failure is parked as dead (FENCUN_INBOX_FAILURE_BUDGET_HOURS). */
   inbox: { failureBudgetMs: number };
+  /**
+   * Addresses of the reverse proxies whose X-Forwarded-For is believed (FENCUN_TRUSTED_PROXIES);
+   * empty: the client is the socket's peer, whatever the headers say.
+   */
+  trustedProxies: string[];
+  /** Bearer token required by GET /metrics (FENCUN_METRICS_TOKEN); empty leaves /metrics open. */
+  metricsToken: string;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +114,10 @@ const EnvSchema = z.object({
   FENCUN_CALLBACK_MAX_BODY_BYTES: z.coerce.number({ message: 'must be a number of bytes such as 262144' }).int().positive().default(256 * 1024),
   FENCUN_CALLBACK_MAX_SKEW_SECONDS: z.coerce.number({ message: 'must be a number of seconds such as 86400' }).int().positive().default(24 * 3600),
   FENCUN_INBOX_FAILURE_BUDGET_HOURS: z.coerce.number({ message: 'must be a number of hours such as 24' }).positive('must be a positive number of hours such as 24').default(24),
+  FENCUN_TRUSTED_PROXIES: z.string().refine((v) => splitList(v).every(isIp), {
+    message: 'must be a comma-separated list of proxy IP addresses such as 127.0.0.1,10.0.0.2',
+  }).optional(),
+  FENCUN_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (a random secret)').optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -143,6 +155,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxClockSkewSeconds: e.FENCUN_CALLBACK_MAX_SKEW_SECONDS,
     },
     inbox: { failureBudgetMs: e.FENCUN_INBOX_FAILURE_BUDGET_HOURS * 3_600_000 },
+    trustedProxies: splitList(e.FENCUN_TRUSTED_PROXIES ?? '').map(normalizeIp),
+    metricsToken: e.FENCUN_METRICS_TOKEN ?? '',
   });
 }
 
@@ -190,6 +204,19 @@ export function isValidTimeZone(tz: string): boolean {
 
 function formatIssues(issues: z.core.$ZodIssue[]): string[] {
   return issues.map((i) => `${i.path.join('.')} ${i.message}`);
+}
+
+function splitList(v: string): string[] {
+  return v.split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+function isIp(v: string): boolean {
+  return isIP(v) !== 0;
+}
+
+/** IPv4-mapped IPv6 (::ffff:10.0.0.2, as Node reports IPv4 peers on a dual-stack socket) is the IPv4 address. */
+export function normalizeIp(ip: string): string {
+  return ip.trim().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').toLowerCase();
 }
 
 function blankToUndefined(env: Env): Env {

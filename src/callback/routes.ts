@@ -7,6 +7,7 @@ import { BodyTooLarge, readBody } from '../http/read-body';
 import type { InboxWriter } from '../inbox/writer';
 import type { Log } from '../log';
 import type { Metrics } from '../ops/metrics';
+import { extractEncrypt } from './envelope';
 import { dedupeKey, orderKey, toWecomEvent } from './events';
 import { CallbackRefused, checkFreshness, decryptFor, readSignedQuery, verifySignature } from './verify';
 import { parseWecomXml } from './xml';
@@ -50,9 +51,8 @@ export function callbackRoutes(deps: CallbackDeps): Router {
         if (err instanceof BodyTooLarge) throw new CallbackRefused('too_large', `limit ${deps.limits.maxBodyBytes} bytes`);
         throw err;
       }
-      const envelope = parseWecomXml(body);
-      const encrypt = typeof envelope.Encrypt === 'string' ? envelope.Encrypt : '';
-      if (!encrypt) throw new CallbackRefused('malformed_xml', 'no <Encrypt> element');
+      // Signature before any parsing: an unsigned body must cost almost nothing.
+      const encrypt = extractEncrypt(body);
       verifySignature(deps.wecom.callbackToken, q, encrypt);
       checkFreshness(q, deps.clock().getTime(), deps.limits.maxClockSkewSeconds);
       const plaintext = decryptFor(deps.wecom.callbackAesKey, deps.wecom.corpId, encrypt);

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Database } from '../db/database';
 import { pendingMigrations } from '../db/migrate';
@@ -11,6 +12,8 @@ export interface OpsDeps {
   inbox: InboxRepository;
   metrics: Metrics;
   clock: Clock;
+  /** FENCUN_METRICS_TOKEN: when set, /metrics answers only `Authorization: Bearer <token>`. */
+  metricsToken?: string;
 }
 
 const READY_TIMEOUT_MS = 2_000;
@@ -33,12 +36,20 @@ export function opsRoutes(deps: OpsDeps): Router {
       }
       ctx.body = { status: 'ready' };
     } catch (err) {
+      // The driver's message names the host and the user; it goes to the log, not to whoever asks.
+      ctx.state.log?.warn({ err: errorMessage(err) }, 'readiness check failed: database unreachable');
       ctx.status = 503;
-      ctx.body = { status: 'unready', reason: `database unreachable: ${errorMessage(err)}` };
+      ctx.body = { status: 'unready', reason: 'database unreachable; the server log has the detail', requestId: ctx.state.reqId };
     }
   });
 
   router.get('/metrics', async (ctx) => {
+    if (deps.metricsToken && !bearerMatches(ctx.get('Authorization'), deps.metricsToken)) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Bearer realm="fencun-metrics"');
+      ctx.body = { code: 'UNAUTHORIZED', message: 'send "Authorization: Bearer <FENCUN_METRICS_TOKEN>"', requestId: ctx.state.reqId };
+      return;
+    }
     try {
       const counts = await deps.inbox.countsByStatus();
       for (const [status, n] of Object.entries(counts)) deps.metrics.inboxDepth.set({ status }, n);
@@ -52,6 +63,12 @@ export function opsRoutes(deps: OpsDeps): Router {
   });
 
   return router;
+}
+
+function bearerMatches(header: string, expected: string): boolean {
+  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '';
+  const h = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(h(given), h(expected));
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
