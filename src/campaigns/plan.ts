@@ -10,7 +10,7 @@ import type { Decision, PlanBatch, PlanReason, PlanSample, PlanSummary, Route } 
  *
  * Send times. The campaign sends from max(schedule.start, now). A customer blocked then by
  * something that lifts on its own before schedule.end (quiet hours, a gap, a full week) is
- * *deferred* to the instant it lifts and judged again there; one that lifts only on an event or
+ * *deferred* to the quarter hour at or after the instant it lifts and judged again there; one that lifts only on an event or
  * after the end is *excluded*. Each member sends to at most `perSenderDailyRate` customers per
  * campaign day (day k = [first + k·24 h, first + (k+1)·24 h)); a customer over the rate moves to
  * the next day, and past the end is excluded as SCHEDULE_FULL.
@@ -106,7 +106,9 @@ function decide(r: PlanRecipient, first: number, schedule: PlanInput['schedule']
       if (next === null || next >= schedule.end || !r.route) {
         return { kind: 'excluded', reason: reasons[0], reasons, nextAllowedAt: next, route: r.route };
       }
-      t = next;
+      // Deferred to the next quarter hour at or after the lift, judged again there: the
+      // customers a member is asked to send to at one time share one task, not one each.
+      t = ceilToQuarter(next);
       continue;
     }
     if (!r.route) return { kind: 'excluded', reason: 'RELATION_ENDED', reasons: ['RELATION_ENDED'], nextAllowedAt: null, route: null };
@@ -125,6 +127,12 @@ function decide(r: PlanRecipient, first: number, schedule: PlanInput['schedule']
   }
   const reasons = firstReasons ?? ['SCHEDULE_FULL'];
   return { kind: 'excluded', reason: reasons[0], reasons, nextAllowedAt: null, route: r.route };
+}
+
+const QUARTER = 15 * 60_000;
+
+export function ceilToQuarter(ms: number): number {
+  return Math.ceil(ms / QUARTER) * QUARTER;
 }
 
 /** One batch per (sender, send time), split at WeCom's 10,000; numbered by time then sender. */

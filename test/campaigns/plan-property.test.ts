@@ -181,7 +181,7 @@ describe('campaign plan properties', () => {
           if (next === null || next >= end || m.ended) {
             out.excluded[first(v.reasons)] = (out.excluded[first(v.reasons)] ?? 0) + 1;
             decided = true;
-          } else t = next;
+          } else t = Math.ceil(next / 900_000) * 900_000;
           continue;
         }
         const day = Math.floor((t - now) / DAY);
