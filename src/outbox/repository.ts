@@ -41,10 +41,10 @@ export interface ClaimQuery {
   /** How many due candidates to read per claim (more than limit: some may be paced out). */
   scan: number;
   /**
-   * Decides, under the claim lock, which candidates may start now. It may read the pace log and
-   * write not-befores through `tx`; what it returns is claimed.
+   * Decides, under the claim lock, which candidates (at most `limit`) may start now. It may read
+   * the pace log and write not-befores through `tx`; what it returns is claimed.
    */
-  admit: (tx: Sql, candidates: OutboxIntent[], now: number) => Promise<OutboxIntent[]>;
+  admit: (tx: Sql, candidates: OutboxIntent[], now: number, limit: number) => Promise<OutboxIntent[]>;
 }
 
 /**
@@ -87,21 +87,30 @@ export class OutboxRepository {
     const mysql = this.db.dialect === 'mysql';
     const claimed = await retryOnLockConflict(() => this.db.transaction(async (tx) => {
       if (mysql) await tx.query(`SELECT name FROM outbox_claim_lock WHERE name = 'claim' FOR UPDATE`);
-      const rows = await tx.query(
-        `SELECT ${COLUMNS.split(',').map((c) => 'i.' + c.trim()).join(', ')} FROM outbox_intents i
+      const cols = COLUMNS.split(',').map((c) => 'i.' + c.trim()).join(', ');
+      // Sends: the earliest due pending intent of each sender (a sender with thousands queued
+      // costs one row here, so it cannot crowd the others out of the scan), unless the sender is
+      // paced out or already has a send in flight under a live lease.
+      const heads = await tx.query(
+        `SELECT ${cols} FROM outbox_intents i
+         JOIN (SELECT pace_key, MIN(due_at) AS due FROM outbox_intents WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY pace_key) h
+           ON h.pace_key = i.pace_key AND h.due = i.due_at
          LEFT JOIN outbox_senders s ON s.pace_key = i.pace_key
-         WHERE ((i.status = 'pending' AND i.next_attempt_at <= ? AND (s.not_before IS NULL OR s.not_before <= ?)
-                 AND NOT EXISTS (SELECT 1 FROM outbox_intents r WHERE r.pace_key = i.pace_key AND r.status = 'running' AND r.lease_until > ?))
-             OR (i.status = 'running' AND i.lease_until <= ?)
-             OR (i.status = 'awaiting' AND i.next_attempt_at <= ?)
-             OR (i.status = 'polling' AND i.lease_until <= ?))
+         WHERE i.status = 'pending' AND i.next_attempt_at <= ? AND (s.not_before IS NULL OR s.not_before <= ?)
+           AND NOT EXISTS (SELECT 1 FROM outbox_intents r WHERE r.pace_key = i.pace_key AND r.status = 'running' AND r.lease_until > ?)
          ORDER BY i.due_at, i.id LIMIT ?`,
-        [q.now, q.now, q.now, q.now, q.now, q.now, q.scan]);
+        [q.now, q.now, q.now, q.now, q.scan]);
+      // Takeovers of claims whose lease ran out, and results polls that are due.
+      const others = await tx.query(
+        `SELECT ${cols} FROM outbox_intents i
+         WHERE (i.status IN ('running', 'polling') AND i.lease_until <= ?) OR (i.status = 'awaiting' AND i.next_attempt_at <= ?)
+         ORDER BY i.due_at, i.id LIMIT ?`,
+        [q.now, q.now, q.scan]);
+      const rows = [...heads, ...others];
       const all = rows.map(toIntent);
       const polls = all.filter((r) => r.status === 'awaiting' || r.status === 'polling');
-      // A send whose lease ran out is taken over only if its sender has no live send either, and
-      // only one per sender per claim; admit() applies the pace.
-      // A takeover goes first for its sender: its attempt may be in doubt and is older work.
+      // One send per sender per claim; a takeover goes first for its sender (its attempt may be in
+      // doubt and is older work). admit() applies the pace to at most `limit` of them.
       const bySender = new Map<string, OutboxIntent>();
       for (const r of all) {
         if (r.status !== 'pending' && r.status !== 'running') continue;
@@ -109,9 +118,10 @@ export class OutboxRepository {
         if (!first || (r.status === 'running' && first.status !== 'running')) bySender.set(r.paceKey, r);
       }
       const sends = [...bySender.values()].sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
-      const admitted = await q.admit(tx, sends, q.now);
+      const admitted = await q.admit(tx, sends, q.now, q.limit);
       const out: Claimed[] = [];
-      for (const intent of [...admitted, ...polls].sort((a, b) => a.dueAt - b.dueAt || a.id - b.id).slice(0, q.limit)) {
+      // Admitted sends have drawn from their pace: every one is claimed; polls take the slots left.
+      for (const intent of [...admitted, ...polls.slice(0, Math.max(0, q.limit - admitted.length))]) {
         const phase = intent.status === 'awaiting' || intent.status === 'polling' ? 'poll' : 'send';
         const token = randomBytes(16).toString('hex');
         const until = q.now + q.leaseMs;

@@ -149,7 +149,7 @@ export class OutboxWorker {
     if (free <= 0) return 0;
     const claimed = await this.d.repo.claim({
       instanceId: this.opts.instanceId, now: this.now(), leaseMs: this.opts.leaseMs, limit: free, scan: this.opts.scan ?? 200,
-      admit: (tx, candidates, now) => this.admit(tx, candidates, now),
+      admit: (tx, candidates, now, limit) => this.admit(tx, candidates, now, limit),
     });
     for (const c of claimed) {
       const run: Run = { claimed: c, token: c.intent.leaseToken!, leaseUntil: c.intent.leaseUntil!, lost: false, done: Promise.resolve() };
@@ -184,8 +184,8 @@ export class OutboxWorker {
    * claims skip it in SQL. A rep over the daily cap has the message moved to the next corp day.
    * What is admitted is logged as a draw at `now`.
    */
-  private async admit(tx: Sql, candidates: OutboxIntent[], now: number): Promise<OutboxIntent[]> {
-    if (candidates.length === 0) return [];
+  private async admit(tx: Sql, candidates: OutboxIntent[], now: number, limit: number): Promise<OutboxIntent[]> {
+    if (candidates.length === 0 || limit < 1) return [];
     const c = this.d.config;
     const draws = new Map(candidates.map((i) => [i.id, drawsOf(i.body, c)]));
     const windows = new Map<number, Set<string>>();
@@ -205,6 +205,7 @@ export class OutboxWorker {
     const admitted: OutboxIntent[] = [];
     const log: { paceKey: string; at: number }[] = [];
     for (const i of candidates) {
+      if (admitted.length >= limit) break;
       const api = apiKeyOf(i.kind);
       if ((notBefore.get(api) ?? 0) > now || blocked.has(api) || blocked.has(i.paceKey)) continue;
       const over = await this.firstOver(tx, draws.get(i.id)!, counts, taken, now);
@@ -343,6 +344,22 @@ export class OutboxWorker {
         await this.d.wecom.sendWebhook(key, b.message);
         return { status: 'sent', doubtSince: null, errcode: null, reason: null, transientFailures: 0, firstFailedAt: null, done: true };
       }
+      case 'card_update': {
+        const b = i.body;
+        try {
+          await this.d.wecom.updateTemplateCard({ ...b.update, userIds: [b.toUser] });
+        } catch (err) {
+          // A refusal after an unanswered attempt: that attempt most likely used the single-use
+          // response_code (the card already shows the new state). Never resent again.
+          const v = judgeFailure(err);
+          if (i.doubtSince !== null && v.kind === 'failed') {
+            return { status: 'skipped', doubtSince: null, errcode: v.errcode, done: true,
+              reason: `WeCom refused the resend (${failureSentence(err)}) after an unanswered attempt at ${new Date(i.doubtSince).toISOString()}, which most likely used the single-use response_code; the reminders themselves are up to date in Fencun` };
+          }
+          throw err;
+        }
+        return { status: 'sent', doubtSince: null, errcode: null, reason: null, transientFailures: 0, firstFailedAt: null, done: true };
+      }
     }
   }
 
@@ -389,6 +406,8 @@ export class OutboxWorker {
         return true;
       }
       case 'welcome':
+      // Replacing a card with the same card twice shows the same thing; the code answers for itself.
+      case 'card_update':
         return false;
     }
   }

@@ -83,6 +83,18 @@ describe('outbox pacing', () => {
     expect(maxInWindow(all.map((r) => r.at), 3_600_000)).toBe(40);
   });
 
+  it('a sender with many queued does not hold the others back: each sender\'s earliest is claimable', async () => {
+    const rig = outboxRig(o.db, sim, { clock, worker: { concurrency: 2, scan: 10 }, config: { repDailyCap: 1000 } });
+    const [busy, quiet] = [reps[3], reps[4]];
+    const t0 = clock().getTime();
+    for (let k = 0; k < 25; k++) await rig.service.enqueueNow(textTo(busy, `busy #${k}`, `busy-${k}`, t0 - 1000 + k));
+    await rig.service.enqueueNow(textTo(quiet, 'quiet #0', 'quiet-0', t0 - 900));
+    await rig.worker.drain();
+    const texts = (await ledger(sim, 'app_message')).map(ledgerText).filter((t) => t.startsWith('busy #') || t.startsWith('quiet #'));
+    expect(texts).toHaveLength(26);
+    expect(texts.indexOf('quiet #0')).toBeLessThan(2);
+  });
+
   it('per robot: at most 20 posts a minute', async () => {
     const rig = outboxRig(o.db, sim, { clock, config: { robots: { team: 'robot-key-team' } } });
     const t0 = clock().getTime();
