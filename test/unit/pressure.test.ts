@@ -1,4 +1,4 @@
-import { evaluate, evaluateMany, PressureState, Touch, TouchCategory, TouchRequest, Verdict } from '../../src/pressure';
+import { BatchEvaluator, evaluate, evaluateMany, PressureState, Touch, TouchCategory, TouchRequest, Verdict } from '../../src/pressure';
 import { sh, state, testPolicy } from './support/fixtures';
 
 const policy = testPolicy();
@@ -237,5 +237,22 @@ describe('pressure evaluateMany', () => {
     expect(sut).toEqual(states.map((s) => evaluate(s, 'marketing', at, policy)));
     expect(sut.some((v) => v.allowed)).toBe(true);
     expect(sut.some((v) => !v.allowed)).toBe(true);
+  });
+});
+
+describe('pressure BatchEvaluator', () => {
+  it('should give the same verdict as evaluate for each (state, instant), reusing its scratch', () => {
+    const sut = new BatchEvaluator({ category: 'marketing', channel: 'corp_mass' }, policy);
+    const instants = ['2025-03-03 08:00', '2025-03-03 15:00', '2025-03-04 23:30', '2025-03-31 10:00'].map(sh);
+    let denied = 0;
+    for (const at of instants) {
+      for (const r of rows) {
+        const s = state(r.state);
+        const v = sut.verdict(s, at.getTime());
+        expect(v).toEqual(evaluate(s, { category: 'marketing', channel: 'corp_mass' }, at, policy));
+        if (!v.allowed) denied++;
+      }
+    }
+    expect(denied).toBeGreaterThan(0);
   });
 });
