@@ -10,6 +10,7 @@ import { loadPolicyConfig } from '../policy/config';
 import { assertCanSeeContact, assertCanSeeGroup, loadViewer, type Viewer } from './access';
 import { apiRoutes } from './api-routes';
 import { authRoutes } from './auth-routes';
+import { ContactOnDemand } from './contact-on-demand';
 import { ensureSidebarBuilt, SIDEBAR_DIST } from './build';
 import { demoRoutes } from './demo-routes';
 import { JssdkSigner, type TicketSource } from './jssdk-signature';
@@ -18,11 +19,14 @@ import { noReminders, type ReminderSource } from './reminders-port';
 import { SessionCodec } from './session';
 import { loadSidebarConfigFile, resolveSidebarSettings, type SidebarSettings } from './sidebar-config';
 import { StaticFiles } from './static-files';
+import type { ExternalContactDetail } from '../wecom/types';
 
 /** The WeCom calls the sidebar makes (WecomClient satisfies it). */
 export interface SidebarWecom extends TicketSource {
   getUserInfoByCode(code: string): Promise<{ userId: string }>;
   markTag(r: { userId: string; externalUserId: string; addTag?: string[]; removeTag?: string[] }): Promise<void>;
+  /** A customer Fencun does not know yet, fetched when a rep opens them (contact-on-demand.ts). */
+  getExternalContact(externalUserId: string): Promise<ExternalContactDetail>;
   getCorpTagList(): Promise<{ groupId: string; groupName: string; order: number; createTime: number; deleted: boolean;
     tags: { id: string; name: string; order: number; createTime: number; deleted: boolean }[] }[]>;
 }
@@ -80,6 +84,7 @@ export function sidebarRoutes(deps: SidebarDeps): Router {
   const reminders = deps.reminders ?? noReminders;
   const sessions = new SessionCodec({
     secret: deps.config.sessionSecret, ttlMs: settings.sessionTtlMs, secure: deps.config.publicBaseUrl.startsWith('https:'), clock: deps.clock,
+    corpId: deps.config.wecom.corpId, demo: deps.config.demo,
   });
   // Built on the first page request, not at start-up: most processes (jobs, CLI, tests) never
   // serve the page. `npm run build:sidebar` (or ensureSidebarBuilt at start) does it ahead of time.
@@ -91,6 +96,7 @@ export function sidebarRoutes(deps: SidebarDeps): Router {
         building = null;
         return false;
       }));
+  const onDemand = new ContactOnDemand({ db: deps.db, wecom: deps.wecom, clock: deps.clock, waitMs: settings.onDemandFetchMs });
   const sc: SidebarContext = {
     deps, settings, sessions, reminders, built, judgement,
     signer: new JssdkSigner(deps.wecom, { corpId: deps.config.wecom.corpId, agentId: deps.config.wecom.agentId, publicBaseUrl: deps.config.publicBaseUrl, clock: deps.clock }),
@@ -105,7 +111,7 @@ export function sidebarRoutes(deps: SidebarDeps): Router {
       if (!v) throw new AppError('MEMBER_LEFT', 'This member has left the corp', { status: 403 });
       return v;
     },
-    contactAccess: (ctx, viewer, id) => assertCanSeeContact(deps.db, viewer, id, ctx.state.log ?? deps.log),
+    contactAccess: (ctx, viewer, id) => onDemand.access(viewer, id, ctx.state.log ?? deps.log),
     groupAccess: (ctx, viewer, id) => assertCanSeeGroup(deps.db, viewer, id, ctx.state.log ?? deps.log),
   };
 

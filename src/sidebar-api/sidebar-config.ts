@@ -10,6 +10,8 @@ export const SidebarConfigSchema = z.strictObject({
   sessionTtlMinutes: z.number().int().min(5, 'must be at least 5 minutes').max(7 * 24 * 60, 'must be at most 7 days (10080)').default(480),
   timelinePageSize: z.number().int().min(5, 'must be 5–100').max(100, 'must be 5–100').default(20),
   recentOrders: z.number().int().min(0).max(20, 'must be 0–20').default(3),
+  /** How long opening a customer Fencun does not know yet waits for WeCom before saying "syncing". */
+  onDemandFetchMs: z.number().int().min(100, 'must be 100–20000 ms').max(20_000, 'must be 100–20000 ms').default(4000),
 });
 export type SidebarConfigFile = z.infer<typeof SidebarConfigSchema>;
 
@@ -19,6 +21,7 @@ export interface SidebarSettings {
   sessionTtlMs: number;
   timelinePageSize: number;
   recentOrders: number;
+  onDemandFetchMs: number;
 }
 
 export const WECOM_OAUTH_BASE = 'https://open.weixin.qq.com';
@@ -46,6 +49,7 @@ export function resolveSidebarSettings(file: SidebarConfigFile, wecomApiBase: st
     sessionTtlMs: file.sessionTtlMinutes * 60_000,
     timelinePageSize: file.timelinePageSize,
     recentOrders: file.recentOrders,
+    onDemandFetchMs: file.onDemandFetchMs,
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import { recordChanges } from '../../src/contacts/history';
+import { findFollow } from '../../src/contacts/repository';
 import { insertMessages } from '../../src/messages/repository';
 import { upsertOrders } from '../../src/orders/repository';
 import type { ContactProfileView, TimelineItemView, TimelinePageView } from '../../src/sidebar-api/types';
@@ -15,8 +16,11 @@ jest.setTimeout(120_000);
 
 let world: SidebarWorld;
 
+/** How long opening an unknown customer waits for WeCom here (a held answer is released by hand). */
+const ON_DEMAND_WAIT_MS = 3000;
+
 beforeAll(async () => {
-  world = await startSidebarWorld();
+  world = await startSidebarWorld({ settings: { onDemandFetchMs: ON_DEMAND_WAIT_MS } });
 });
 
 afterAll(async () => {
@@ -140,5 +144,61 @@ describe('defect 7: timeline', () => {
     const bad = await c.json<{ code: string; message: string }>('GET', `/sidebar/api/contacts/${CUSTOMERS.sun}/timeline?filter=chats`);
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: 'BAD_TIMELINE_FILTER', message: expect.stringContaining('messages, orders, notes, system') });
+  });
+});
+
+describe('defect 8: a customer Fencun does not know yet', () => {
+  const get = 'externalcontact/get';
+
+  it('should fetch a customer the rep follows in WeCom on demand and show them, asking WeCom once', async () => {
+    // Added in WeCom a moment ago; the callback has not reached Fencun (the simulator delivers none here).
+    const { externalUserId } = world.sim.admin.addContact({ userId: REPS.lina, name: '钱多多', remark: '钱姐', welcome: false });
+    const c = await as(REPS.lina);
+    const calls = world.sim.admin.callCount(get);
+    const [a, b] = await Promise.all([
+      c.json<ContactProfileView>('GET', `/sidebar/api/contacts/${externalUserId}`),
+      c.json<ContactProfileView>('GET', `/sidebar/api/contacts/${externalUserId}`),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.contact).toMatchObject({ name: '钱多多', remark: '钱姐', relation: 'active' });
+    // Two tabs opening the same new customer share one WeCom call and one history entry.
+    expect(world.sim.admin.callCount(get)).toBe(calls + 1);
+    expect(await findFollow(world.app.services.db, REPS.lina, externalUserId)).toMatchObject({ status: 'active' });
+    const again = await profile(c, externalUserId);
+    expect(again.timeline.items.filter((i) => i.title === '添加为好友')).toHaveLength(1);
+    expect(world.sim.admin.callCount(get)).toBe(calls + 1);
+  });
+
+  it("should still refuse a customer WeCom says only another team's rep follows", async () => {
+    const { externalUserId } = world.sim.admin.addContact({ userId: REPS.outsider, name: '外组客户', welcome: false });
+    const res = await (await as(REPS.lina)).json<{ code: string }>('GET', `/sidebar/api/contacts/${externalUserId}`);
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('FORBIDDEN');
+    // Stored all the same: the rep who does follow them opens them without asking WeCom again.
+    const calls = world.sim.admin.callCount(get);
+    expect((await profile(await as(REPS.outsider), externalUserId)).contact.name).toBe('外组客户');
+    expect(world.sim.admin.callCount(get)).toBe(calls);
+  });
+
+  it('should answer 404 for an id WeCom does not know either', async () => {
+    const res = await (await as(REPS.lina)).json<{ code: string }>('GET', '/sidebar/api/contacts/wmNoSuchCustomer00000000AAAA');
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe('CONTACT_NOT_FOUND');
+  });
+
+  it('should say "syncing" when WeCom answers late, and show the customer once it has', async () => {
+    const { externalUserId } = world.sim.admin.addContact({ userId: REPS.lina, name: '孔慢慢', welcome: false });
+    world.sim.admin.injectFault({ endpoint: get, kind: 'latency', count: 1, latencyMs: 120_000 });
+    const c = await as(REPS.lina);
+    try {
+      const first = await c.json<{ code: string; details: { retry: boolean } }>('GET', `/sidebar/api/contacts/${externalUserId}`);
+      expect(first.status).toBe(503);
+      expect(first.body).toMatchObject({ code: 'CONTACT_SYNCING', details: { retry: true } });
+    } finally {
+      world.sim.admin.releaseHeld();
+      world.sim.admin.clearFaults();
+    }
+    // The fetch carried on: joined if still running, else read from the database.
+    expect((await profile(c, externalUserId)).contact.name).toBe('孔慢慢');
   });
 });

@@ -12,7 +12,7 @@ let world: SidebarWorld;
 let browser: Browser;
 
 beforeAll(async () => {
-  [world, browser] = await Promise.all([startSidebarWorld(), launchChromium()]);
+  [world, browser] = await Promise.all([startSidebarWorld({ settings: { onDemandFetchMs: 3000 } }), launchChromium()]);
 });
 
 afterAll(async () => {
@@ -73,6 +73,30 @@ describe('defect 7: timeline on the phone', () => {
     await screenshot(page, 'defect7-timeline-orders');
     await page.click('[data-test=timeline-filter-all]');
     await page.waitForFunction(() => document.querySelector('[data-test=timeline-item]')?.textContent?.includes('高意向'));
+    await context.close();
+  });
+});
+
+describe('defect 8: a customer added a moment ago', () => {
+  it('should say the customer is being synced (not "no permission") and show them on 重试', async () => {
+    const { externalUserId } = world.sim.admin.addContact({ userId: REPS.lina, name: '孔新新', welcome: false });
+    world.sim.admin.injectFault({ endpoint: 'externalcontact/get', kind: 'latency', count: 1, latencyMs: 120_000 });
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: externalUserId });
+    try {
+      await page.goto(sidebar());
+      await page.waitForSelector('[role=alert]');
+      const text = await page.textContent('[role=alert]');
+      expect(text).toContain('正在同步客户资料');
+      expect(text).toContain('正在从企业微信同步');
+      expect(text).not.toContain('权限');
+      await screenshot(page, 'defect8-syncing');
+    } finally {
+      world.sim.admin.releaseHeld();
+      world.sim.admin.clearFaults();
+    }
+    await page.click('[role=alert] button:has-text("重试")');
+    await page.waitForSelector('[data-test=contact-name]');
+    expect(await page.textContent('[data-test=contact-name]')).toBe('孔新新');
     await context.close();
   });
 });

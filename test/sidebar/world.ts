@@ -6,6 +6,7 @@ import { errorHandler } from '../../src/http/middleware/error-handler';
 import { requestContext } from '../../src/http/middleware/request-context';
 import type { ReminderSource, SidebarReminder } from '../../src/sidebar-api/reminders-port';
 import { sidebarRoutes } from '../../src/sidebar-api/routes';
+import type { SidebarSettings } from '../../src/sidebar-api/sidebar-config';
 import { startSimulator, type RunningSimulator } from '../../src/wecom-simulator';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { manualClock, type ManualClock } from '../helpers/clock';
@@ -34,7 +35,7 @@ export interface SidebarWorld {
 
 export const SESSION_SECRET = 'sidebar-test-session-secret-0123456789';
 
-export async function startSidebarWorld(o: { demo?: boolean } = {}): Promise<SidebarWorld> {
+export async function startSidebarWorld(o: { demo?: boolean; settings?: Partial<SidebarSettings> } = {}): Promise<SidebarWorld> {
   const sim = await startSimulator({
     port: 0, corpId: TEST_WECOM.corpId, agentId: TEST_WECOM.agentId, secret: TEST_WECOM.secret,
     callbackToken: TEST_WECOM.token, callbackAesKey: TEST_WECOM.aesKey, seed: simulatorSeed(), callbackUrl: null,
@@ -71,7 +72,7 @@ export async function startSidebarWorld(o: { demo?: boolean } = {}): Promise<Sid
   koa.use(errorHandler());
   const authorize = await serveAuthorizePage(() => world, s.config.wecom.corpId);
   const router = sidebarRoutes({
-    config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders, settings: { oauthAuthorizeBase: authorize.url },
+    config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders, settings: { oauthAuthorizeBase: authorize.url, ...o.settings },
   });
   koa.use(router.routes()).use(router.allowedMethods());
   // Serve the sidebar on the app's own port and public URL, as the lead's wiring will.

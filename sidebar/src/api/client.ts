@@ -53,6 +53,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     onUnauthorized();
     throw new ApiError(401, 'SESSION_REQUIRED', t.errorSession);
   }
+  // A customer not in Fencun yet is fetched from WeCom on demand: "syncing" is not a server fault.
+  if (err.code === 'CONTACT_SYNCING') throw new ApiError(res.status, err.code, t.errorSyncing);
   const message =
     res.status === 403 ? t.errorForbidden : res.status === 404 && path.startsWith('/contacts') ? t.errorNotFound : err.message || t.errorServer;
   throw new ApiError(res.status, err.code ?? 'HTTP_' + res.status, res.status >= 500 ? t.errorServer : message);
