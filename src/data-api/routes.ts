@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
 import { AppError } from '../errors';
-import { BodyTooLarge, readBody } from '../http/read-body';
+import { BodyTooLarge, jsonNestsDeeperThan, readBody } from '../http/read-body';
 import { ingestArchiveRecords, MAX_ARCHIVE_BATCH, readArchiveWatermark, validateArchiveRecords } from '../messages/archive';
 import { importOrders } from '../orders/service';
 import { ApiOrderBatch, MAX_ORDERS_PER_REQUEST, validateApiOrders } from '../orders/validate';
@@ -22,6 +22,8 @@ export interface DataApiDeps {
 /** 1000 archive records with long texts; orders are smaller. */
 const ARCHIVE_BODY_LIMIT = 16 * 1024 * 1024;
 const ORDERS_BODY_LIMIT = 4 * 1024 * 1024;
+/** Records are a few levels deep (batch → record → items → item → value); 32 is generous. */
+const MAX_JSON_DEPTH = 32;
 
 /**
  * Machine-to-machine data APIs, all behind `Authorization: Bearer <FENCUN_API_TOKEN>`:
@@ -43,7 +45,7 @@ export function dataApiRoutes(deps: DataApiDeps): Router {
     if (records.length === 0 || records.length > MAX_ARCHIVE_BATCH) {
       throw new AppError('BAD_REQUEST', `send between 1 and ${MAX_ARCHIVE_BATCH} records per request (got ${records.length})`, { status: 400 });
     }
-    const { records: valid, errors } = validateArchiveRecords(records);
+    const { records: valid, errors } = validateArchiveRecords(records, { now: deps.clock().getTime() });
     if (errors.length > 0) return invalid(ctx, `${new Set(errors.map((e) => e.index)).size} of ${records.length} records are invalid; nothing was stored`, errors);
     const result = await ingestArchiveRecords(deps.db, valid, deps.clock().getTime());
     ctx.state.log.info({ received: records.length, ...result }, 'archive records ingested');
@@ -98,6 +100,9 @@ async function readJson(ctx: Koa.Context, limit: number): Promise<unknown> {
   } catch (err) {
     if (err instanceof BodyTooLarge) throw new AppError('BODY_TOO_LARGE', `the request body is over ${limit / 1024 / 1024} MB; send smaller batches`, { status: 413 });
     throw err;
+  }
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new AppError('JSON_TOO_DEEP', `the request body nests deeper than ${MAX_JSON_DEPTH} levels; records are flat objects with an items list`, { status: 400 });
   }
   try {
     return JSON.parse(text) as unknown;

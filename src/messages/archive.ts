@@ -15,24 +15,44 @@ export const MAX_ARCHIVE_BATCH = 1000;
 
 const required = (type: string) => ({ error: (i: { input: unknown }) => (i.input === undefined ? 'is required' : `must be ${type}`) });
 
+/**
+ * Bounds of what may be stored, so that nothing accepted here can later break a reader: a time
+ * must be a real date after WeCom existed (2010) and not past tomorrow; ids fit their columns.
+ */
+export const ARCHIVE_MIN_MSGTIME = Date.UTC(2010, 0, 1);
+/** Without a "now" (the CLI reading a file), the latest time any message could have: 2100. */
+const ARCHIVE_MAX_MSGTIME = Date.UTC(2100, 0, 1);
+const FUTURE_SLACK_MS = 86_400_000;
+const MAX_TEXT_CHARS = 100_000;
+const MAX_RECIPIENTS = 2_000;
+
+const id = (what: string) => z.string('must be a string').max(128, `is longer than 128 characters (${what})`);
+
 const ArchiveRecord = z.object({
   msgid: z.string(required('a string')).min(1, 'is required').max(180, 'is longer than 180 characters'),
   action: z.enum(['send', 'recall', 'switch'], required('send, recall or switch')),
-  from: z.string('must be a string').optional(),
-  tolist: z.array(z.string(), 'must be a list of userids').optional(),
-  roomid: z.string('must be a string').optional(),
-  msgtime: z.number(required('epoch milliseconds')).int('must be whole milliseconds').positive('must be epoch milliseconds'),
-  msgtype: z.string('must be a string').optional(),
-  text: z.object({ content: z.string(required('a string')) }, 'must be an object with content').optional(),
+  from: id('a userid').optional(),
+  tolist: z.array(id('a userid'), 'must be a list of userids').max(MAX_RECIPIENTS, `has more than ${MAX_RECIPIENTS} recipients`).optional(),
+  roomid: id('a roomid').optional(),
+  msgtime: z.number(required('epoch milliseconds')).int('must be whole milliseconds').positive('must be epoch milliseconds')
+    .max(ARCHIVE_MAX_MSGTIME, 'is after the year 2100; send epoch milliseconds'),
+  msgtype: z.string('must be a string').max(32, 'is longer than 32 characters').optional(),
+  text: z.object({ content: z.string(required('a string')).max(MAX_TEXT_CHARS, `is longer than ${MAX_TEXT_CHARS} characters`) }, 'must be an object with content').optional(),
   /** The SDK's sequence number, if the puller passes it: Fencun keeps the highest for resuming. */
   seq: z.number('must be a number').int().nonnegative().optional(),
 }).loose();
 
 /** Rules across fields, checked even when a field is malformed so that every problem is reported at once. */
-function crossFieldIssues(raw: unknown): { field: string; reason: string }[] {
+function crossFieldIssues(raw: unknown, now: number | null): { field: string; reason: string }[] {
   if (!raw || typeof raw !== 'object') return [];
   const r = raw as Record<string, unknown>;
   const out: { field: string; reason: string }[] = [];
+  if (typeof r.msgtime === 'number' && r.msgtime >= 1_000_000_000_000) {
+    if (r.msgtime < ARCHIVE_MIN_MSGTIME) out.push({ field: 'msgtime', reason: `is before ${new Date(ARCHIVE_MIN_MSGTIME).toISOString()}` });
+    else if (now !== null && r.msgtime > now + FUTURE_SLACK_MS && r.msgtime <= ARCHIVE_MAX_MSGTIME) {
+      out.push({ field: 'msgtime', reason: `${new Date(r.msgtime).toISOString()} is in the future` });
+    }
+  }
   if (r.action === 'switch') return out;
   if (r.from === undefined) out.push({ field: 'from', reason: 'is required for send and recall' });
   if (r.msgtype === undefined) out.push({ field: 'msgtype', reason: 'is required for send and recall' });
@@ -58,14 +78,15 @@ export interface RecordError {
   reason: string;
 }
 
-export function validateArchiveRecords(records: unknown[]): { records: ArchiveRecord[]; errors: RecordError[] } {
+/** `now` bounds msgtime from above (a day of clock skew allowed); the CLI, reading old files, may omit it. */
+export function validateArchiveRecords(records: unknown[], ctx: { now?: number } = {}): { records: ArchiveRecord[]; errors: RecordError[] } {
   const out: ArchiveRecord[] = [];
   const errors: RecordError[] = [];
   records.forEach((rec, index) => {
     const r = ArchiveRecord.safeParse(rec);
     const issues = r.success ? [] : r.error.issues.map((i) => ({ field: i.path.join('.') || '(record)', reason: i.message }));
     const seen = new Set(issues.map((i) => i.field));
-    issues.push(...crossFieldIssues(rec).filter((i) => !seen.has(i.field)));
+    issues.push(...crossFieldIssues(rec, ctx.now ?? null).filter((i) => !seen.has(i.field)));
     if (r.success && issues.length === 0) {
       out.push(r.data);
       return;

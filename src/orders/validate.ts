@@ -13,6 +13,16 @@ import type { OrderInput, RowError } from './types';
 
 export const MAX_ORDERS_PER_REQUEST = 1000;
 
+/**
+ * Line items are stored as JSON and read back on every profile: a list of flat objects (a name,
+ * a quantity, perhaps one level of options). Deeper or bigger is not an order, and unbounded
+ * nesting would overflow JSON.stringify's stack when storing it.
+ */
+export const MAX_ITEMS_DEPTH = 4;
+export const MAX_ITEMS_JSON_CHARS = 64 * 1024;
+/** Paid before 1990 is a typo (or epoch seconds read as something else), not a customer's order. */
+const MIN_PAID_AT = Date.UTC(1990, 0, 1);
+
 /** CSV header → field; English names as in the API, plus the Chinese headers shops export. */
 export const CSV_COLUMNS: Record<string, keyof RawOrder> = {
   order_id: 'order_id', external_order_id: 'order_id', 订单号: 'order_id', 订单编号: 'order_id',
@@ -136,8 +146,11 @@ function checkOrder(raw: RawOrder, ctx: Context): { order: OrderInput } | { erro
   const paidAt = parseInstant(raw.paid_at, ctx.timezone);
   if (typeof paidAt === 'string') errors.push({ column: 'paid_at', reason: paidAt });
   else if (paidAt > ctx.now + 86_400_000) errors.push({ column: 'paid_at', reason: `${new Date(paidAt).toISOString()} is in the future` });
+  else if (paidAt < MIN_PAID_AT) errors.push({ column: 'paid_at', reason: `${new Date(paidAt).toISOString()} is before 1990` });
   const product = str(raw.product) || null;
   if (product && product.length > 255) errors.push({ column: 'product', reason: 'is longer than 255 characters' });
+  const itemsProblem = checkItems(raw.items);
+  if (itemsProblem) errors.push({ column: 'items', reason: itemsProblem });
   if (errors.length > 0) return { errors };
   const items = raw.items ?? null;
   const firstItem = Array.isArray(items) ? (items[0] as { name?: unknown } | undefined)?.name : undefined;
@@ -147,6 +160,23 @@ function checkOrder(raw: RawOrder, ctx: Context): { order: OrderInput } | { erro
       product: product ?? (typeof firstItem === 'string' ? firstItem.slice(0, 255) : null), items,
     },
   };
+}
+
+/** Why these items cannot be stored, or null. Iterative: the input may nest 50,000 levels. */
+export function checkItems(items: unknown): string | null {
+  if (items === undefined || items === null) return null;
+  if (typeof items === 'string') return items.length > MAX_ITEMS_JSON_CHARS ? `is over ${MAX_ITEMS_JSON_CHARS / 1024} KB` : null;
+  const stack: { v: unknown; depth: number }[] = [{ v: items, depth: 1 }];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_ITEMS_DEPTH) return `nests deeper than ${MAX_ITEMS_DEPTH} levels; send a list of flat item objects`;
+    if (++nodes > 10_000) return 'has too many values';
+    for (const child of Object.values(v as Record<string, unknown>)) stack.push({ v: child, depth: depth + 1 });
+  }
+  if (JSON.stringify(items).length > MAX_ITEMS_JSON_CHARS) return `is over ${MAX_ITEMS_JSON_CHARS / 1024} KB as JSON`;
+  return null;
 }
 
 /** Yuan with at most 2 decimals; "¥1,299.00" and "-50" (a refund) are fine. */

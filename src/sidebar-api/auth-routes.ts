@@ -1,10 +1,20 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { AppError } from '../errors';
+import { WecomError } from '../wecom/errors';
 import { loadViewer } from './access';
 import type { SidebarContext } from './routes';
 import { safeReturnPath } from './session';
 import { SIDEBAR_CSP } from './static-files';
+
+/**
+ * The WeCom client opens the sidebar as its own top-level WebView; only WeCom's web pages may
+ * frame it (and Fencun itself). Every other page may not be framed at all (security headers).
+ */
+export const SIDEBAR_FRAME_ANCESTORS = "frame-ancestors 'self' https://work.weixin.qq.com https://*.work.weixin.qq.com";
+
+/** auth/getuserinfo errcodes for a code that is wrong, expired (40029) or already used (40163). */
+const USED_OR_INVALID_CODE = new Set([40029, 40163]);
 
 /**
  * The page, its assets and sign-in. Opening /sidebar/ without a session goes straight to WeCom's
@@ -44,7 +54,9 @@ export function authRoutes(sc: SidebarContext): Router {
       return ctx.redirect(authorizeUrl(ctx, ctx.originalUrl));
     }
     if (!(await sc.built())) return unavailable(ctx);
-    ctx.set('Content-Security-Policy', SIDEBAR_CSP);
+    ctx.set('Content-Security-Policy', `${SIDEBAR_CSP}; ${SIDEBAR_FRAME_ANCESTORS}`);
+    // For browsers without CSP frame-ancestors (which, where supported, takes precedence over it).
+    ctx.set('X-Frame-Options', 'SAMEORIGIN');
     ctx.set('Referrer-Policy', 'same-origin');
     if (!sc.files.send(ctx, 'index.html', 'no-cache')) unavailable(ctx);
   };
@@ -78,6 +90,11 @@ export function authRoutes(sc: SidebarContext): Router {
     try {
       userId = (await deps.wecom.getUserInfoByCode(code)).userId;
     } catch (err) {
+      if (err instanceof WecomError && err.errcode !== null && USED_OR_INVALID_CODE.has(err.errcode)) {
+        // A stale, reused or made-up code is the visitor's problem, not WeCom being down.
+        log.warn({ errcode: err.errcode }, 'sidebar sign-in: WeCom says the OAuth code is invalid or used');
+        return failPage(ctx, 400, '登录已失效', '请关闭侧边栏后重新打开。');
+      }
       if (err instanceof AppError && err.status === 403) {
         log.warn({ code: err.code }, 'sidebar sign-in refused: not a member of the corp');
         return failPage(ctx, 403, '仅限企业成员使用', '请使用企业微信成员身份打开本页面。');

@@ -24,6 +24,8 @@ export interface SessionPayload {
   exp: number;
   /** Signed in with the demo picker rather than OAuth. */
   demo?: boolean;
+  /** The corp the session was issued for: one secret shared by two installs opens neither's sessions to the other. */
+  c?: string;
 }
 
 export interface OAuthState {
@@ -40,14 +42,24 @@ export interface SessionOptions {
   /** Secure cookies when the public URL is https. */
   secure: boolean;
   clock: Clock;
+  /** WECOM_CORP_ID: sessions are issued for, and only accepted by, this corp. */
+  corpId: string;
+  /** FENCUN_DEMO: without it a demo-picker session is refused, whoever signed it. */
+  demo: boolean;
 }
 
+/** At most this many OAuth states remembered as used (they expire after 10 minutes anyway). */
+const MAX_USED_STATES = 100_000;
+
 export class SessionCodec {
+  /** OAuth nonces already exchanged, with their expiry: a state is good for one sign-in. */
+  private readonly usedStates = new Map<string, number>();
+
   constructor(private readonly o: SessionOptions) {}
 
   issue(ctx: Koa.Context, userId: string, demo = false): SessionPayload {
     const iat = this.o.clock().getTime();
-    const payload: SessionPayload = { u: userId, iat, exp: iat + this.o.ttlMs, ...(demo ? { demo: true } : {}) };
+    const payload: SessionPayload = { u: userId, iat, exp: iat + this.o.ttlMs, c: this.o.corpId, ...(demo ? { demo: true } : {}) };
     this.setCookie(ctx, SESSION_COOKIE, signToken(this.o.secret, 'session', payload), this.o.ttlMs);
     return payload;
   }
@@ -58,6 +70,8 @@ export class SessionCodec {
     if (!raw) return { ok: false, why: 'missing' };
     const s = verifyToken<SessionPayload>(this.o.secret, 'session', raw);
     if (!s || typeof s.u !== 'string' || !s.u || typeof s.exp !== 'number') return { ok: false, why: 'invalid' };
+    if (s.c !== this.o.corpId || (s.demo !== undefined && s.demo !== true)) return { ok: false, why: 'invalid' };
+    if (s.demo && !this.o.demo) return { ok: false, why: 'invalid' };
     if (s.exp <= this.o.clock().getTime()) return { ok: false, why: 'expired' };
     return { ok: true, session: s };
   }
@@ -83,12 +97,27 @@ export class SessionCodec {
     return state;
   }
 
-  /** The pending OAuth state matching `nonce`, consumed (single use). */
+  /**
+   * The pending OAuth state matching `nonce`, consumed (single use). Clearing the cookie is not
+   * enough, since a replayer simply sends it again: this instance remembers the nonce until the
+   * state expires, so a replay never reaches WeCom (behind N instances, at most N exchanges).
+   */
   finishOAuth(ctx: Koa.Context, nonce: string): OAuthState | null {
     const s = verifyToken<OAuthState>(this.o.secret, 'oauth', ctx.cookies.get(OAUTH_COOKIE));
     this.setCookie(ctx, OAUTH_COOKIE, '', 0);
-    if (!s || s.n !== nonce || s.exp <= this.o.clock().getTime()) return null;
-    return s;
+    const now = this.o.clock().getTime();
+    if (!s || typeof s.n !== 'string' || s.n !== nonce || typeof s.exp !== 'number' || s.exp <= now) return null;
+    this.forgetExpiredStates(now);
+    if (this.usedStates.has(s.n)) return null;
+    this.usedStates.set(s.n, s.exp);
+    return { ...s, to: safeReturnPath(s.to) };
+  }
+
+  private forgetExpiredStates(now: number): void {
+    for (const [n, exp] of this.usedStates) {
+      if (exp <= now || this.usedStates.size >= MAX_USED_STATES) this.usedStates.delete(n);
+      else break;
+    }
   }
 
   private setCookie(ctx: Koa.Context, name: string, value: string, maxAgeMs: number): void {

@@ -3,6 +3,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * Compact HMAC-signed tokens for cookies: `<base64url JSON>.<base64url HMAC-SHA256>`.
  * The purpose is mixed into the MAC, so an OAuth-state cookie can never be replayed as a session.
+ * Both halves must be canonical unpadded base64url: a lenient decoder would accept several
+ * spellings of one MAC (padding, stray characters, unused low bits), so one session would have
+ * many valid cookie strings.
  */
 
 export function signToken(secret: string, purpose: string, payload: object): string {
@@ -16,15 +19,25 @@ export function verifyToken<T>(secret: string, purpose: string, token: string | 
   const dot = token.indexOf('.');
   if (dot <= 0 || dot !== token.lastIndexOf('.')) return null;
   const body = token.slice(0, dot);
-  const given = Buffer.from(token.slice(dot + 1), 'base64url');
-  const expected = Buffer.from(mac(secret, purpose, body), 'base64url');
+  const given = Buffer.from(token.slice(dot + 1), 'utf8');
+  const expected = Buffer.from(mac(secret, purpose, body), 'utf8');
+  // The MAC is compared as the exact string the server wrote.
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const json = decodeBase64urlStrict(body);
+  if (json === null) return null;
   try {
-    const v: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-    return v && typeof v === 'object' ? (v as T) : null;
+    const v: unknown = JSON.parse(json.toString('utf8'));
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as T) : null;
   } catch {
     return null;
   }
+}
+
+/** Unpadded base64url that re-encodes to itself, else null. */
+export function decodeBase64urlStrict(text: string): Buffer | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : null;
 }
 
 function mac(secret: string, purpose: string, body: string): string {
