@@ -324,7 +324,10 @@ function parseFailList(result: string | null): string[] {
   }
 }
 
-/** Customers whose decision (kind or reason) differs from the last stored plan's samples cannot be known in full; count by totals. */
+/**
+ * How far the counts moved since the last stored plan: a lower bound on the customers the approval
+ * re-decided (only the summary of an earlier plan is kept, not each decision).
+ */
 function changedSince(last: PlanSummary | null, p: Plan): number {
   if (!last) return 0;
   const now = p.summary;
