@@ -53,7 +53,7 @@ export function contactView(p: ContactParts): ContactProfileView {
     contact: {
       externalUserId: p.externalUserId,
       name: contact?.name || primary?.remark || p.externalUserId,
-      avatar: contact?.avatar || null,
+      avatar: secureAvatar(contact?.avatar),
       remark: primary?.remark && primary.remark !== contact?.name ? primary.remark : null,
       corpName: primary?.remarkCorpName || contact?.corpName || null,
       kind: contact?.type === 2 ? 'wecom' : 'wechat',
@@ -156,4 +156,18 @@ function ordersView(orders: StoredOrder[], f: Formatter, recent: number, windowD
 export function viewerRelation(primary: Follow | undefined): RelationStatus {
   if (!primary || primary.status !== 'ended') return 'active';
   return primary.endedBy === 'customer_deleted' ? 'deleted_by_customer' : primary.endedBy === 'rep_deleted' ? 'deleted_by_rep' : 'ended';
+}
+
+/**
+ * WeCom hands out avatars as http://wx.qlogo.cn/…; the sidebar runs on https inside WeCom, where
+ * an http image is mixed content (blocked, and refused by the page's CSP img-src https:). WeCom's
+ * image CDNs (wx.qlogo.cn, thirdwx.qlogo.cn, wework.qpic.cn) serve the same path over https, so the
+ * address is upgraded; anything that is not http(s) is dropped and the page shows the initial.
+ */
+export function secureAvatar(url: string | null | undefined): string | null {
+  if (!url) return null;
+  const u = url.trim();
+  if (/^https:\/\//i.test(u)) return u;
+  if (/^http:\/\//i.test(u)) return 'https://' + u.slice('http://'.length);
+  return null;
 }

@@ -27,7 +27,8 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json; charset=utf-8',
 };
 
-// Everything the page loads is its own; avatars come from WeCom's image CDN over https.
+// Everything the page loads is its own; avatars come from WeCom's image CDN over https (the
+// profile upgrades WeCom's http://wx.qlogo.cn addresses, see contact-view.ts secureAvatar).
 export const SIDEBAR_CSP = [
   "default-src 'self'",
   "script-src 'self'",

@@ -161,6 +161,8 @@ describe('defect 8: a customer Fencun does not know yet', () => {
     ]);
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(a.body.contact).toMatchObject({ name: '钱多多', remark: '钱姐', relation: 'active' });
+    // Defect 9: WeCom's http://wx.qlogo.cn avatar, upgraded for a page on https (CSP img-src https:).
+    expect(a.body.contact.avatar).toMatch(/^https:\/\/wx\.qlogo\.cn\//);
     // Two tabs opening the same new customer share one WeCom call and one history entry.
     expect(world.sim.admin.callCount(get)).toBe(calls + 1);
     expect(await findFollow(world.app.services.db, REPS.lina, externalUserId)).toMatchObject({ status: 'active' });

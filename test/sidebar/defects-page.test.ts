@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { recordChanges } from '../../src/contacts/history';
+import { activateFollow, upsertContact } from '../../src/contacts/repository';
 import { launchChromium, openPhone, screenshot } from './browser';
 import { CUSTOMERS, NOW, REPS, TAGS } from './fixture';
 import { startSidebarWorld, type SidebarWorld } from './world';
@@ -97,6 +98,49 @@ describe('defect 8: a customer added a moment ago', () => {
     await page.click('[role=alert] button:has-text("重试")');
     await page.waitForSelector('[data-test=contact-name]');
     expect(await page.textContent('[data-test=contact-name]')).toBe('孔新新');
+    await context.close();
+  });
+});
+
+describe('defect 9: avatars', () => {
+  // WeCom's image CDN cannot exist here: Chromium's requests to it are answered with this PNG.
+  const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkaPhfDwAE/wH+2ZRVSAAAAABJRU5ErkJggg==', 'base64');
+
+  it("should load the customer's WeCom avatar (given as http://wx.qlogo.cn) under the page's CSP", async () => {
+    const { externalUserId } = world.sim.admin.addContact({ userId: REPS.lina, name: '沈头像', welcome: false });
+    expect(String((world.sim.admin.customer(externalUserId)!.customer as { avatar: string }).avatar)).toMatch(/^http:\/\/wx\.qlogo\.cn\//);
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: externalUserId });
+    const fetched: string[] = [];
+    await page.route(/^https?:\/\/wx\.qlogo\.cn\//, (route) => {
+      fetched.push(route.request().url());
+      return route.fulfill({ status: 200, contentType: 'image/png', body: PNG });
+    });
+    const violations: string[] = [];
+    page.on('console', (m) => m.text().includes('Content Security Policy') && violations.push(m.text()));
+    await page.goto(sidebar());
+    await page.waitForSelector('[data-test=avatar]');
+    await page.waitForFunction(() => (document.querySelector('[data-test=avatar]') as HTMLImageElement).complete);
+    expect(await page.$eval('[data-test=avatar]', (img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    expect(fetched).toEqual([expect.stringMatching(/^https:\/\/wx\.qlogo\.cn\//)]);
+    expect(violations).toEqual([]);
+    await screenshot(page, 'defect9-avatar');
+    await context.close();
+  });
+
+  it('should show a whole first letter for a name that starts with an emoji', async () => {
+    const id = 'wmLuckyWang0010AAAA';
+    const now = NOW.getTime();
+    await world.app.services.db.transaction(async (tx) => {
+      await upsertContact(tx, { externalUserId: id, name: '✨Lucky小王', type: 1, gender: 2, corpName: null, avatar: null }, now);
+      await activateFollow(tx, { userId: REPS.lina, externalUserId: id, remark: '✨Lucky小王-直播间', tags: [], addWay: 1, state: null, createdAt: now - 86_400_000 },
+        'active', { at: now - 86_400_000, now, cause: 'test:lucky' });
+    });
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: id });
+    await page.goto(sidebar());
+    await page.waitForSelector('[data-test=avatar-initial]');
+    expect(await page.textContent('[data-test=avatar-initial]')).toBe('L');
+    expect(await page.textContent('[data-test=contact-name]')).toBe('✨Lucky小王');
+    await screenshot(page, 'defect9-emoji-initial');
     await context.close();
   });
 });
