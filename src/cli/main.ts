@@ -5,6 +5,7 @@ import { registerJobCommands } from './jobs';
 import { registerMigrateCommand } from './migrate';
 import { registerOutboxCommands } from './outbox';
 import { registerExtraCommands } from './extra';
+import { registerGroupContentCommands } from './group-content';
 
 /** `npx fencun …`: every command has --help; errors print one line and exit non-zero. */
 const program = new Command('fencun')
@@ -17,6 +18,7 @@ registerOutboxCommands(program);
 registerJobCommands(program);
 registerExtraCommands(program);
 registerCampaignCommands(program);
+registerGroupContentCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`fencun: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -5,6 +5,7 @@ import { campaignRoutes } from '../campaigns/routes';
 import { dataApiRoutes } from '../data-api/routes';
 import { digestServiceOf } from '../digest/job';
 import { digestRoutes } from '../digest/routes';
+import { groupContentRoutes } from '../group-content/routes';
 import { opsRoutes } from '../ops/routes';
 import { sidebarRoutes } from '../sidebar-api/routes';
 import type { Services } from '../services';
@@ -34,6 +35,7 @@ export function createHttpApp(s: Services): Koa {
     opsRoutes({ db: s.db, inbox: s.inbox, metrics: s.metrics, clock: s.clock, metricsToken: s.config.metricsToken }),
     callbackRoutes({ wecom: s.config.wecom, limits: s.config.callback, writer: s.writer, clock: s.clock, metrics: s.metrics }),
     campaignRoutes(s),
+    groupContentRoutes(s),
     dataApiRoutes({ db: s.db, config: s.config, clock: s.clock }),
     sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders: s.reminders }),
     digestRoutes({ config: s.config, clock: s.clock, log: s.log, wecom: s.wecom, digests: digestServiceOf(s) }),

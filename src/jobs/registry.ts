@@ -5,10 +5,11 @@ import { careReminders, replyReminders } from '../reminders/care-job';
 import { supervisorDigest } from '../digest/job';
 import { campaignsJob } from '../campaigns/service';
 import { inboxPrune } from './inbox-prune';
+import { groupContentJob } from '../group-content/service';
 
 /** Every job Fencun knows; capabilities add theirs here. */
 export function allJobs(): Job[] {
-  return [inboxPrune, contactsSync, ...judgementJobs, careReminders, replyReminders, supervisorDigest, campaignsJob];
+  return [inboxPrune, contactsSync, ...judgementJobs, careReminders, replyReminders, supervisorDigest, campaignsJob, groupContentJob];
 }
 
 export function findJob(name: string): Job | undefined {

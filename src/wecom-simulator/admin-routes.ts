@@ -39,6 +39,15 @@ export function adminRoutes(admin: SimulatorAdmin, emitter: RandomEmitter): Rout
     const b = await readJson(ctx);
     ctx.body = admin.confirmMsgTemplate(ctx.params.msgId, b.userId);
   });
+  r.post('/members/:userId/mass-confirm', async (ctx) => {
+    const b = await readJson(ctx);
+    admin.setMassConfirmMode(ctx.params.userId, b.mode === null || b.mode === undefined ? null : { mode: b.mode, delayMs: Number(b.delayMs ?? 0) } as never);
+    ctx.body = { ok: true };
+  });
+  r.post('/mass-quota', async (ctx) => {
+    admin.setMassQuota((await readJson(ctx)).quota);
+    ctx.body = { ok: true };
+  });
   r.get('/app-messages', (ctx) => (ctx.body = admin.appMessages()));
   r.get('/welcome-messages', (ctx) => (ctx.body = admin.welcomeMessages()));
   r.get('/webhook-messages', (ctx) => (ctx.body = admin.webhookMessages()));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SimContext } from './api/context';
-import { confirmTemplate, receivedCount } from './api/mass';
+import { confirmTemplate, receivedCount, settleConfirmations } from './api/mass';
 import type { CallbackSettings, Delivery } from './callbacks';
 import { jsapiSignature } from './crypto';
 import type { Fault, WindowRule } from './platform';
@@ -81,6 +81,7 @@ export class SimulatorAdmin extends WorldChanges {
 
   /** Every delivery WeCom carried out, in order; optionally of one kind, or from seq `after` on. */
   ledger(filter: { kind?: DeliveryKind; after?: number } = {}): LedgerEntry[] {
+    settleConfirmations(this.sim);
     return this.sim.state.ledger.filter((d) => (!filter.kind || d.kind === filter.kind) && d.seq > (filter.after ?? 0));
   }
 
@@ -101,6 +102,24 @@ export class SimulatorAdmin extends WorldChanges {
   /** The rep (or every rep, without userId) confirms a mass-message task in the WeCom client. */
   confirmMsgTemplate(msgId: string, userId?: string) {
     return confirmTemplate(this.sim, msgId, userId);
+  }
+
+  /**
+   * How a member answers mass tasks from now on: confirms each at once, after `delayMs` on the
+   * simulator's clock, or never; null: waits for confirmMsgTemplate (the default).
+   */
+  setMassConfirmMode(userId: string, mode: { mode: 'immediately' } | { mode: 'after'; delayMs: number } | { mode: 'never' } | null): void {
+    if (!this.sim.state.users.has(userId)) throw new Error(`no member ${userId}`);
+    if (mode && !['immediately', 'after', 'never'].includes(mode.mode)) throw new Error('mode must be immediately, after or never');
+    if (mode?.mode === 'after' && !(Number.isFinite(mode.delayMs) && mode.delayMs >= 0)) throw new Error('after needs delayMs, 0 or more');
+    if (mode) this.sim.state.confirmModes.set(userId, mode);
+    else this.sim.state.confirmModes.delete(userId);
+  }
+
+  /** The corp admin's choice in 群发助手 → 设置群发规则, as applied to customer groups. */
+  setMassQuota(quota: 'days_in_month' | 'seven_per_week' | 'one_per_day'): void {
+    if (!['days_in_month', 'seven_per_week', 'one_per_day'].includes(quota)) throw new Error('quota must be days_in_month, seven_per_week or one_per_day');
+    this.sim.state.massQuota = quota;
   }
 
   /** The current JS-SDK ticket and whether a page's signature is right (API.md 4.16). */

@@ -24,8 +24,8 @@ export interface MsgTemplate {
   createTime: number;
   text?: string;
   attachments: unknown[];
-  /** One task per sending member; 0 pending, 2 confirmed. */
-  tasks: Map<string, { status: number; sendTime?: number }>;
+  /** One task per sending member; 0 pending, 2 confirmed; confirmAt: the member confirms then (a delayed confirmation mode). */
+  tasks: Map<string, { status: number; sendTime?: number; confirmAt?: number }>;
   recipients: MsgTemplateRecipient[];
   failList: string[];
   /** remind_groupmsg_send calls (ms), and whether cancel_groupmsg_send stopped the task. */
@@ -82,6 +82,11 @@ export class SimState {
   readonly msgTemplates = new Map<string, MsgTemplate>();
   /** "recipient|YYYY-MM" → corp mass messages received that calendar month. */
   readonly receivedThisMonth = new Map<string, number>();
+  /** Customer groups' mass-message quota as the corp admin set it (API.md 5.4), and each group's receive times (ms). */
+  massQuota: 'days_in_month' | 'seven_per_week' | 'one_per_day' = 'days_in_month';
+  readonly groupReceived = new Map<string, number[]>();
+  /** How each member answers a mass task; a member not listed waits for an explicit confirm (admin API). */
+  readonly confirmModes = new Map<string, { mode: 'immediately' } | { mode: 'after'; delayMs: number } | { mode: 'never' }>();
   readonly appMessages: Record<string, unknown>[] = [];
   readonly welcomeMessages: { welcomeCode: string; userId: string; externalUserId: string; body: unknown; at: number }[] = [];
   readonly webhookMessages: { robot: string; body: unknown; at: number }[] = [];

@@ -11,6 +11,9 @@ import {
  * sending member, confirmed later through the admin API as a rep would in the WeCom client.
  * Each customer/group receives at most 4 corp mass messages per calendar month: recipients
  * already at the cap go to fail_list; those who reach it before the rep confirms get status 3.
+ * Customer groups follow WeCom's current quota instead (section 5.4): days-in-month, 7 per week or
+ * 1 per day on Beijing time, as `state.massQuota` says. A member confirms when the admin API says
+ * so, or on their own per their confirmation mode (immediately, after a delay, never).
  */
 export const MONTHLY_RECEIVE_CAP = 4;
 const MAX_LIST_RANGE_SECONDS = 31 * 86_400;
@@ -19,6 +22,7 @@ export const massEndpoints: Record<string, Endpoint> = {
   'externalcontact/add_msg_template': {
     method: 'POST',
     handle(ctx, { body }) {
+      settleConfirmations(ctx);
       const chatType = body.chat_type ?? 'single';
       if (chatType !== 'single' && chatType !== 'group') throw invalidParam('chat_type must be single or group');
       const sender = typeof body.sender === 'string' && body.sender ? body.sender : undefined;
@@ -45,7 +49,7 @@ export const massEndpoints: Record<string, Endpoint> = {
         const only = new Set(stringList(body.chat_id_list, 'chat_id_list'));
         for (const c of ctx.state.groupChats.values()) {
           if ((sender && c.owner !== sender) || (only.size && !only.has(c.chatId))) continue;
-          if (receivedCount(ctx.state, c.chatId, now) >= MONTHLY_RECEIVE_CAP) failList.push(c.chatId);
+          if (groupQuotaReached(ctx.state, c.chatId, now)) failList.push(c.chatId);
           else recipients.push({ userId: c.owner, chatId: c.chatId, status: 0 });
         }
       }
@@ -60,6 +64,7 @@ export const massEndpoints: Record<string, Endpoint> = {
         kind: 'mass_task', at: now, ref: msgId, sender, recipients: recipients.map((r) => r.externalUserId ?? r.chatId!),
         content: { text: typeof text === 'string' ? text : undefined, attachments },
       });
+      applyConfirmModes(ctx, msgId);
       return { fail_list: failList, msgid: msgId };
     },
   },
@@ -67,6 +72,7 @@ export const massEndpoints: Record<string, Endpoint> = {
   'externalcontact/get_groupmsg_list_v2': {
     method: 'POST',
     handle(ctx, { body }) {
+      settleConfirmations(ctx);
       const chatType = requireString(body.chat_type, 'chat_type');
       const start = Number(body.start_time);
       const end = Number(body.end_time);
@@ -95,6 +101,7 @@ export const massEndpoints: Record<string, Endpoint> = {
   'externalcontact/get_groupmsg_task': {
     method: 'POST',
     handle(ctx, { body }) {
+      settleConfirmations(ctx);
       const m = template(ctx, body.msgid);
       const limit = pageLimit(body.limit, 500, 1000);
       const [offset] = decodeCursor(body.cursor, 1);
@@ -110,6 +117,7 @@ export const massEndpoints: Record<string, Endpoint> = {
   'externalcontact/get_groupmsg_send_result': {
     method: 'POST',
     handle(ctx, { body }) {
+      settleConfirmations(ctx);
       const m = template(ctx, body.msgid);
       const userId = requireString(body.userid, 'userid');
       const limit = pageLimit(body.limit, 500, 1000);
@@ -207,11 +215,12 @@ export function confirmTemplate(ctx: SimContext, msgId: string, userId?: string)
       const target = r.externalUserId ?? r.chatId!;
       const stillThere = r.externalUserId ? !!ctx.state.getFollow(member, r.externalUserId) : ctx.state.groupChats.has(r.chatId!);
       if (!stillThere) r.status = 2;
-      else if (receivedCount(ctx.state, target, now) >= MONTHLY_RECEIVE_CAP) r.status = 3;
+      else if (r.chatId ? groupQuotaReached(ctx.state, r.chatId, now) : receivedCount(ctx.state, target, now) >= MONTHLY_RECEIVE_CAP) r.status = 3;
       else {
         r.status = 1;
         r.sendTime = seconds(now);
         sent.push(target);
+        if (r.chatId) ctx.state.groupReceived.set(r.chatId, [...(ctx.state.groupReceived.get(r.chatId) ?? []), now]);
         const key = `${target}|${monthKey(now)}`;
         ctx.state.receivedThisMonth.set(key, (ctx.state.receivedThisMonth.get(key) ?? 0) + 1);
       }
@@ -221,4 +230,38 @@ export function confirmTemplate(ctx: SimContext, msgId: string, userId?: string)
     if (sent.length) ctx.state.deliver({ kind: 'mass_sent', at: now, ref: m.msgId, sender: member, recipients: sent, content: { text: m.text, attachments: m.attachments } });
   }
   return { confirmed, statuses };
+}
+
+/** A customer group's quota window on Beijing time under the corp's setting (API.md 5.4). */
+export function groupQuotaReached(state: SimState, chatId: string, now: number): boolean {
+  const t = DateTime.fromMillis(now, { zone: 'Asia/Shanghai' });
+  const unit = state.massQuota === 'one_per_day' ? 'day' : state.massQuota === 'seven_per_week' ? 'week' : 'month';
+  const max = unit === 'day' ? 1 : unit === 'week' ? 7 : t.daysInMonth!;
+  const start = t.startOf(unit).toMillis();
+  const end = t.startOf(unit).plus({ [unit + 's']: 1 }).toMillis();
+  return (state.groupReceived.get(chatId) ?? []).filter((at) => at >= start && at < end).length >= max;
+}
+
+/** A new task meets each member's confirmation mode: confirmed now, at a later instant, or left waiting. */
+function applyConfirmModes(ctx: SimContext, msgId: string): void {
+  const m = ctx.state.msgTemplates.get(msgId)!;
+  for (const [member, task] of m.tasks) {
+    const mode = ctx.state.confirmModes.get(member);
+    if (mode?.mode === 'immediately') confirmTemplate(ctx, msgId, member);
+    else if (mode?.mode === 'after') task.confirmAt = ctx.now() + mode.delayMs;
+  }
+}
+
+/** Delayed confirmations whose time has come on the simulator's clock (settled lazily, before any read). */
+export function settleConfirmations(ctx: SimContext): void {
+  const now = ctx.now();
+  for (const m of ctx.state.msgTemplates.values()) {
+    for (const [member, task] of m.tasks) {
+      if (task.status === 0 && task.confirmAt !== undefined && task.confirmAt <= now) {
+        const at = task.confirmAt;
+        delete task.confirmAt;
+        if (!m.cancelled) confirmTemplate(Object.assign(Object.create(ctx) as SimContext, { now: () => at }), m.msgId, member);
+      }
+    }
+  }
 }
