@@ -98,7 +98,11 @@ export async function sendWelcome({ db, wecom, templates, event, now, log }: Wel
     db.exec(`UPDATE welcome_sends SET status = 'sending', updated_at = ? WHERE welcome_code = ? AND status = ?`, [nowMs, code, from]);
 
   if (ageMs > WELCOME_DEADLINE_MS) {
-    await record('late', null, `event was ${Math.round(ageMs / 1000)}s old`);
+    if ((await record('late', null, `event was ${Math.round(ageMs / 1000)}s old`)) === 0) {
+      // An attempt cut off between its mark and its outcome (the instance died): say so, never leave "sending".
+      await db.exec(`UPDATE welcome_sends SET status = 'unknown', error = ?, updated_at = ? WHERE welcome_code = ? AND status = 'sending'`,
+        [`an attempt was interrupted before its outcome was recorded (the instance stopped), and the event is now ${Math.round(ageMs / 1000)}s old, past WeCom's 20 s window: whether it was delivered is not known`, nowMs, code]);
+    }
     log.warn({ ...who, ageMs },
       `welcome not sent: the add event is ${Math.round(ageMs / 1000)}s old, past WeCom's 20 s window (is the inbox backlogged?)`);
     return 'late';
@@ -112,7 +116,8 @@ export async function sendWelcome({ db, wecom, templates, event, now, log }: Wel
   let unanswered = false;
   if ((await record('sending', picked.key, null)) === 0) {
     // Already handled; an attempt that failed, or that WeCom never answered, is retried while the window is open.
-    unanswered = (await retake('unknown')) > 0;
+    // "sending" is an attempt whose instance died before its outcome: it may have reached WeCom, like "unknown".
+    unanswered = (await retake('unknown')) > 0 || (await retake('sending')) > 0;
     if (!unanswered && (await retake('failed')) === 0) return 'duplicate';
   }
   const member = await findMember(db, event.userId);
