@@ -31,6 +31,10 @@ export interface BridgeScript {
   chatId?: string;
   /** errMsg keyword for agentConfig to fail with (e.g. "invalid signature"). */
   agentConfigFails?: string;
+  /** Calls the client takes and never answers (a WeCom that drops them). */
+  hang?: string[];
+  /** Calls that fail, with the errMsg keyword after "name:" (e.g. { sendChatMessage: 'no permission' }). */
+  fail?: Record<string, string>;
 }
 
 export interface BridgeCall {
@@ -63,7 +67,9 @@ function installBridge(script: BridgeScript): void {
   w.WeixinJSBridge = {
     invoke(name: string, params: Record<string, unknown>, cb: (r: unknown) => void) {
       w.__bridgeCalls.push({ name, params: JSON.parse(JSON.stringify(params ?? {})) });
-      setTimeout(() => cb(answer(name)), 5);
+      if (script.hang?.includes(name)) return;
+      const failure = script.fail?.[name];
+      setTimeout(() => cb(failure ? { err_msg: `${name}:${failure}` } : answer(name)), 5);
     },
     on() {},
   };

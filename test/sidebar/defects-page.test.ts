@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { recordChanges } from '../../src/contacts/history';
 import { activateFollow, upsertContact } from '../../src/contacts/repository';
 import { launchChromium, openPhone, screenshot } from './browser';
+import { BRIDGE_TIMEOUT_MS } from '../../sidebar/src/wecom/bridge';
 import { CUSTOMERS, NOW, REPS, TAGS } from './fixture';
 import { startSidebarWorld, type SidebarWorld } from './world';
 
@@ -141,6 +142,56 @@ describe('defect 9: avatars', () => {
     expect(await page.textContent('[data-test=avatar-initial]')).toBe('L');
     expect(await page.textContent('[data-test=contact-name]')).toBe('✨Lucky小王');
     await screenshot(page, 'defect9-emoji-initial');
+    await context.close();
+  });
+});
+
+describe('defect 13: 插入聊天 never hangs silently', () => {
+  const message = async (page: import('playwright-core').Page) =>
+    (await page.locator('[data-test=suggested-message]').innerText()).replace(/^建议话术\s*/, '').trim();
+
+  it('should register with WeCom before inserting on a page opened by link (?contact=)', async () => {
+    const { page, context, bridgeCalls } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    await page.goto(`${sidebar()}?contact=${CUSTOMERS.chen}`);
+    await page.waitForSelector('[data-test=insert]');
+    expect((await bridgeCalls()).map((c) => c.name)).not.toContain('getContext');
+    await page.click('[data-test=insert]');
+    await page.waitForSelector('.toast:has-text("已放入输入框")');
+    const names = (await bridgeCalls()).map((c) => c.name);
+    expect(names).toContain('agentConfig');
+    expect(names.indexOf('agentConfig')).toBeLessThan(names.indexOf('sendChatMessage'));
+    await context.close();
+  });
+
+  it('should give up on a bridge that never answers, say so and copy the 话术 instead', async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen, hang: ['sendChatMessage'] });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: world.url });
+    await page.goto(sidebar());
+    await page.waitForSelector('[data-test=insert]');
+    const text = await message(page);
+    // The page's timers from here on run on Playwright's clock: the timeout is reached by
+    // advancing it, not by waiting 8 s.
+    await page.clock.install();
+    await page.click('[data-test=insert]');
+    await page.waitForSelector('[data-test=insert][aria-busy=true]');
+    expect(await page.textContent('[data-test=insert]')).toContain('正在放入…');
+    await page.clock.runFor(BRIDGE_TIMEOUT_MS + 100);
+    await page.waitForSelector('.toast');
+    expect(await page.textContent('.toast')).toBe('企业微信没有响应。话术已复制，请在输入框长按粘贴');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
+    expect(await page.textContent('[data-test=insert]')).toContain('插入聊天');
+    await screenshot(page, 'defect13-insert-timeout');
+    await context.close();
+  });
+
+  it('should tell the rep what a refusal means (no permission), and copy', async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen, fail: { sendChatMessage: 'no permission' } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: world.url });
+    await page.goto(sidebar());
+    await page.click('[data-test=insert]');
+    await page.waitForSelector('.toast');
+    expect(await page.textContent('.toast')).toContain('应用没有「插入聊天」的权限');
+    expect(await page.textContent('.toast')).toContain('话术已复制');
     await context.close();
   });
 });

@@ -1,5 +1,7 @@
+import { ref } from 'vue';
+import { readAppConfig } from '../app-config';
 import { t } from '../i18n/zh-CN';
-import { insertIntoChat, isInWecom } from '../wecom/bridge';
+import { BridgeError, insertIntoChat, isInWecom } from '../wecom/bridge';
 import { toast } from './use-toast';
 
 /** Copy to the clipboard, with the old textarea trick where the async clipboard is missing. */
@@ -26,23 +28,34 @@ export async function copyText(text: string): Promise<boolean> {
   }
 }
 
-/** 插入聊天 puts the text in WeCom's input box; outside WeCom (demo) it copies instead. */
+/**
+ * 插入聊天 puts the text in WeCom's input box; outside WeCom (demo) it copies instead. While the
+ * bridge works the button says so (`inserting`); when it fails or does not answer in time the
+ * text is copied and the rep is told why and what to do (long-press the input box, paste).
+ */
 export function useChatActions() {
+  const inserting = ref(false);
   async function insert(text: string): Promise<void> {
     if (!isInWecom()) {
       await copyText(text);
       return toast(t.demoInserted);
     }
+    if (inserting.value) return;
+    inserting.value = true;
     try {
-      await insertIntoChat(text);
+      await insertIntoChat(text, readAppConfig());
       toast(t.inserted);
-    } catch {
-      await copyText(text);
-      toast(t.insertFailed);
+    } catch (err) {
+      const why = err instanceof BridgeError ? err.title : t.insertFailedWhy;
+      if (why === t.insertCancelled) return;
+      const copied = await copyText(text);
+      toast(`${why}。${copied ? t.insertCopiedInstead : t.insertCopyFailed}`, 6000);
+    } finally {
+      inserting.value = false;
     }
   }
   async function copy(text: string): Promise<void> {
-    toast((await copyText(text)) ? t.copied : t.errorServer);
+    toast((await copyText(text)) ? t.copied : t.copyFailed);
   }
-  return { insert, copy };
+  return { insert, copy, inserting };
 }

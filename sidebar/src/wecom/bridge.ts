@@ -61,19 +61,38 @@ export function register(session: Pick<SessionInfo, 'corpId' | 'agentId'>): void
   });
 }
 
+/**
+ * How long a bridge call may take. The WeCom client answers in well under a second; a call that
+ * never answers (the SDK waiting on a registration that failed, a client that drops the call)
+ * would otherwise leave the rep looking at a page that does nothing.
+ */
+export const BRIDGE_TIMEOUT_MS = 8000;
+
+export class BridgeTimeout extends Error {
+  constructor(readonly call: string) {
+    super(`${call}: no answer from the WeCom client in ${BRIDGE_TIMEOUT_MS} ms`);
+  }
+}
+
+function answered<T>(call: string, p: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new BridgeTimeout(call)), BRIDGE_TIMEOUT_MS)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** Which chat are we next to? Throws BridgeError with what to tell the admin. */
 export async function currentChat(session: Pick<SessionInfo, 'corpId' | 'agentId'>): Promise<ChatContext> {
   if (!clientVersion) throw new BridgeError(t.errorNotInWecom, t.errorNotInWecomDetail);
   if (isTooOld(clientVersion)) throw new BridgeError(t.errorOldClient, t.errorOldClientDetail, clientVersion);
   register(session);
   try {
-    const { entry } = await ww.getContext();
+    const { entry } = await answered('getContext', ww.getContext());
     if (entry === 'single_chat_tools' || entry === 'contact_profile') {
-      const r = await ww.getCurExternalContact();
+      const r = await answered('getCurExternalContact', ww.getCurExternalContact());
       return { kind: 'contact', externalUserId: r.userId };
     }
     if (entry === 'group_chat_tools') {
-      const r = await ww.getCurExternalChat();
+      const r = await answered('getCurExternalChat', ww.getCurExternalChat());
       return { kind: 'group', chatId: r.chatId };
     }
   } catch (err) {
@@ -82,9 +101,31 @@ export async function currentChat(session: Pick<SessionInfo, 'corpId' | 'agentId
   throw new BridgeError(t.errorEntry, t.errorEntryDetail);
 }
 
-/** Puts text into the chat's input box; the rep still presses send (API.md 4.17). */
-export async function insertIntoChat(text: string): Promise<void> {
-  await ww.sendChatMessage({ msgtype: 'text' as never, enterChat: false, text: { content: text } });
+/**
+ * Puts text into the chat's input box; the rep still presses send (API.md 4.17). Registers
+ * first: a page opened by link (?contact=, ?chat=) never asked the bridge which chat it is in,
+ * and the SDK holds an unregistered call forever. Throws BridgeError with a sentence for the rep.
+ */
+export async function insertIntoChat(text: string, app: Pick<SessionInfo, 'corpId' | 'agentId'> | null): Promise<void> {
+  if (!app) throw new BridgeError(t.insertNoConfig, '');
+  register(app);
+  try {
+    await answered('sendChatMessage', ww.sendChatMessage({ msgtype: 'text' as never, enterChat: false, text: { content: text } }));
+  } catch (err) {
+    throw explainInsert(err);
+  }
+}
+
+/** What went wrong with 插入聊天, in words for the rep (the text is copied as well). */
+function explainInsert(err: unknown): BridgeError {
+  if (err instanceof BridgeTimeout) return new BridgeError(t.insertTimeout, '', err.message);
+  const e = explain(err);
+  const m = e.raw.toLowerCase();
+  if (m.includes('cancel')) return new BridgeError(t.insertCancelled, '', e.raw);
+  if (e.title === t.errorPermission) return new BridgeError(t.insertNoPermission, '', e.raw);
+  if (e.title === t.errorOldClient) return new BridgeError(t.insertOldClient, '', e.raw);
+  if (e.title === t.errorSignature || e.title === t.errorDomain) return new BridgeError(t.insertNotRegistered, '', e.raw);
+  return new BridgeError(t.insertFailedWhy, '', e.raw);
 }
 
 /** Maps the bridge's errMsg keywords to what an admin must configure. */
@@ -98,5 +139,6 @@ export function explain(err: unknown): BridgeError {
   if (m.includes('not support') || m.includes('function not exist') || m.includes('not exist')) {
     return new BridgeError(t.errorOldClient, t.errorOldClientDetail, msg);
   }
+  if (err instanceof BridgeTimeout) return new BridgeError(t.errorBridgeTimeout, t.errorBridgeTimeoutDetail, msg);
   return new BridgeError(t.errorBridge, msg, msg);
 }
