@@ -24,6 +24,8 @@ export interface SessionPayload {
   exp: number;
   /** Signed in with the demo picker rather than OAuth. */
   demo?: boolean;
+  /** Random id: two sign-ins in one millisecond are still two sessions (and two rate-limit budgets). */
+  j?: string;
   /** The corp the session was issued for: one secret shared by two installs opens neither's sessions to the other. */
   c?: string;
 }
@@ -59,7 +61,7 @@ export class SessionCodec {
 
   issue(ctx: Koa.Context, userId: string, demo = false): SessionPayload {
     const iat = this.o.clock().getTime();
-    const payload: SessionPayload = { u: userId, iat, exp: iat + this.o.ttlMs, c: this.o.corpId, ...(demo ? { demo: true } : {}) };
+    const payload: SessionPayload = { u: userId, iat, exp: iat + this.o.ttlMs, j: randomBytes(9).toString('base64url'), c: this.o.corpId, ...(demo ? { demo: true } : {}) };
     this.setCookie(ctx, SESSION_COOKIE, signToken(this.o.secret, 'session', payload), this.o.ttlMs);
     return payload;
   }
