@@ -223,6 +223,8 @@ export class GroupContentService {
         for (const d of occ.decisions) if (d.kind !== 'send') this.d.log.info({ groupPostId: occ.postId, chatId: d.chatId, decision: d.kind, reason: d.reason }, `group post ${d.kind}`);
       }
       for (const p of posts) {
+        // Nothing new since the last decider (same instant): no write, and none to guard.
+        if (p.decidedThrough !== null && p.decidedThrough >= Math.min(t, p.lastAt) && t < p.lastAt) continue;
         if (!(await repo.advanceDecided(tx, p.id, p.decidedThrough, Math.min(t, p.lastAt), t >= p.lastAt, t))) {
           throw new Error(`group post ${p.id} was decided by another instance meanwhile`);
         }
@@ -317,7 +319,7 @@ export class GroupContentService {
     for await (const task of this.d.wecom.iterateGroupMsgTasks(msgId)) if (task.userId === owner) taskStatus = task.status;
     const results = new Map<string, { status: number; at: number | null }>();
     for await (const r of this.d.wecom.iterateGroupMsgSendResults(msgId, owner)) {
-      if (r.chatId) results.set(r.chatId, { status: r.status, at: r.sendTime ? r.sendTime * 1000 : null });
+      if (r.chatId) results.set(r.chatId, { status: r.status, at: r.sendTime ?? null });
     }
     const failList = new Set(parseFailList(intent.wecomResult));
     const final = taskStatus === 2 || intent.status === 'sent' || intent.status === 'skipped';
@@ -340,7 +342,7 @@ export class GroupContentService {
     await this.d.wecom.cancelGroupMsgSend(msgId);
     // What the owner sent before the cancel stays sent; the rest is cancelled.
     const results = new Map<string, { status: number; at: number | null }>();
-    for await (const r of this.d.wecom.iterateGroupMsgSendResults(msgId, rows[0].owner!)) if (r.chatId) results.set(r.chatId, { status: r.status, at: r.sendTime ? r.sendTime * 1000 : null });
+    for await (const r of this.d.wecom.iterateGroupMsgSendResults(msgId, rows[0].owner!)) if (r.chatId) results.set(r.chatId, { status: r.status, at: r.sendTime ?? null });
     for (const r of rows) {
       const got = results.get(r.chatId);
       const status = got ? RESULT_OF_STATUS[got.status] : undefined;
