@@ -15,7 +15,7 @@ import { wecomConfig } from '../test/wecom/support';
 /**
  * Outbox delivery rate against the simulator with its rate limits on (30 app messages a minute per
  * member, fixed windows), as a ratio of the limit (goal ≥ 0.9×), on MariaDB. More is queued than
- * may go; the clock is simulated (shared by the simulator and Fencun, moved 250 ms per step) so
+ * may go; the clock is simulated (shared by the simulator and Fencun, moved 1 s per step) so
  * minutes of WeCom time take seconds. The client's own per-process limiter runs on wall time and is
  * the backstop, so it is opened wide here: the figure is the outbox's pacing. Baseline of the same
  * run: the wall time of one send round trip to the simulator.
@@ -61,7 +61,7 @@ export async function benchOutbox(): Promise<string[]> {
     const roundTripMs = Number(process.hrtime.bigint() - b0) / 1e6 / 20;
     const w0 = Date.now();
     const end = t0 + minutes * 60_000;
-    for (; t < end; t += 250) await worker.drain();
+    for (; t < end; t += 1000) await worker.drain();
     const wallS = (Date.now() - w0) / 1000;
     const delivered = sim.state.ledger.filter((d) => d.kind === 'app_message' && String((d.content as { text?: { content?: string } }).text?.content).startsWith('bench ') && d.at >= t0 && d.at < end).length;
     const limit = users.length * perMember * minutes;
