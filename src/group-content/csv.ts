@@ -95,7 +95,8 @@ function rowToInput(get: (c: (typeof CSV_COLUMNS)[number]) => string, timeZone: 
   const repeat = get('repeat').toUpperCase();
   if (!at) {
     problems.push(`at must be a time such as 2026-03-02 10:00 (${timeZone}) or an ISO time (got "${get('at')}")`);
-    schedule = { at: 'invalid' };
+    // A valid stand-in, so the row reports the time problem once (the row is rejected anyway).
+    schedule = { at: '2999-01-01T00:00:00Z' };
   } else if (!repeat) {
     if (get('until')) problems.push('until is only for a repeating post; leave it empty or set repeat');
     schedule = { at: at.toISO() };
