@@ -215,7 +215,7 @@ export class CampaignService {
       for await (const r of this.d.wecom.iterateGroupMsgSendResults(intent.wecomMsgId, b.sender)) {
         if (!r.externalUserId) continue;
         seen.add(r.externalUserId);
-        results.push({ id: r.externalUserId, result: RESULT_OF_STATUS[r.status] ?? 'not_sent', at: r.sendTime ? r.sendTime * 1000 : null });
+        results.push({ id: r.externalUserId, result: RESULT_OF_STATUS[r.status] ?? 'not_sent', at: r.sendTime ?? null });
       }
       // WeCom's fail_list: filtered at creation (over the receiving quota, or no longer this member's customer).
       const failList = parseFailList(intent.wecomResult);
@@ -298,7 +298,7 @@ export class CampaignService {
     // What the member sent before the cancel stays sent; read it once more, then cancel the rest.
     const results: { id: string; result: RecipientResult; at: number | null }[] = [];
     for await (const r of this.d.wecom.iterateGroupMsgSendResults(msgId, b.sender)) {
-      if (r.externalUserId && r.status !== 0) results.push({ id: r.externalUserId, result: RESULT_OF_STATUS[r.status] ?? 'not_sent', at: r.sendTime ? r.sendTime * 1000 : null });
+      if (r.externalUserId && r.status !== 0) results.push({ id: r.externalUserId, result: RESULT_OF_STATUS[r.status] ?? 'not_sent', at: r.sendTime ?? null });
     }
     await repo.setResults(this.d.db, b.campaignId, results, t);
     await this.d.db.transaction((tx) => repo.cancelPending(tx, b.campaignId, [b.no], t));

@@ -508,7 +508,7 @@ export class OutboxWorker {
           if (b.touch && r.externalUserId) {
             await recordTouch(this.d.db, {
               externalUserId: r.externalUserId, userId: r.userId, category: b.touch.category, source: b.touch.source, ref: `outbox:${i.id}`,
-              at: r.sendTime ? r.sendTime * 1000 : now,
+              at: r.sendTime ?? now,
             }, now);
           }
         } else if (r.status === 0) counts.unsent++;

@@ -135,6 +135,7 @@ export interface GroupMsgTask {
   userId: string;
   /** 0 not yet sent, 2 sent. */
   status: number;
+  /** Epoch milliseconds (the client converts WeCom's seconds). */
   sendTime?: number;
 }
 
@@ -149,6 +150,7 @@ export interface GroupMsgSendResult {
   userId: string;
   /** 0 not sent, 1 sent, 2 not a friend, 3 customer reached the receiving limit (platform cap). */
   status: number;
+  /** Epoch milliseconds (the client converts WeCom's seconds). */
   sendTime?: number;
 }
 
