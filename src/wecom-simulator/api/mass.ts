@@ -9,13 +9,12 @@ import {
 /**
  * Corp mass messages and welcome messages (API.md 4.10–4.12, 5). A template is a task per
  * sending member, confirmed later through the admin API as a rep would in the WeCom client.
- * Each customer/group receives at most 4 corp mass messages per calendar month: recipients
- * already at the cap go to fail_list; those who reach it before the rep confirms get status 3.
- * Customer groups follow WeCom's current quota instead (section 5.4): days-in-month, 7 per week or
- * 1 per day on Beijing time, as `state.massQuota` says. A member confirms when the admin API says
+ * Customers and customer groups follow WeCom's current quota (section 5): corp and member mass
+ * messages counted together, at most as many per calendar month as the month has days, or 7 per
+ * week, or 1 per day on Beijing time, as `state.massQuota` says. Recipients already at the quota go
+ * to fail_list; those who reach it before the rep confirms get status 3. A member confirms when the admin API says
  * so, or on their own per their confirmation mode (immediately, after a delay, never).
  */
-export const MONTHLY_RECEIVE_CAP = 4;
 const MAX_LIST_RANGE_SECONDS = 31 * 86_400;
 
 export const massEndpoints: Record<string, Endpoint> = {
@@ -42,14 +41,14 @@ export const massEndpoints: Record<string, Endpoint> = {
         for (const ext of wanted) {
           const followers = ctx.state.follows.get(ext);
           const userId = sender ? (followers?.has(sender) ? sender : undefined) : followers?.keys().next().value;
-          if (!userId || receivedCount(ctx.state, ext, now) >= MONTHLY_RECEIVE_CAP) failList.push(ext);
+          if (!userId || quotaReached(ctx.state, ext, now)) failList.push(ext);
           else recipients.push({ userId, externalUserId: ext, status: 0 });
         }
       } else {
         const only = new Set(stringList(body.chat_id_list, 'chat_id_list'));
         for (const c of ctx.state.groupChats.values()) {
           if ((sender && c.owner !== sender) || (only.size && !only.has(c.chatId))) continue;
-          if (groupQuotaReached(ctx.state, c.chatId, now)) failList.push(c.chatId);
+          if (quotaReached(ctx.state, c.chatId, now)) failList.push(c.chatId);
           else recipients.push({ userId: c.owner, chatId: c.chatId, status: 0 });
         }
       }
@@ -215,12 +214,12 @@ export function confirmTemplate(ctx: SimContext, msgId: string, userId?: string)
       const target = r.externalUserId ?? r.chatId!;
       const stillThere = r.externalUserId ? !!ctx.state.getFollow(member, r.externalUserId) : ctx.state.groupChats.has(r.chatId!);
       if (!stillThere) r.status = 2;
-      else if (r.chatId ? groupQuotaReached(ctx.state, r.chatId, now) : receivedCount(ctx.state, target, now) >= MONTHLY_RECEIVE_CAP) r.status = 3;
+      else if (quotaReached(ctx.state, target, now)) r.status = 3;
       else {
         r.status = 1;
         r.sendTime = seconds(now);
         sent.push(target);
-        if (r.chatId) ctx.state.groupReceived.set(r.chatId, [...(ctx.state.groupReceived.get(r.chatId) ?? []), now]);
+        ctx.state.groupReceived.set(target, [...(ctx.state.groupReceived.get(target) ?? []), now]);
         const key = `${target}|${monthKey(now)}`;
         ctx.state.receivedThisMonth.set(key, (ctx.state.receivedThisMonth.get(key) ?? 0) + 1);
       }
@@ -232,14 +231,18 @@ export function confirmTemplate(ctx: SimContext, msgId: string, userId?: string)
   return { confirmed, statuses };
 }
 
-/** A customer group's quota window on Beijing time under the corp's setting (API.md 5.4). */
-export function groupQuotaReached(state: SimState, chatId: string, now: number): boolean {
+/**
+ * Whether a customer (external user id) or customer group (chat id) has used its quota window on
+ * Beijing time under the corp's setting (API.md 5). `state.groupReceived` holds the delivery
+ * instants of both kinds of recipient (their ids never collide).
+ */
+export function quotaReached(state: SimState, recipient: string, now: number): boolean {
   const t = DateTime.fromMillis(now, { zone: 'Asia/Shanghai' });
   const unit = state.massQuota === 'one_per_day' ? 'day' : state.massQuota === 'seven_per_week' ? 'week' : 'month';
   const max = unit === 'day' ? 1 : unit === 'week' ? 7 : t.daysInMonth!;
   const start = t.startOf(unit).toMillis();
   const end = t.startOf(unit).plus({ [unit + 's']: 1 }).toMillis();
-  return (state.groupReceived.get(chatId) ?? []).filter((at) => at >= start && at < end).length >= max;
+  return (state.groupReceived.get(recipient) ?? []).filter((at) => at >= start && at < end).length >= max;
 }
 
 /** A new task meets each member's confirmation mode: confirmed now, at a later instant, or left waiting. */
