@@ -14,7 +14,7 @@ import { findCorpTags } from '../tags/repository';
 import type { FollowRef, Viewer } from './access';
 import { contactView, viewerRelation } from './contact-view';
 import { Formatter } from './format';
-import { GroupFacts, groupView } from './group-view';
+import { GroupFacts, groupView, type GroupMemberComplaint } from './group-view';
 import { noReminders, type ReminderSource } from './reminders-port';
 import { salutation } from '../next-action/wording';
 import type { TimelineFilter } from '../timeline/timeline';
@@ -151,7 +151,7 @@ export class ProfileService {
       createdAt: info?.created_at == null ? null : num(info.created_at), memberCount: group.memberCount,
       customers: present.filter((m) => num(m.member_type) === 2).map((m) => {
         const s = scored.get(m.member_id);
-        return { externalUserId: m.member_id, name: nameOf(m), tier: s?.tier ?? '', score: s?.score ?? 0 };
+        return { externalUserId: m.member_id, name: nameOf(m), tier: s?.tier ?? '', score: s?.score ?? 0, complaint: s?.complaint ?? null };
       }),
       contentSentAt: sent.map((r) => num(r.msg_time)),
       recent,
@@ -160,14 +160,17 @@ export class ProfileService {
   }
 
   /** Tiers of many customers at once (a group's members), through the judgement core's bulk loader. */
-  private async scoreMany(ids: string[], now: Date): Promise<Map<string, { tier: string; score: number }>> {
-    const out = new Map<string, { tier: string; score: number }>();
+  private async scoreMany(ids: string[], now: Date): Promise<Map<string, { tier: string; score: number; complaint: GroupMemberComplaint | null }>> {
+    const out = new Map<string, { tier: string; score: number; complaint: GroupMemberComplaint | null }>();
     if (ids.length === 0) return out;
     const { judgement } = this.d;
     const inputs = await loadCustomerInputs(this.d.db, ids, now, judgement.tiers.windows());
     for (const [id, input] of inputs) {
       const { tier } = judgement.tiers.evaluate(input, now);
-      out.set(id, { tier: tier.tier, score: tier.score });
+      const c = input.complaint;
+      // Group content reaches every member: one who may be unhappy counts, confirmed or not.
+      const complaint = c.openSince ? { since: c.openSince.getTime(), confirmed: !c.unconfirmed } : null;
+      out.set(id, { tier: tier.tier, score: tier.score, complaint });
     }
     return out;
   }

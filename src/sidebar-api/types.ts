@@ -213,6 +213,8 @@ export interface GroupProfileView {
     sentToday: number;
     sentThisWeek: number;
     sentThisMonth: number;
+    /** open: content may go out; wait: not now (see nextAllowedAt); paused: a member's complaint holds it. */
+    tone: 'open' | 'wait' | 'paused';
     /** zh-CN, e.g. "今天还可发 1 条，本周还可发 3 条". */
     headline: string;
     lines: string[];

@@ -2,8 +2,8 @@ import { recordChanges } from '../../src/contacts/history';
 import { findFollow } from '../../src/contacts/repository';
 import { insertMessages } from '../../src/messages/repository';
 import { upsertOrders } from '../../src/orders/repository';
-import type { ContactProfileView, TimelineItemView, TimelinePageView } from '../../src/sidebar-api/types';
-import { CUSTOMERS, NOW, REPS, TAGS } from './fixture';
+import type { ContactProfileView, GroupProfileView, TimelineItemView, TimelinePageView } from '../../src/sidebar-api/types';
+import { CUSTOMERS, GROUP, NOW, REPS, TAGS } from './fixture';
 import { SidebarClient } from './http';
 import { startSidebarWorld, type SidebarWorld } from './world';
 
@@ -202,5 +202,59 @@ describe('defect 8: a customer Fencun does not know yet', () => {
     }
     // The fetch carried on: joined if still running, else read from the database.
     expect((await profile(c, externalUserId)).contact.name).toBe('孔慢慢');
+  });
+});
+
+describe('defect 6: group view', () => {
+  const group = async (c: SidebarClient) => {
+    const res = await c.json<GroupProfileView>('GET', `/sidebar/api/groups/${GROUP}`);
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+
+  // 刘洋's complaint was closed above (defect 12), so 孙磊's is the group's only one.
+  it('should put a member with a complaint in progress first, and hold group marketing until it is closed', async () => {
+    const c = await as(REPS.lina);
+    const filed = await c.json<ContactProfileView>('POST', `/sidebar/api/contacts/${CUSTOMERS.sun}/notes`, { text: '送的茶叶受潮了，客户很不高兴', complaint: true });
+    expect(filed.status).toBe(200);
+    const g = await group(c);
+    expect(g.nextAction).toMatchObject({ kind: 'group_quiet', title: '先在单聊跟进孙磊的投诉', message: null });
+    expect(g.nextAction.reasons[0]).toBe('孙磊的投诉刚刚提出，还在处理中');
+    expect(g.content).toMatchObject({ tone: 'paused', headline: '暂不发营销：孙磊的投诉还没处理完' });
+
+    const closed = await c.json('POST', `/sidebar/api/contacts/${CUSTOMERS.sun}/complaints/${filed.body.complaints[0].id}/close`,
+      { resolution: 'compensated', note: '补发了一罐新茶' });
+    expect(closed.status).toBe(200);
+    const after = await group(c);
+    expect(after.nextAction).toMatchObject({ kind: 'group_content', title: '欢迎 1 位新成员' });
+    expect(after.content).toMatchObject({ tone: 'open', headline: '今天还可发 1 条，本周还可发 3 条' });
+    expect(JSON.stringify(after.content)).not.toContain('投诉');
+  });
+
+  it('should name quiet hours as the reason at night, not a cap nobody reached', async () => {
+    world.clock.advance(12.5 * 3_600_000); // 23:00 the same day
+    try {
+      const g = await group(await as(REPS.lina));
+      expect(g.content.sentToday).toBe(0);
+      expect(g.content.lines).toContain('现在是休息时间，群里不发内容');
+      expect(g.nextAction).toMatchObject({ kind: 'group_quiet', title: '暂不发群内容' });
+      expect(g.nextAction.reasons[0]).toBe('现在是休息时间，群里不发内容');
+      expect(g.nextAction.reasons[1]).toMatch(/^明天 \d{2}:\d{2} 起可以再发$/);
+      expect(JSON.stringify(g)).not.toContain('上限');
+    } finally {
+      world.clock.advance(-12.5 * 3_600_000);
+    }
+  });
+
+  it('should not ask for "something useful" when there is nothing to send', async () => {
+    world.clock.advance(4 * 86_400_000); // the newcomer's welcome is past, still in work hours
+    try {
+      const g = await group(await as(REPS.lina));
+      expect(g.nextAction).toMatchObject({ kind: 'group_quiet', title: '今天不必发群内容', message: null });
+      expect(g.nextAction.reasons[0]).toContain('但现在没有要发的内容');
+      expect(JSON.stringify(g)).not.toContain('可以发一条有用的内容');
+    } finally {
+      world.clock.advance(-4 * 86_400_000);
+    }
   });
 });

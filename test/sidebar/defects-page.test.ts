@@ -2,8 +2,8 @@ import type { Browser } from 'playwright-core';
 import { recordChanges } from '../../src/contacts/history';
 import { activateFollow, upsertContact } from '../../src/contacts/repository';
 import { launchChromium, openPhone, screenshot } from './browser';
-import { BRIDGE_TIMEOUT_MS } from '../../sidebar/src/wecom/bridge';
-import { CUSTOMERS, NOW, REPS, TAGS } from './fixture';
+import { BRIDGE_TIMEOUT_MS } from '../../sidebar/src/wecom/timeouts';
+import { CUSTOMERS, GROUP, NOW, REPS, TAGS } from './fixture';
 import { startSidebarWorld, type SidebarWorld } from './world';
 
 /** Issue 13's defects as a rep sees them on a phone inside WeCom (390×844, the scripted bridge). */
@@ -193,5 +193,33 @@ describe('defect 13: 插入聊天 never hangs silently', () => {
     expect(await page.textContent('.toast')).toContain('应用没有「插入聊天」的权限');
     expect(await page.textContent('.toast')).toContain('话术已复制');
     await context.close();
+  });
+});
+
+describe('defect 6: group view on the phone', () => {
+  it("should put 刘洋's complaint first in the group, and say quiet hours at night", async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'group_chat_tools', chatId: GROUP });
+    await page.goto(sidebar());
+    await page.waitForSelector('[data-test=group-card]');
+    expect(await page.textContent('[data-test=action-title]')).toBe('先在单聊跟进刘洋的投诉');
+    expect(await page.textContent('[data-test=group-content]')).toContain('暂不发营销：刘洋的投诉还没处理完');
+    expect(await page.locator('[data-test=insert]').count()).toBe(0);
+    await screenshot(page, 'defect6-group-complaint');
+    await context.close();
+  });
+
+  it('should say it is quiet hours, with nothing about caps, at 23:00', async () => {
+    world.clock.advance(12.5 * 3_600_000);
+    try {
+      const { page, context } = await openPhone(browser, world, { entry: 'group_chat_tools', chatId: GROUP });
+      await page.goto(sidebar());
+      await page.waitForSelector('[data-test=group-card]');
+      expect(await page.textContent('[data-test=group-content]')).toContain('现在是休息时间，群里不发内容');
+      expect(await page.locator('main').innerText()).not.toContain('上限');
+      await screenshot(page, 'defect6-group-night');
+      await context.close();
+    } finally {
+      world.clock.advance(-12.5 * 3_600_000);
+    }
   });
 });

@@ -2,6 +2,7 @@ import * as ww from '@wecom/jssdk';
 import type { JssdkSignatures, SessionInfo } from '../../../src/sidebar-api/types';
 import { api } from '../api/client';
 import { t } from '../i18n/zh-CN';
+import { BRIDGE_TIMEOUT_MS } from './timeouts';
 
 /**
  * The WeCom JS bridge: register with app identity (wx.agentConfig; wx.config too on clients
@@ -61,12 +62,6 @@ export function register(session: Pick<SessionInfo, 'corpId' | 'agentId'>): void
   });
 }
 
-/**
- * How long a bridge call may take. The WeCom client answers in well under a second; a call that
- * never answers (the SDK waiting on a registration that failed, a client that drops the call)
- * would otherwise leave the rep looking at a page that does nothing.
- */
-export const BRIDGE_TIMEOUT_MS = 8000;
 
 export class BridgeTimeout extends Error {
   constructor(readonly call: string) {
