@@ -21,6 +21,7 @@ import { loadPolicyConfig } from './policy/config';
 import { Metrics } from './ops/metrics';
 import { createOutbox } from './outbox/service';
 import type { OutboxWorkerHooks, OutboxWorkerOptions } from './outbox/worker';
+import { registerReminderCardEvents } from './reminders/card-events';
 import { ReminderStore } from './reminders/repository';
 import type { Services } from './services';
 import { WecomClient } from './wecom/client';
@@ -76,6 +77,7 @@ export async function createServices(config: Config, opts: FencunOptions = {}): 
   if (opts.capabilities !== false) {
     registerCustomerData(services, wecom);
     registerJudgementHandlers(handlers, judgement);
+    registerReminderCardEvents(services);
   }
   return services;
 }

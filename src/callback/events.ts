@@ -14,6 +14,7 @@ export type WecomEvent =
   | { type: 'kf_msg_or_event'; at: number; token: string; openKfId: string }
   | { type: 'msgaudit_notify'; at: number; agentId: string }
   | { type: 'app_event'; at: number; event: string; userId: string; agentId: string; eventKey: string }
+  | TemplateCardEvent
   | { type: 'unknown'; at: number; msgType: string; event: string; changeType: string };
 
 export interface ContactEvent {
@@ -69,6 +70,20 @@ export interface AppMessage {
   picUrl?: string;
 }
 
+/** A member tapped a button on an interactive card the app sent (API.md 4.14a). */
+export interface TemplateCardEvent {
+  type: 'template_card_event';
+  at: number;
+  userId: string;
+  agentId: string;
+  /** The button's key. */
+  eventKey: string;
+  taskId: string;
+  cardType: string;
+  /** Single-use, 72 h: what update_template_card consumes to show the new state. */
+  responseCode: string;
+}
+
 export type EventType = WecomEvent['type'];
 
 const CONTACT_CHANGES = new Set([
@@ -116,7 +131,13 @@ export function toWecomEvent(f: XmlFields): WecomEvent {
   if (event === 'enter_agent') return { type: 'enter_agent', at, userId: s('FromUserName'), agentId: s('AgentID'), eventKey: s('EventKey') };
   if (event === 'kf_msg_or_event') return { type: 'kf_msg_or_event', at, token: s('Token'), openKfId: s('OpenKfId') };
   if (event === 'msgaudit_notify') return { type: 'msgaudit_notify', at, agentId: s('AgentID') };
-  if (['subscribe', 'unsubscribe', 'click', 'view', 'template_card_event'].includes(event)) {
+  if (event === 'template_card_event') {
+    return {
+      type: 'template_card_event', at, userId: s('FromUserName'), agentId: s('AgentID'), eventKey: s('EventKey'),
+      taskId: s('TaskId'), cardType: s('CardType'), responseCode: s('ResponseCode'),
+    };
+  }
+  if (['subscribe', 'unsubscribe', 'click', 'view'].includes(event)) {
     return { type: 'app_event', at, event, userId: s('FromUserName'), agentId: s('AgentID'), eventKey: s('EventKey') };
   }
   return { type: 'unknown', at, msgType, event, changeType };
@@ -191,6 +212,7 @@ export function orderKey(e: WecomEvent): string | null {
     case 'app_message':
     case 'enter_agent':
     case 'app_event':
+    case 'template_card_event':
       return `member:${e.userId}`;
     case 'kf_msg_or_event':
       return `kf:${e.openKfId}`;

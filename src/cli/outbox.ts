@@ -63,5 +63,6 @@ function recipientOf(r: OutboxIntent): string {
     case 'mass_task': return `${r.body.chatType} by ${r.body.sender}`;
     case 'welcome': return `welcome ${r.body.externalUserId.slice(0, 12)}`;
     case 'robot': return `robot ${r.body.robot}`;
+    case 'card_update': return `card of ${r.body.toUser}`;
   }
 }

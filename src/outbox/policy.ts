@@ -89,6 +89,7 @@ const ENDPOINT: Record<IntentBody['kind'], string> = {
   mass_task: 'externalcontact/add_msg_template',
   welcome: 'externalcontact/send_welcome_msg',
   robot: 'webhook/send',
+  card_update: 'message/update_template_card',
 };
 
 export function endpointOf(kind: IntentBody['kind']): string {
@@ -106,6 +107,8 @@ export function paceKeyOf(body: IntentBody): string {
     case 'mass_task': return `sender:${body.sender}`;
     case 'welcome': return `welcome:${body.userId}`;
     case 'robot': return `robot:${body.robot}`;
+    // A member's card updates go one at a time, in tap order (each carries the whole card).
+    case 'card_update': return `card:${body.toUser}`;
   }
 }
 

@@ -19,7 +19,8 @@
  * - Kinds (types.ts): `app_message` (message/send to ONE member: `toUser`, `message` = msgtype +
  *   payload), `mass_task` (add_msg_template, `chatType` 'single' | 'group', `sender`), `welcome`
  *   (send_welcome_msg; give `expiresAt` = event time + 20 s), `robot` (a robot named in
- *   config/outbox.json).
+ *   config/outbox.json), `card_update` (message/update_template_card with a tap's single-use
+ *   response_code; give `expiresAt` within its 72 h).
  * - `dueAt`: not sent before (epoch ms). `expiresAt`: skipped as expired after. `origin`: who wants it.
  * - Bad input throws AppError OUTBOX_BAD_INTENT (status 400) with a sentence naming the field.
  * - Nothing is sent here. The worker (worker.ts) sends it, paced, and records the outcome; touches
@@ -79,6 +80,11 @@ const bodySchema = z.discriminatedUnion('kind', [
     attachments: attachments.optional(),
   }),
   z.object({ kind: z.literal('robot'), robot: z.string().min(1).max(64), message: z.object({ msgtype: z.string().min(1) }).passthrough() }),
+  z.object({
+    kind: z.literal('card_update'),
+    toUser: userId,
+    update: z.object({ responseCode: z.string().min(1), templateCard: z.record(z.string(), z.unknown()) }),
+  }),
 ]);
 
 const envelopeSchema = z.object({

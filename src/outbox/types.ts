@@ -1,13 +1,13 @@
-import type { AppMessagePayload, MsgAttachment, WebhookMessage } from '../wecom/requests';
+import type { AppMessagePayload, MsgAttachment, TemplateCardUpdate, WebhookMessage } from '../wecom/requests';
 import type { TouchCategory } from '../touches/repository';
 
 /**
  * A send intent: one message Fencun has decided to send, written in the same transaction as the
  * decision (see service.ts). The worker is the only code that sends it.
  */
-export type OutboxKind = 'app_message' | 'mass_task' | 'welcome' | 'robot';
+export type OutboxKind = 'app_message' | 'mass_task' | 'welcome' | 'robot' | 'card_update';
 
-export const OUTBOX_KINDS: OutboxKind[] = ['app_message', 'mass_task', 'welcome', 'robot'];
+export const OUTBOX_KINDS: OutboxKind[] = ['app_message', 'mass_task', 'welcome', 'robot', 'card_update'];
 
 /**
  * pending: waiting for its due time (or its sender's pace); running: claimed under a lease to send;
@@ -69,7 +69,17 @@ export interface RobotIntent {
   message: WebhookMessage;
 }
 
-export type IntentBody = AppMessageIntent | MassTaskIntent | WelcomeIntent | RobotIntent;
+/**
+ * message/update_template_card: shows a tapped card's new state to the member who tapped it. The
+ * response_code is single-use and valid 72 h (API.md 4.14a): give expiresAt.
+ */
+export interface CardUpdateIntent {
+  kind: 'card_update';
+  toUser: string;
+  update: TemplateCardUpdate;
+}
+
+export type IntentBody = AppMessageIntent | MassTaskIntent | WelcomeIntent | RobotIntent | CardUpdateIntent;
 
 /** What a caller passes to enqueue(tx, intent). */
 export type NewIntent = IntentBody & {

@@ -20,6 +20,16 @@ export const RemindersConfigSchema = z.strictObject({
     start: hhmm,
     end: hhmm,
   }).refine((w) => w.start < w.end, { message: 'start must be before end (work hours within one day, e.g. 09:00–18:00)', path: ['end'] }),
+  /**
+   * Reminder bundles (src/reminders/delivery.ts): at each slot (corp time, on work days, inside
+   * work hours) one template card per rep with at most maxItems reminders. WeCom allows 6 buttons
+   * on a card and each item has two (done, snooze), hence at most 3.
+   */
+  delivery: z.strictObject({
+    enabled: z.boolean({ error: 'must be true or false' }),
+    slots: z.array(hhmm).min(1, 'must list at least one time of day, e.g. ["09:30","14:00"]').max(8, 'must list at most 8 slots a day'),
+    maxItems: z.number().int('must be a whole number').min(1, 'must be at least 1').max(3, 'must be at most 3 (a WeCom card has at most 6 buttons: done and snooze per item)'),
+  }).default({ enabled: true, slots: ['09:30', '14:00'], maxItems: 3 }),
   rules: z.strictObject({
     postSale: z.strictObject(toggle),
     revisit: z.strictObject(toggle),
@@ -38,6 +48,13 @@ export const RemindersConfigSchema = z.strictObject({
     /** A confirmed complaint with no reply from us this many hours after it was confirmed. */
     complaintFollowUp: z.strictObject({ ...toggle, afterHours: z.number().min(1, 'must be at least 1 hour').max(24 * 14, 'must be at most 336 hours') }),
   }),
+}).superRefine((c, ctx) => {
+  // A bundle outside work hours would reach a rep at home: every slot lies inside them.
+  c.delivery.slots.forEach((s, i) => {
+    if (s < c.workHours.start || s >= c.workHours.end) {
+      ctx.addIssue({ code: 'custom', path: ['delivery', 'slots', i], message: `must lie inside workHours (${c.workHours.start}–${c.workHours.end})` });
+    }
+  });
 });
 
 export type RemindersConfig = z.infer<typeof RemindersConfigSchema>;

@@ -13,6 +13,7 @@ import { authRoutes } from './auth-routes';
 import { ContactOnDemand } from './contact-on-demand';
 import { ensureSidebarBuilt, SIDEBAR_DIST } from './build';
 import { demoRoutes } from './demo-routes';
+import { myRemindersRoutes } from './my-reminders';
 import { JssdkSigner, type TicketSource } from './jssdk-signature';
 import { ProfileService } from './profile-service';
 import { noReminders, type ReminderSource } from './reminders-port';
@@ -116,7 +117,7 @@ export function sidebarRoutes(deps: SidebarDeps): Router {
   };
 
   const router = new Router();
-  for (const r of [authRoutes(sc), apiRoutes(sc), ...(deps.config.demo ? [demoRoutes(sc)] : [])]) {
+  for (const r of [authRoutes(sc), apiRoutes(sc), myRemindersRoutes(sc), ...(deps.config.demo ? [demoRoutes(sc)] : [])]) {
     router.use(r.routes(), r.allowedMethods());
   }
   return router;

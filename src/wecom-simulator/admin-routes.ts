@@ -49,6 +49,7 @@ export function adminRoutes(admin: SimulatorAdmin, emitter: RandomEmitter): Rout
     ctx.body = { ok: true };
   });
   r.get('/app-messages', (ctx) => (ctx.body = admin.appMessages()));
+  r.get('/template-cards', (ctx) => (ctx.body = admin.templateCards()));
   r.get('/welcome-messages', (ctx) => (ctx.body = admin.welcomeMessages()));
   r.get('/webhook-messages', (ctx) => (ctx.body = admin.webhookMessages()));
   r.get('/ledger', (ctx) => {
@@ -74,6 +75,7 @@ export function adminRoutes(admin: SimulatorAdmin, emitter: RandomEmitter): Rout
   change('/tags/:tagId/delete', (b, p) => admin.deleteTag({ ...b, tagId: p.tagId }));
   change('/members/:userId/app-message', (b, p) => admin.appMessage({ ...b, userId: p.userId } as never));
   change('/members/:userId/enter-agent', (b, p) => admin.enterAgent({ ...b, userId: p.userId }));
+  change('/members/:userId/card-tap', (b, p) => admin.tapCard({ ...b, userId: p.userId } as never));
   change('/kf/messages', (b) => admin.kfCustomerMessage(b as never));
   change('/random-event', () => emitter.emitOne());
 

@@ -6,7 +6,7 @@ import { jsapiSignature } from './crypto';
 import type { Fault, WindowRule } from './platform';
 import type { SeedData } from './seed';
 import type { DeliveryKind, LedgerEntry } from './state';
-import { WorldChanges } from './world';
+import { WorldChanges, type ChangeOptions, type ChangeResult } from './world';
 
 /** Which credentials a JS-SDK signature is checked against: wx.config or wx.agentConfig. */
 export type TicketKind = 'jsapi' | 'agent_config';
@@ -85,6 +85,11 @@ export class SimulatorAdmin extends WorldChanges {
     return this.sim.state.ledger.filter((d) => (!filter.kind || d.kind === filter.kind) && d.seq > (filter.after ?? 0));
   }
 
+  /** Interactive cards as they stand (after updates), with their taps and updates. */
+  templateCards(): Record<string, unknown>[] {
+    return [...this.sim.state.templateCards.values()].map(({ codes: _c, ...c }) => c);
+  }
+
   exportSeed(): SeedData {
     return this.sim.state.toSeed();
   }
@@ -97,6 +102,24 @@ export class SimulatorAdmin extends WorldChanges {
     if ('userId' in who && !this.sim.state.users.has(who.userId)) throw new Error(`no member ${who.userId}`);
     this.sim.platform.oauthCodes.set(code, { issuedAt: this.sim.now(), used: false, ...who });
     return code;
+  }
+
+  /**
+   * A member taps a button on an interactive card (template_card_event, API.md 4.14a): only a
+   * recipient, only a button the card shows now (a greyed-out or replaced one cannot be tapped).
+   * Each tap carries a fresh single-use ResponseCode.
+   */
+  tapCard(i: { userId: string; taskId: string; key: string } & ChangeOptions): ChangeResult & { responseCode: string } {
+    const card = this.sim.state.templateCards.get(i.taskId);
+    if (!card) throw new Error(`no template card with task_id ${i.taskId}`);
+    if (!card.userIds.includes(i.userId)) throw new Error(`${i.userId} did not receive card ${i.taskId}`);
+    const buttons = (card.card.button_list as { key?: string }[] | undefined) ?? [];
+    if (!buttons.some((b) => b.key === i.key)) throw new Error(`card ${i.taskId} shows no button with key ${i.key} (buttons: ${buttons.map((b) => b.key).join(', ') || 'none'})`);
+    const responseCode = randomBytes(16).toString('hex');
+    card.codes.set(responseCode, { issuedAt: this.sim.now(), used: false, userId: i.userId });
+    card.taps.push({ userId: i.userId, key: i.key, responseCode, at: this.sim.now() });
+    const delivery = this.emit({ kind: 'template_card', userId: i.userId, eventKey: i.key, taskId: i.taskId, cardType: String(card.card.card_type), responseCode }, i);
+    return { responseCode, delivery };
   }
 
   /** The rep (or every rep, without userId) confirms a mass-message task in the WeCom client. */

@@ -29,6 +29,7 @@ export type SimEvent =
   | { kind: 'tag'; changeType: 'create' | 'update' | 'delete'; id: string; tagType: 'tag' | 'tag_group' }
   | { kind: 'app_text'; userId: string; content: string; msgId: string }
   | { kind: 'enter_agent'; userId: string }
+  | { kind: 'template_card'; userId: string; eventKey: string; taskId: string; cardType: string; responseCode: string }
   | { kind: 'kf'; token: string; openKfId: string };
 
 type Field = [name: string, value: string | number | string[] | undefined];
@@ -57,6 +58,12 @@ export function eventXml(e: SimEvent, corpId: string, agentId: number, createTim
       return xml([...head(e.userId, 'text'), ['Content', e.content], ['MsgId', e.msgId], ['AgentID', agentId]]);
     case 'enter_agent':
       return xml([...head(e.userId, 'event'), ['AgentID', agentId], ['Event', 'enter_agent'], ['EventKey', '']]);
+    case 'template_card':
+      // As doc 90240 shows a tap: the button's key, the card's task, a fresh single-use ResponseCode.
+      return xml([
+        ...head(e.userId, 'event'), ['Event', 'template_card_event'], ['EventKey', e.eventKey], ['TaskId', e.taskId],
+        ['CardType', e.cardType], ['ResponseCode', e.responseCode], ['AgentID', agentId],
+      ]);
     case 'kf':
       return xml([...head('sys', 'event'), ['Event', 'kf_msg_or_event'], ['Token', e.token], ['OpenKfId', e.openKfId]]);
   }
@@ -75,6 +82,8 @@ export function eventLabel(e: SimEvent): string {
       return 'app_message';
     case 'enter_agent':
       return 'enter_agent';
+    case 'template_card':
+      return 'template_card_event';
     case 'kf':
       return 'kf_msg_or_event';
   }

@@ -34,8 +34,23 @@ export interface MsgTemplate {
 }
 
 /** What reached someone: app messages, mass-message tasks and their sends, welcomes, robot posts. */
-export const DELIVERY_KINDS = ['app_message', 'mass_task', 'mass_sent', 'welcome', 'webhook'] as const;
+export const DELIVERY_KINDS = ['app_message', 'mass_task', 'mass_sent', 'welcome', 'webhook', 'card_update'] as const;
 export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
+
+/**
+ * An interactive card sent with message/send (API.md 4.14a), by task_id: who got it, the card as
+ * it stands now (after any update_template_card), and every response_code issued for it (the
+ * send's and each tap's), each usable once within 72 hours.
+ */
+export interface TemplateCardState {
+  taskId: string;
+  msgid: string;
+  userIds: string[];
+  card: Record<string, unknown>;
+  codes: Map<string, { issuedAt: number; used: boolean; userId?: string }>;
+  taps: { userId: string; key: string; responseCode: string; at: number }[];
+  updates: { userIds: string[]; responseCode: string; card: Record<string, unknown>; at: number }[];
+}
 
 /**
  * One delivery as WeCom carried it out — counted by tests (and a chaos harness) to prove a
@@ -90,6 +105,8 @@ export class SimState {
   readonly appMessages: Record<string, unknown>[] = [];
   readonly welcomeMessages: { welcomeCode: string; userId: string; externalUserId: string; body: unknown; at: number }[] = [];
   readonly webhookMessages: { robot: string; body: unknown; at: number }[] = [];
+  /** Interactive cards by task_id. */
+  readonly templateCards = new Map<string, TemplateCardState>();
   /** Every delivery, in order (see LedgerEntry). */
   readonly ledger: LedgerEntry[] = [];
 

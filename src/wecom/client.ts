@@ -14,7 +14,7 @@ import { WecomTransport } from './transport';
 import type * as T from './types';
 import type {
   AddMsgTemplateRequest, AppMessageRequest, GroupMsgListRequest, KfSyncRequest, ListGroupChatsRequest, MarkTagRequest,
-  RemarkRequest, WebhookMessage, WelcomeMsgRequest,
+  RemarkRequest, UpdateTemplateCardRequest, WebhookMessage, WelcomeMsgRequest,
 } from './requests';
 
 export * from './types';
@@ -353,6 +353,17 @@ export class WecomClient {
         enable_duplicate_check: enableDuplicateCheck ? 1 : 0,
         ...(duplicateCheckInterval !== undefined ? { duplicate_check_interval: duplicateCheckInterval } : {}),
       },
+    });
+  }
+
+  /**
+   * message/update_template_card for these members (API.md 4.14a). Unsafe to repeat (declared in
+   * endpoints.ts): the response_code is single-use, so only the outbox worker calls it.
+   */
+  async updateTemplateCard(r: UpdateTemplateCardRequest): Promise<void> {
+    await this.call({
+      endpoint: 'message/update_template_card', method: 'POST', schema: S.empty,
+      body: { userids: r.userIds, agentid: this.config.agentId, response_code: r.responseCode, template_card: r.templateCard },
     });
   }
 

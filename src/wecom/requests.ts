@@ -74,6 +74,18 @@ export type AppMessageRequest = AppMessagePayload & {
   duplicateCheckInterval?: number;
 };
 
+/**
+ * message/update_template_card (API.md 4.14a): replace a card the members tapped with a whole new
+ * card. `responseCode` is the tap's (or the send's) and may be used once, within 72 hours.
+ */
+export interface TemplateCardUpdate {
+  responseCode: string;
+  /** The new card (same card_type and task_id as the one it replaces). */
+  templateCard: Record<string, unknown>;
+}
+
+export type UpdateTemplateCardRequest = TemplateCardUpdate & { userIds: string[] };
+
 export interface KfSyncRequest {
   cursor?: string;
   /** The Token from the kf_msg_or_event callback (raises the rate limit; valid ~10 min). */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ApiFault, decodeCursor, encodeCursor, Endpoint, invalidParam, pageLimit, requireString } from './context';
+import { ApiFault, decodeCursor, encodeCursor, Endpoint, invalidParam, pageLimit, requireString, type SimContext } from './context';
 
 const KF_TOKEN_TTL_MS = 10 * 60_000;
 /** enable_duplicate_check's window: 1800 s unless given, at most 4 hours (API.md 4.14). */
@@ -46,9 +46,38 @@ export const messageEndpoints: Record<string, Endpoint> = {
         }
       }
       const msgid = randomBytes(12).toString('base64url');
+      const card = msgtype === 'template_card' ? acceptCard(ctx, body.template_card as Record<string, unknown>, msgid, valid) : null;
       ctx.state.appMessages.push({ msgid, touser: valid, msgtype, body, at: now, duplicate: false, fingerprint: fp });
       ctx.state.deliver({ kind: 'app_message', at: now, ref: msgid, recipients: valid, content: { msgtype, [msgtype]: body[msgtype] } });
-      return answer(msgid);
+      return card ? { ...answer(msgid), response_code: card } : answer(msgid);
+    },
+  },
+
+  /**
+   * Replaces an interactive card for these members (API.md 4.14a): the response_code of the send
+   * or of a tap, each usable once within 72 hours. A used or unknown code is refused [M: WeCom's
+   * errcode for it is not documented; the simulator answers 40058].
+   */
+  'message/update_template_card': {
+    method: 'POST',
+    handle(ctx, { body }) {
+      if (Number(body.agentid) !== ctx.agentId) throw new ApiFault(40056, 'invalid agentid');
+      const code = requireString(body.response_code, 'response_code');
+      const card = [...ctx.state.templateCards.values()].find((c) => c.codes.has(code));
+      const issued = card?.codes.get(code);
+      if (!card || !issued || issued.used || ctx.now() - issued.issuedAt > RESPONSE_CODE_TTL_MS) throw invalidParam('response_code is unknown, used or expired');
+      const userIds = Array.isArray(body.userids) ? (body.userids as unknown[]).map(String).filter((u) => card.userIds.includes(u)) : [];
+      if (userIds.length === 0) throw invalidParam('userids must name members who received the card');
+      const next = body.template_card as Record<string, unknown> | undefined;
+      const button = body.button as { replace_name?: unknown } | undefined;
+      if (!next && typeof button?.replace_name !== 'string') throw invalidParam('needs template_card or button.replace_name');
+      if (next && (next.card_type !== card.card.card_type || next.task_id !== card.taskId)) throw invalidParam('the new card must keep card_type and task_id');
+      issued.used = true;
+      const replaced = next ?? { ...card.card, button_list: [], replace_text: button!.replace_name };
+      card.card = replaced;
+      card.updates.push({ userIds, responseCode: code, card: replaced, at: ctx.now() });
+      ctx.state.deliver({ kind: 'card_update', at: ctx.now(), ref: card.taskId, recipients: userIds, content: { template_card: replaced } });
+      return {};
     },
   },
 
@@ -98,6 +127,26 @@ export const messageEndpoints: Record<string, Endpoint> = {
     },
   },
 };
+
+/** A response_code may be used once within 72 hours (API.md 4.14a). */
+export const RESPONSE_CODE_TTL_MS = 72 * 3_600_000;
+
+/**
+ * A template card: one that calls back (button_interaction, vote, multiple) needs a task_id that is
+ * unique per app, of letters, digits and _-@ up to 128 bytes. Returns the send's response_code.
+ */
+function acceptCard(ctx: SimContext, card: Record<string, unknown>, msgid: string, userIds: string[]): string | null {
+  const interactive = ['button_interaction', 'vote_interaction', 'multiple_interaction'].includes(String(card.card_type));
+  const taskId = card.task_id;
+  if (!interactive && taskId === undefined) return null;
+  if (typeof taskId !== 'string' || !/^[A-Za-z0-9_\-@]{1,128}$/.test(taskId)) throw invalidParam('template_card.task_id must be 1-128 of letters, digits and _-@');
+  if (ctx.state.templateCards.has(taskId)) throw invalidParam(`template_card.task_id ${taskId} was already used`);
+  const buttons = card.button_list;
+  if (Array.isArray(buttons) && buttons.length > 6) throw invalidParam('template_card.button_list holds at most 6 buttons');
+  const code = randomBytes(16).toString('hex');
+  ctx.state.templateCards.set(taskId, { taskId, msgid, userIds, card, codes: new Map([[code, { issuedAt: ctx.now(), used: false }]]), taps: [], updates: [] });
+  return code;
+}
 
 function lastDelivered(messages: Record<string, unknown>[], fp: string): Record<string, unknown> | undefined {
   for (let i = messages.length - 1; i >= 0; i--) if (!messages[i].duplicate && messages[i].fingerprint === fp) return messages[i];
