@@ -25,6 +25,8 @@ export interface ChaosOptions {
   faults: number;
   /** Outbox intents enqueued during the traffic (app messages to reps, every fourth a mass task). */
   sends: number;
+  /** The sends are enqueued over this share of the traffic phase (the rest of it sees only callbacks). */
+  sendSpread: number;
   /** Longest wait, after the traffic, for inbox, outbox and callbacks to settle. */
   drainMs: number;
   reps: number;
@@ -37,11 +39,11 @@ export interface ChaosOptions {
 }
 
 export const SHORT: Omit<ChaosOptions, 'log'> = {
-  mode: 'short', callbacks: 300, trafficMs: 30_000, faults: 7, sends: 10, drainMs: 100_000, reps: 12, customers: 120,
+  mode: 'short', callbacks: 300, trafficMs: 24_000, faults: 7, sends: 10, sendSpread: 0.3, drainMs: 110_000, reps: 12, customers: 120,
 };
 
 export const FULL: Omit<ChaosOptions, 'log'> = {
-  mode: 'full', callbacks: 50_000, trafficMs: 480_000, faults: 24, sends: 250, drainMs: 240_000, reps: 60, customers: 600,
+  mode: 'full', callbacks: 50_000, trafficMs: 480_000, faults: 24, sends: 250, sendSpread: 0.8, drainMs: 240_000, reps: 60, customers: 600,
 };
 
 export interface ChaosResult extends Verdict {
@@ -170,7 +172,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
             if (admin.faults().held > 0) owner = await runningSendOwner();
             if (!owner) await sleep(100);
           }
-          const victim = instances.find((i) => i.id === owner && i.running);
+          const victim = instances.find((i) => i.id === owner && i.serving);
           if (!victim) {
             say('  (no send in flight within 20 s: killing an instance anyway)');
             await fault('kill -9');
@@ -183,7 +185,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           return;
         }
         case 'kill -9': {
-          const live = instances.filter((i) => i.running);
+          const live = instances.filter((i) => i.serving);
           if (live.length < 2) return;
           const victim = live[Math.floor(rand() * live.length)];
           await victim.kill9();
@@ -226,8 +228,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     };
     const cycle: FaultKind[] = ['kill -9 mid-send', '45009 storm', '-1 storm', 'MariaDB crash + restart', 'WeCom slower than the client timeout', 'access tokens expired', 'kill -9'];
     const schedule: { at: number; kind: FaultKind }[] = [];
-    const every = o.trafficMs / (o.faults + 1);
-    for (let n = 0; n < o.faults; n++) schedule.push({ at: Math.round(every * (n + 0.5)), kind: cycle[n % cycle.length] });
+    // The first fault (kill -9 mid-send) at once, before the first sends go; the rest spread over 80 % of the traffic.
+    const every = (o.trafficMs * 0.8) / Math.max(1, o.faults - 1);
+    for (let n = 0; n < o.faults; n++) schedule.push({ at: Math.round(every * n), kind: cycle[n % cycle.length] });
 
     // ---- traffic
     const t0 = Date.now();
@@ -235,7 +238,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const sendsDone = (async () => {
       // The first sends are due at once (the first fault kills an instance in the middle of one).
       for (let n = 0; n < intents.length; n++) {
-        const at = n < 3 ? 0 : Math.round((n / intents.length) * o.trafficMs * 0.8);
+        const at = n < 3 ? 0 : Math.round((n / intents.length) * o.trafficMs * o.sendSpread);
         const wait = t0 + at - Date.now();
         if (wait > 0) await sleep(wait);
         await enqueueOne(intents[n]);
@@ -343,6 +346,7 @@ export function formatTable(r: ChaosResult): string {
   const w = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `| ${k.padEnd(w)} | ${v} |`);
   const out = [`| ${'chaos'.padEnd(w)} | result |`, `|${'-'.repeat(w + 2)}|--------|`, ...lines];
+  if (r.notes.length) out.push('', ...r.notes.map((n) => `note: ${n}`));
   if (r.problems.length) out.push('', `problems (${r.problems.length}):`, ...r.problems.slice(0, 40).map((p) => `  - ${p}`));
   return out.join('\n');
 }

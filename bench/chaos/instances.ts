@@ -23,6 +23,8 @@ export class FencunInstance {
   private ready: Promise<void> | null = null;
   starts = 0;
   kills = 0;
+  /** Started and logged "Fencun is serving" (not merely spawned). */
+  serving = false;
 
   constructor(
     readonly id: string,
@@ -66,6 +68,7 @@ export class FencunInstance {
           return;
         }
         if (j.msg === 'Fencun is serving') {
+          this.serving = true;
           clearTimeout(timer);
           resolve();
         }
@@ -78,7 +81,10 @@ export class FencunInstance {
       });
     });
     child.once('exit', () => {
-      if (this.child === child) this.child = null;
+      if (this.child === child) {
+        this.child = null;
+        this.serving = false;
+      }
       lines.close();
       out.end();
     });

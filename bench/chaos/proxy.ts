@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * The load balancer in front of the instances: each callback goes to the next instance in turn.
- * An instance that is down answers nothing, so the proxy answers 502 and WeCom resends (to the
- * next instance). `loseAckEvery` drops every n-th 200 on the way back (the instance stored the
+ * An instance that is down refuses the connection and the next one is tried; when none
+ * answers (or one drops the connection mid-request) the proxy answers 502 and WeCom resends. `loseAckEvery` drops every n-th 200 on the way back (the instance stored the
  * event, WeCom never hears so): WeCom resends the same request and the inbox must store it once.
  */
 export class RoundRobinProxy {
@@ -18,39 +18,44 @@ export class RoundRobinProxy {
   constructor(private readonly targets: () => string[], private readonly loseAckEvery = 0) {}
 
   async start(): Promise<void> {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const targets = this.targets();
-        const target = targets[this.next++ % targets.length];
+        const first = this.next++;
         const body = Buffer.concat(chunks);
-        const up = http.request(`${target}${req.url}`, {
-          method: req.method, agent, headers: { 'content-type': req.headers['content-type'] ?? 'text/xml', 'content-length': body.length },
-        }, (upRes) => {
-          const out: Buffer[] = [];
-          upRes.on('data', (c: Buffer) => out.push(c));
-          upRes.on('end', () => {
-            this.forwarded++;
-            if (upRes.statusCode === 200 && this.loseAckEvery > 0 && this.forwarded % this.loseAckEvery === 0) {
-              this.lostAcks++;
-              res.destroy();
-              return;
-            }
-            res.writeHead(upRes.statusCode ?? 502, { 'content-type': upRes.headers['content-type'] ?? 'text/plain' });
-            res.end(Buffer.concat(out));
+        // As a load balancer does: an instance that refuses the connection is skipped for the next.
+        const forward = (tries: number) => {
+          const target = targets[(first + tries) % targets.length];
+          const up = http.request(`${target}${req.url}`, {
+            method: req.method, agent: false, headers: { 'content-type': req.headers['content-type'] ?? 'text/xml', 'content-length': body.length },
+          }, (upRes) => {
+            const out: Buffer[] = [];
+            upRes.on('data', (c: Buffer) => out.push(c));
+            upRes.on('end', () => {
+              this.forwarded++;
+              if (upRes.statusCode === 200 && this.loseAckEvery > 0 && this.forwarded % this.loseAckEvery === 0) {
+                this.lostAcks++;
+                res.destroy();
+                return;
+              }
+              res.writeHead(upRes.statusCode ?? 502, { 'content-type': upRes.headers['content-type'] ?? 'text/plain' });
+              res.end(Buffer.concat(out));
+            });
+            upRes.on('error', () => res.destroy());
           });
-          upRes.on('error', () => res.destroy());
-        });
-        up.on('error', () => {
-          this.refused++;
-          if (!res.headersSent) {
-            res.writeHead(502);
-            res.end('instance down');
-          }
-        });
-        up.end(body);
+          up.on('error', (err: NodeJS.ErrnoException) => {
+            if (err.code === 'ECONNREFUSED' && tries + 1 < targets.length) return forward(tries + 1);
+            this.refused++;
+            if (!res.headersSent) {
+              res.writeHead(502);
+              res.end('no instance answered');
+            } else res.destroy();
+          });
+          up.end(body);
+        };
+        forward(0);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

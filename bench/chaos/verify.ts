@@ -20,6 +20,8 @@ export interface Verdict {
   welcomes: string;
   jobSlots: number;
   problems: string[];
+  /** Why WeCom gave up on a few events (not Fencun's loss: it never said 200). */
+  notes: string[];
 }
 
 interface LedgerRow {
@@ -89,7 +91,10 @@ export async function verify(o: { db: Database; sim: RunningSimulator; workload:
     if (n < x.acked) problem('lost', `${x.sample.kind} of ${x.sample.userId}/${x.sample.externalUserId ?? '-'} at ${new Date(x.sample.at).toISOString()}: acknowledged ${x.acked}×, processed ${n}×`);
     if (n > x.all) problem('doubled', `${x.sample.kind} of ${x.sample.userId}/${x.sample.externalUserId ?? '-'} at ${new Date(x.sample.at).toISOString()}: happened ${x.all}×, processed ${n}×`);
   }
-  const unacknowledged = workload.events.filter((e) => !acknowledged(e)).length;
+  const unacked = workload.events.filter((e) => !acknowledged(e));
+  const unacknowledged = unacked.length;
+  const notes = unacked.slice(0, 5).map((e) => `WeCom gave up on ${e.kind} at ${new Date(e.at).toISOString()}: ` +
+    e.deliveries.flatMap((d) => d.attempts.map((a) => `${new Date(a.at).toISOString().slice(11, 23)} ${a.status ?? a.error}`)).join('; '));
 
   // App messages: one message row each.
   const appIds = new Set((await db.query<{ msgid: string }>(`SELECT msgid FROM messages WHERE channel = 'app'`)).map((r) => r.msgid));
@@ -187,7 +192,7 @@ export async function verify(o: { db: Database; sim: RunningSimulator; workload:
     lost, doubled, misrecorded, stuck, eventsStored: inboxRows, unacknowledged,
     sendStatuses: fmt(statuses),
     welcomes: `${[...welcomeStatuses.values()].reduce((a, b) => a + b, 0)} welcomes (${fmt(welcomeStatuses)}), ${[...welcomesDelivered.values()].reduce((a, b) => a + b, 0)} delivered`,
-    jobSlots: Number(jobSlots), problems,
+    jobSlots: Number(jobSlots), problems, notes,
   };
 }
 
