@@ -32,6 +32,11 @@ export interface Delivery {
 }
 
 const KEEP = 2_000;
+/**
+ * Envelopes outlive the delivery list: a resend up to ~30 s after its original must reuse its
+ * envelope, and a chaos run delivers far more than KEEP callbacks in 30 s (≈1 KB each).
+ */
+const ENVELOPES_KEPT = 100_000;
 
 /**
  * Plays WeCom's side of callbacks: encrypts and signs each event, POSTs it to the callback URL,
@@ -139,7 +144,7 @@ export class CallbackSender {
     if (encrypted === undefined) {
       encrypted = encryptMessage(this.settings.aesKey, d.plaintext, this.settings.corpId, randomBytes(16));
       this.envelopes.set(key, encrypted);
-      if (this.envelopes.size > KEEP) this.envelopes.delete(this.envelopes.keys().next().value!);
+      if (this.envelopes.size > ENVELOPES_KEPT) this.envelopes.delete(this.envelopes.keys().next().value!);
     }
     return encrypted;
   }
