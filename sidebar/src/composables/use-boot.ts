@@ -9,6 +9,7 @@ export type Screen =
   | { name: 'loading' }
   | { name: 'contact'; id: string }
   | { name: 'group'; id: string }
+  | { name: 'reminders' }
   | { name: 'demo' }
   | { name: 'error'; title: string; detail: string; retry: boolean; raw?: string };
 
@@ -43,15 +44,17 @@ export function useBoot() {
     return null;
   }
 
-  function linked(): { contact: string | null; chat: string | null } {
+  function linked(): { contact: string | null; chat: string | null; reminders: boolean } {
     const q = new URLSearchParams(location.search);
-    return { contact: q.get('contact'), chat: q.get('chat') };
+    // ?view=reminders: the workbench (工作台) entry and the reminder bundles' link.
+    return { contact: q.get('contact'), chat: q.get('chat'), reminders: q.get('view') === 'reminders' };
   }
 
   async function route(early: Promise<ChatContext> | null = null): Promise<void> {
     const s = session.value;
     if (!s) return;
-    const { contact, chat } = linked();
+    const { contact, chat, reminders } = linked();
+    if (reminders) return void (screen.value = { name: 'reminders' });
     if (contact) return void (screen.value = { name: 'contact', id: contact });
     if (chat) return void (screen.value = { name: 'group', id: chat });
     if (!isInWecom() && (s.demo || demoAvailable)) return void (screen.value = { name: 'demo' });
@@ -70,8 +73,8 @@ export function useBoot() {
     // Ask the WeCom client which chat we are in while the session is checked: the two round
     // trips overlap instead of adding up (the page is only served to a signed-in rep in WeCom).
     const app = readAppConfig();
-    const { contact, chat } = linked();
-    const early = app && isInWecom() && !contact && !chat ? currentChat(app) : null;
+    const { contact, chat, reminders } = linked();
+    const early = app && isInWecom() && !contact && !chat && !reminders ? currentChat(app) : null;
     early?.catch(() => undefined);
     session.value = await loadSession();
     await route(early);

@@ -148,6 +148,16 @@ export const t = {
   demoNoMatch: '没有找到匹配的客户',
   demoMarks: { complaint: '投诉', churn_risk: '流失风险', waiting: '待回复', give_space: '暂不打扰', lost: '已流失' } as Record<string, string>,
 
+  // My reminders (opened from the workbench or a reminder bundle)
+  myTitle: '我的待办提醒',
+  myToday: '今天',
+  myEmpty: '今天没有待办提醒，客户都照顾到了。',
+  mySkip: '跳过',
+  mySkipTitle: '为什么跳过这条提醒？',
+  myDoneToast: '已完成',
+  mySnoozedToast: '已推迟',
+  mySkippedToast: '已跳过',
+
   // Errors
   errorTitle: '暂时无法显示',
   errorNetwork: '网络连接失败，请检查网络后重试',
