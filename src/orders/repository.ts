@@ -17,12 +17,13 @@ export async function upsertOrders(tx: Sql, orders: OrderInput[], source: 'api' 
     const part = orders.slice(i, i + 500);
     const customers = await resolveCustomers(tx, part);
     const existing = new Map((await tx.query<Record<string, unknown>>(
-      `${SELECT} WHERE external_order_id IN (${placeholders(part.length)})`, part.map((o) => o.orderId))).map((r) => [String(r.external_order_id), r]));
+      `${SELECT} WHERE external_order_id IN (${placeholders(part.length)})`, part.map((o) => o.orderId))).map((r) => [String(r.external_order_id).toLowerCase(), r]));
     for (const o of part) {
       const ext = customers.get(o.orderId) ?? null;
       if (!ext) result.unlinked++;
       const row = [ext, o.unionid ?? null, o.mobile ?? null, o.amount, o.paidAt, o.product ?? null, o.items == null ? null : JSON.stringify(o.items)];
-      const cur = existing.get(o.orderId);
+      // Without case: MySQL's collation finds 'AB' for 'ab' (ids are ASCII, see validate.ts).
+      const cur = existing.get(o.orderId.toLowerCase());
       if (!cur) {
         await tx.exec(
           `INSERT INTO orders (external_order_id, external_user_id, unionid, mobile, amount, paid_at, product, items, source, created_at, updated_at)

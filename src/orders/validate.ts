@@ -22,6 +22,7 @@ export const MAX_ITEMS_DEPTH = 4;
 export const MAX_ITEMS_JSON_CHARS = 64 * 1024;
 /** Paid before 1990 is a typo (or epoch seconds read as something else), not a customer's order. */
 const MIN_PAID_AT = Date.UTC(1990, 0, 1);
+const ORDER_ID = /^[\x21-\x7e]+$/;
 
 /** CSV header → field; English names as in the API, plus the Chinese headers shops export. */
 export const CSV_COLUMNS: Record<string, keyof RawOrder> = {
@@ -79,9 +80,9 @@ export function validateApiOrders(records: unknown[], ctx: Context): { orders: O
     }
     const r = checkOrder(parsed.data, ctx);
     if ('errors' in r) errors.push(...r.errors.map((e) => ({ index, ...e })));
-    else if (seen.has(r.order.orderId)) errors.push({ index, column: 'order_id', reason: `duplicates order ${seen.get(r.order.orderId)} of this batch` });
+    else if (seen.has(r.order.orderId.toLowerCase())) errors.push({ index, column: 'order_id', reason: `duplicates order ${seen.get(r.order.orderId.toLowerCase())} of this batch` });
     else {
-      seen.set(r.order.orderId, index);
+      seen.set(r.order.orderId.toLowerCase(), index);
       orders.push(r.order);
     }
   });
@@ -116,9 +117,9 @@ export function validateCsvOrders(records: CsvRecord[], ctx: Context): { orders:
     if (typeof raw.items === 'string') raw.items = parseItems(raw.items);
     const r = checkOrder(raw, ctx);
     if ('errors' in r) errors.push(...r.errors.map((e) => ({ line: rec.line, ...e })));
-    else if (seen.has(r.order.orderId)) errors.push({ line: rec.line, column: 'order_id', reason: `order ${r.order.orderId} already appears on line ${seen.get(r.order.orderId)}` });
+    else if (seen.has(r.order.orderId.toLowerCase())) errors.push({ line: rec.line, column: 'order_id', reason: `order ${r.order.orderId} already appears on line ${seen.get(r.order.orderId.toLowerCase())}` });
     else {
-      seen.set(r.order.orderId, rec.line);
+      seen.set(r.order.orderId.toLowerCase(), rec.line);
       orders.push(r.order);
     }
   }
@@ -131,6 +132,9 @@ function checkOrder(raw: RawOrder, ctx: Context): { order: OrderInput } | { erro
   const orderId = str(raw.order_id);
   if (orderId === '') errors.push({ column: 'order_id', reason: 'is required' });
   else if (orderId.length > 128) errors.push({ column: 'order_id', reason: 'is longer than 128 characters' });
+  // MySQL compares ids under a case- and accent-insensitive collation (and all astral characters
+  // alike), SQLite byte by byte: only printable ASCII, compared without case, means one thing on both.
+  else if (!ORDER_ID.test(orderId)) errors.push({ column: 'order_id', reason: 'may hold only letters, digits and ASCII punctuation (no spaces)' });
   const externalUserId = str(raw.external_user_id) || null;
   const unionid = str(raw.unionid) || null;
   if (externalUserId && externalUserId.length > 128) errors.push({ column: 'external_user_id', reason: 'is longer than 128 characters' });

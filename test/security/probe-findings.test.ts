@@ -383,3 +383,26 @@ describe('lenient base64url decoding', () => {
     }
   });
 });
+
+describe('found by the fuzzer (test/fuzz/data-api.test.ts, on MariaDB)', () => {
+  const post = (orders: unknown[]) => fetch(`${world.url}/api/orders`, {
+    method: 'POST', headers: { ...bearer(), 'X-Forwarded-For': freshIp() }, body: JSON.stringify({ orders }),
+  });
+  const order = (order_id: string) => ({ order_id, external_user_id: CUSTOMERS.chen, amount: 5, paid_at: NOW.getTime() - 1000 });
+
+  it('should refuse order ids the database collation cannot tell apart, instead of a 500', async () => {
+    // utf8mb4_unicode_ci weighs all astral characters alike: these two were one key to MariaDB.
+    const astral = await post([order('\u{2A5D2}\u{828B2}'), order('\u{6A0F6}\u{AC416}')]);
+    expect(astral.status).toBe(422);
+    expect((await astral.json()).errors[0]).toMatchObject({ column: 'order_id' });
+    const cased = await post([order('FZ-CASE-1'), order('fz-case-1')]);
+    expect(cased.status).toBe(422);
+    expect((await cased.json()).errors).toEqual([expect.objectContaining({ index: 1, column: 'order_id' })]);
+  });
+
+  it('should take an id again in another case without a 500 on either database', async () => {
+    expect((await post([order('CASE-AGAIN-1')])).status).toBe(200);
+    const again = await post([order('case-again-1')]);
+    expect(again.status).toBe(200);
+  });
+});
