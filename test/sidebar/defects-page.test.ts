@@ -223,3 +223,78 @@ describe('defect 6: group view on the phone', () => {
     }
   });
 });
+
+describe('defect 10: layout', () => {
+  /** Blank space between a card's last line and its bottom edge, and whether anything inside is cut off. */
+  const fit = (page: import('playwright-core').Page, selector: string) => page.$eval(selector, (card) => {
+    const r = card.getBoundingClientRect();
+    const inner = [...card.querySelectorAll('*')].filter((e) => e.children.length === 0 && (e as HTMLElement).innerText?.trim());
+    const lastBottom = Math.max(...inner.map((e) => e.getBoundingClientRect().bottom));
+    const clipped = inner.filter((e) => e.scrollWidth > e.clientWidth + 1 || (e as HTMLElement).offsetHeight < e.scrollHeight - 1).map((e) => (e as HTMLElement).innerText);
+    return { blank: Math.round(r.bottom - lastBottom - parseFloat(getComputedStyle(card).paddingBottom)), clipped, cut: card.scrollHeight > card.clientHeight + 1 };
+  });
+
+  it('should size the strip and the header to what they say: no blank band, nothing cut', async () => {
+    for (const id of [CUSTOMERS.sun, CUSTOMERS.xie, CUSTOMERS.chen]) {
+      const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: id });
+      await page.setViewportSize({ width: 320, height: 640 });
+      await page.goto(sidebar());
+      await page.waitForSelector('[data-test=next-action]');
+      for (const sel of ['[data-test=pressure]', 'section[aria-label=客户]']) {
+        const f = await fit(page, sel);
+        // Up to 10 px: a 28 px chip sits centred in its 44 px tap target.
+        expect({ id, sel, ...f, blank: f.blank <= 10 }).toEqual({ id, sel, blank: true, clipped: [], cut: false });
+      }
+      if (id === CUSTOMERS.xie) await screenshot(page, 'defect10-contact-320');
+      await context.close();
+    }
+    // The group's strip has three lines while 刘洋's complaint is open: all of them shown.
+    const { page, context } = await openPhone(browser, world, { entry: 'group_chat_tools', chatId: GROUP });
+    await page.setViewportSize({ width: 320, height: 640 });
+    await page.goto(sidebar());
+    await page.waitForSelector('[data-test=group-card]');
+    for (const sel of ['[data-test=group-content]', '[data-test=group-card]']) {
+      const f = await fit(page, sel);
+      expect({ sel, ...f, blank: f.blank <= 10 }).toEqual({ sel, blank: true, clipped: [], cut: false });
+    }
+    expect(await page.locator('[data-test=group-content] li').count()).toBe(3);
+    await screenshot(page, 'defect10-group-320');
+    await context.close();
+  });
+
+  it('should show the tier reason in full at 320 px, and open every reason when tapped', async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    await page.setViewportSize({ width: 320, height: 640 });
+    await page.goto(sidebar());
+    const why = page.locator('[data-test=tier-why]');
+    await why.waitFor();
+    expect(await why.innerText()).toContain('近365天消费 ¥12,680 · 最近一次消费在');
+    expect(await why.evaluate((e) => e.scrollWidth <= e.clientWidth && getComputedStyle(e).textOverflow !== 'ellipsis')).toBe(true);
+    await why.click();
+    await page.waitForSelector('[data-test=tier-reasons]');
+    await context.close();
+  });
+
+  it('should never put a toast over 插入聊天, wherever the button is on screen', async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    await page.goto(sidebar());
+    const insert = page.locator('[data-test=insert]');
+    await insert.waitFor();
+    for (const place of ['bottom', 'top'] as const) {
+      // Put the button near the bottom edge, then near the top edge, of the phone's screen.
+      await insert.evaluate((el, where) => {
+        const r = el.getBoundingClientRect();
+        window.scrollBy(0, where === 'bottom' ? r.bottom - window.innerHeight + 20 : r.top - 20);
+      }, place);
+      await insert.tap();
+      const toast = page.locator('.toast');
+      await toast.waitFor();
+      const [a, b] = [(await insert.boundingBox())!, (await toast.boundingBox())!];
+      const overlaps = a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+      expect({ place, overlaps }).toEqual({ place, overlaps: false });
+      if (place === 'bottom') await screenshot(page, 'defect10-toast');
+      await toast.waitFor({ state: 'detached' });
+    }
+    await context.close();
+  });
+});

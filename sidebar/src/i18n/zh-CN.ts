@@ -58,6 +58,7 @@ export const t = {
   noOrders: '还没有订单',
   orderTotal: '累计消费',
   timeline: '客户动态',
+  allReasons: '全部原因',
   timelineEmpty: '还没有往来记录',
   timelineEmptyFiltered: '这一类还没有记录',
   timelineFilter: '筛选客户动态',
