@@ -52,6 +52,8 @@ export interface Config {
   trustedProxies: string[];
   /** Bearer token required by GET /metrics (FENCUN_METRICS_TOKEN); empty leaves /metrics open. */
   metricsToken: string;
+  /** Local admin token for the operators' console (FENCUN_ADMIN_TOKEN); empty: /admin/ answers 404. */
+  adminToken: string;
 }
 
 export class ConfigError extends Error {
@@ -118,6 +120,7 @@ const EnvSchema = z.object({
     message: 'must be a comma-separated list of proxy IP addresses such as 127.0.0.1,10.0.0.2',
   }).optional(),
   FENCUN_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (a random secret)').optional(),
+  FENCUN_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (a random secret)').optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -157,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
     inbox: { failureBudgetMs: e.FENCUN_INBOX_FAILURE_BUDGET_HOURS * 3_600_000 },
     trustedProxies: splitList(e.FENCUN_TRUSTED_PROXIES ?? '').map(normalizeIp),
     metricsToken: e.FENCUN_METRICS_TOKEN ?? '',
+    adminToken: e.FENCUN_ADMIN_TOKEN ?? '',
   });
 }
 

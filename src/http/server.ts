@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import Koa from 'koa';
+import { adminRoutes } from '../admin/routes';
 import { callbackRoutes } from '../callback/routes';
 import { campaignRoutes } from '../campaigns/routes';
 import { dataApiRoutes } from '../data-api/routes';
@@ -39,6 +40,7 @@ export function createHttpApp(s: Services): Koa {
     dataApiRoutes({ db: s.db, config: s.config, clock: s.clock }),
     sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders: s.reminders }),
     digestRoutes({ config: s.config, clock: s.clock, log: s.log, wecom: s.wecom, digests: digestServiceOf(s) }),
+    adminRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, inbox: s.inbox, metrics: s.metrics }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   return app;
@@ -52,7 +54,7 @@ export function createHttpApp(s: Services): Koa {
 function rateLimitRules(): RateLimitRule[] {
   const limiter = (limit: number) => new RateLimiter({ limit, windowMs: MINUTE });
   const ip = (ctx: Koa.Context) => ctx.ip || 'unknown';
-  const guarded = (p: string) => /^\/(api|sidebar|digest|metrics)(\/|$)/.test(p);
+  const guarded = (p: string) => /^\/(api|sidebar|digest|admin|metrics)(\/|$)/.test(p);
   return [
     {
       name: 'callback-refusals', applies: (ctx) => ctx.path === '/wecom/callback', key: ip,

@@ -1,8 +1,8 @@
 import type Koa from 'koa';
 import { AppError } from '../../errors';
 
-/** Cookie-authenticated pages: the sidebar and the digest. Machine APIs use a bearer token a browser never attaches by itself. */
-const COOKIE_AUTHENTICATED = /^\/(sidebar|digest)(\/|$)/;
+/** Cookie-authenticated pages: the sidebar, the digest and the console. Machine APIs use a bearer token a browser never attaches by itself. */
+const COOKIE_AUTHENTICATED = /^\/(sidebar|digest|admin)(\/|$)/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
