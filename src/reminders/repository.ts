@@ -2,7 +2,7 @@ import type { Database, Sql } from '../db/database';
 import { chunks, insertIgnoringDuplicates, num, numOrNull, placeholders, retryOnLockConflict } from '../db/sql';
 import type { ReminderSource, SidebarReminder } from '../sidebar-api/reminders-port';
 import type { AttributeInput } from './attributes';
-import { chooseOwner, type OwnerCandidate } from './owner';
+import { chooseOwner } from './owner';
 import type { RuleCustomer } from './rules';
 
 export interface NewReminder {
@@ -70,28 +70,35 @@ export class ReminderStore implements ReminderSource {
    * payment, else the earliest active follow) and that rep's remark for the customer.
    */
   async paidOrdersWithOwner(paidAfter: number, paidUntil: number): Promise<PaidOrder[]> {
-    const rows = await this.db.query<{
-      external_order_id: string; external_user_id: string; product: string | null; user_id: string; remark: string | null;
-      name: string | null; added_at: unknown; last_chat_at: unknown;
-    }>(
-      `SELECT o.external_order_id, o.external_user_id, o.product, f.user_id, f.remark, f.added_at, c.name,
-         (SELECT MAX(m.msg_time) FROM messages m WHERE m.external_user_id = o.external_user_id AND m.user_id = f.user_id
-            AND m.chat_id IS NULL AND m.msg_time <= o.paid_at) AS last_chat_at
+    type Row = { external_order_id: string; external_user_id: string; product: string | null; user_id: string; remark: string | null;
+      name: string | null; added_at: unknown; last_chat_at?: unknown };
+    const rows = await this.db.query<Row>(
+      `SELECT o.external_order_id, o.external_user_id, o.product, f.user_id, f.remark, f.added_at, c.name
        FROM orders o
        JOIN follows f ON f.external_user_id = o.external_user_id AND f.status = 'active'
        LEFT JOIN external_contacts c ON c.external_user_id = o.external_user_id
        WHERE o.amount > 0 AND o.paid_at <= ? AND o.paid_at > ?
        ORDER BY o.external_order_id`,
       [paidUntil, paidAfter]);
-    const byOrder = new Map<string, (OwnerCandidate & { row: (typeof rows)[number] })[]>();
-    for (const r of rows) {
-      const list = byOrder.get(r.external_order_id) ?? [];
-      list.push({ userId: r.user_id, lastChatAt: numOrNull(r.last_chat_at), addedAt: numOrNull(r.added_at), row: r });
-      byOrder.set(r.external_order_id, list);
+    const byOrder = groupRows(rows, (r) => r.external_order_id);
+    // The chat decides only between several reps: an order with one active follow is that rep's,
+    // so the per-rep message look-up runs for the few orders it can change.
+    const shared = [...byOrder].filter(([, list]) => list.length > 1).map(([id]) => id);
+    const lastChat = new Map<string, unknown>();
+    for (const part of chunks(shared, 1000)) {
+      const chats = await this.db.query<{ external_order_id: string; user_id: string; last_chat_at: unknown }>(
+        `SELECT o.external_order_id, f.user_id,
+           (SELECT MAX(m.msg_time) FROM messages m WHERE m.external_user_id = o.external_user_id AND m.user_id = f.user_id
+              AND m.chat_id IS NULL AND m.msg_time <= o.paid_at) AS last_chat_at
+         FROM orders o JOIN follows f ON f.external_user_id = o.external_user_id AND f.status = 'active'
+         WHERE o.external_order_id IN (${placeholders(part.length)})`, part);
+      for (const c of chats) lastChat.set(`${c.external_order_id}\u0000${c.user_id}`, c.last_chat_at);
     }
     const out: PaidOrder[] = [];
-    for (const candidates of byOrder.values()) {
-      const { row } = chooseOwner(candidates)!;
+    for (const list of byOrder.values()) {
+      const { row } = chooseOwner(list.map((r) => ({
+        userId: r.user_id, lastChatAt: numOrNull(lastChat.get(`${r.external_order_id}\u0000${r.user_id}`)), addedAt: numOrNull(r.added_at), row: r,
+      })))!;
       out.push({
         externalOrderId: row.external_order_id, externalUserId: row.external_user_id, product: row.product,
         ownerUserId: row.user_id, remark: row.remark, name: row.name,
@@ -179,20 +186,26 @@ export class ReminderStore implements ReminderSource {
   async ownersOf(ids: string[], at: number): Promise<Map<string, { userId: string; remark: string | null; name: string | null }>> {
     const out = new Map<string, { userId: string; remark: string | null; name: string | null }>();
     for (const part of chunks([...new Set(ids)], 1000)) {
-      const rows = await this.db.query<{ external_user_id: string; user_id: string; remark: string | null; name: string | null; added_at: unknown; last_chat_at: unknown }>(
-        `SELECT f.external_user_id, f.user_id, f.remark, f.added_at, c.name,
-           (SELECT MAX(m.msg_time) FROM messages m WHERE m.external_user_id = f.external_user_id AND m.user_id = f.user_id
-              AND m.chat_id IS NULL AND m.msg_time <= ?) AS last_chat_at
+      const rows = await this.db.query<{ external_user_id: string; user_id: string; remark: string | null; name: string | null; added_at: unknown }>(
+        `SELECT f.external_user_id, f.user_id, f.remark, f.added_at, c.name
          FROM follows f LEFT JOIN external_contacts c ON c.external_user_id = f.external_user_id
-         WHERE f.status = 'active' AND f.external_user_id IN (${placeholders(part.length)})`, [at, ...part]);
-      const byCustomer = new Map<string, (OwnerCandidate & { remark: string | null; name: string | null })[]>();
-      for (const r of rows) {
-        const list = byCustomer.get(r.external_user_id) ?? [];
-        list.push({ userId: r.user_id, lastChatAt: numOrNull(r.last_chat_at), addedAt: numOrNull(r.added_at), remark: r.remark, name: r.name });
-        byCustomer.set(r.external_user_id, list);
+         WHERE f.status = 'active' AND f.external_user_id IN (${placeholders(part.length)})`, part);
+      const byCustomer = groupRows(rows, (r) => r.external_user_id);
+      // The chat decides only between several reps (most customers have one): their latest 1:1
+      // message per rep in one grouped statement, instead of a sub-query per follow.
+      const shared = [...byCustomer].filter(([, list]) => list.length > 1).map(([id]) => id);
+      const lastChat = new Map<string, unknown>();
+      if (shared.length) {
+        const chats = await this.db.query<{ external_user_id: string; user_id: string; last_chat_at: unknown }>(
+          `SELECT external_user_id, user_id, MAX(msg_time) AS last_chat_at FROM messages
+           WHERE external_user_id IN (${placeholders(shared.length)}) AND chat_id IS NULL AND msg_time <= ?
+           GROUP BY external_user_id, user_id`, [...shared, at]);
+        for (const c of chats) lastChat.set(`${c.external_user_id}\u0000${c.user_id}`, c.last_chat_at);
       }
-      for (const [id, candidates] of byCustomer) {
-        const o = chooseOwner(candidates)!;
+      for (const [id, list] of byCustomer) {
+        const o = chooseOwner(list.map((r) => ({
+          userId: r.user_id, lastChatAt: numOrNull(lastChat.get(`${id}\u0000${r.user_id}`)), addedAt: numOrNull(r.added_at), remark: r.remark, name: r.name,
+        })))!;
         out.set(id, { userId: o.userId, remark: o.remark, name: o.name });
       }
     }
@@ -269,6 +282,17 @@ export class ReminderStore implements ReminderSource {
     const [r] = await this.db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM reminders WHERE status = 'open' AND due_at < ?`, [now]);
     return num(r.n);
   }
+}
+
+function groupRows<R>(rows: R[], key: (r: R) => string): Map<string, R[]> {
+  const out = new Map<string, R[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
 }
 
 function toReminder(r: Record<string, unknown>): SidebarReminder {
