@@ -2,7 +2,10 @@ import type { Clock } from '../clock';
 import type { Database } from '../db/database';
 import { chunks, insertIgnoringDuplicates, retryOnLockConflict } from '../db/sql';
 import type { Log } from '../log';
-import { evaluateMany, type PressurePolicy, type ReasonCode, type TouchCategory, type TouchRequest, type Verdict } from '../pressure';
+import {
+  BatchEvaluator, evaluateMany, PRESSURE_HISTORY_DAYS, type PressurePolicy, type PressureState, type ReasonCode, type TouchCategory, type TouchRequest,
+  type Verdict,
+} from '../pressure';
 import { loadPressureStates } from './inputs';
 
 /** What asked for the touch: a campaign, a reminder, a group post… (kept on every denial). */
@@ -57,6 +60,30 @@ export class PressureService {
     return { allowed, denied };
   }
 
+  /**
+   * Verdicts for many (customer, request, instant) checks at or after `from`, with the states read
+   * once: a caller that defers a touch asks again at its later instant without reading the
+   * database again (the care-reminders run checks every deferred reminder this way). Each verdict
+   * is the one evaluateAudience gives at that instant on the same data: touches older than
+   * PRESSURE_HISTORY_DAYS before the instant, which a state read then would not hold, are left out.
+   * Nothing is recorded.
+   */
+  async judgeFrom(ids: string[], from: Date): Promise<(id: string, request: TouchCategory | TouchRequest, at: number) => Verdict> {
+    const states = await loadPressureStates(this.d.db, ids, from, this.d.policy.config.fallbackTier);
+    const evaluators = new Map<string, BatchEvaluator>();
+    const start = from.getTime();
+    return (id, request, at) => {
+      // Touches before `from`'s history were not read: an earlier instant could miss some.
+      if (at < start) throw new Error(`pressure judge read states from ${from.toISOString()}; cannot judge ${new Date(at).toISOString()}`);
+      const state = states.get(id);
+      if (!state) throw new Error(`pressure judge has no state for ${id}: pass it to judgeFrom`);
+      const key = typeof request === 'string' ? request : JSON.stringify(request);
+      let ev = evaluators.get(key);
+      if (!ev) evaluators.set(key, (ev = new BatchEvaluator(request, this.d.policy)));
+      return ev.verdict(withinHistory(state, at), at);
+    };
+  }
+
   async evaluateOne(id: string, request: TouchCategory | TouchRequest, at: Date, ref: TouchRef): Promise<Verdict> {
     const { denied } = await this.evaluateAudience([id], request, at, ref);
     return denied.length ? { allowed: false, reasons: denied[0].reasons, nextAllowedAt: denied[0].nextAllowedAt } : { allowed: true };
@@ -90,4 +117,13 @@ export class PressureService {
     if (recorded) this.d.log.info({ ref, category, denied: denied.length, recorded }, 'contact pressure: touches suppressed');
     return recorded;
   }
+}
+
+const DAY = 86_400_000;
+
+/** The state as loadPressureStates would read it at `at`: touches of its last PRESSURE_HISTORY_DAYS. */
+function withinHistory(state: PressureState, at: number): PressureState {
+  const since = at - PRESSURE_HISTORY_DAYS * DAY;
+  if (!state.touches.some((x) => x.at.getTime() < since)) return state;
+  return { ...state, touches: state.touches.filter((x) => x.at.getTime() >= since) };
 }

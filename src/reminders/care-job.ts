@@ -127,9 +127,13 @@ export async function runCareRules(services: Services, now: Date, set: RuleSet):
   const ref = { kind: 'reminder', id: `${set === 'daily' ? 'care' : 'reply'}-reminders:${now.toISOString().slice(0, 10)}` };
   const ready: NewReminder[] = [];
   const heldBack: Denial[] = [];
+  // Pressure states are read once for the run; each reminder is judged at its own instant (every
+  // one at or after now), the deferred ones again at the instant they moved to.
+  const judge = await judgement.pressure.judgeFrom([...new Set(freshPending.map((p) => p.reminder.externalUserId))], now);
   let round = freshPending;
   for (let r = 0; round.length > 0 && r < MAX_ROUNDS; r++) {
     const next: Pending[] = [];
+    // Taken by (request, instant), the order the run has always judged and stored them in.
     const groups = new Map<string, { request: TouchRequest; at: number; items: Pending[] }>();
     for (const p of round) {
       const key = `${JSON.stringify(p.request)}|${p.at}`;
@@ -138,10 +142,9 @@ export async function runCareRules(services: Services, now: Date, set: RuleSet):
       groups.set(key, g);
     }
     for (const g of groups.values()) {
-      const verdict = await judgement.pressure.evaluateAudience([...new Set(g.items.map((p) => p.reminder.externalUserId))], g.request, new Date(g.at), ref, { record: false });
-      const denied = new Map(verdict.denied.map((d) => [d.externalUserId, d]));
       for (const p of g.items) {
-        const d = denied.get(p.reminder.externalUserId);
+        const v = judge(p.reminder.externalUserId, g.request, g.at);
+        const d: Denial | null = v.allowed ? null : { externalUserId: p.reminder.externalUserId, reasons: v.reasons, nextAllowedAt: v.nextAllowedAt };
         if (!d) {
           ready.push(finish(p, g.at, t, cal));
         } else if (!d.nextAllowedAt) {

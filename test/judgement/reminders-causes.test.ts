@@ -125,18 +125,18 @@ describe('care reminders on two instances at the same moment', () => {
 
   it('should still make one reminder and one suppression per cause when both decided before either wrote', async () => {
     // Hold each run once it has left out the causes that already have a reminder (none yet) and
-    // asked contact pressure, until the other has too: both then record and create the same causes.
+    // read contact pressure, until the other has too: both then decide, record and create the same causes.
     let arrived = 0;
     let release!: () => void;
     const bothDecided = new Promise<void>((r) => (release = r));
     for (const app of [a, b]) {
       const pressure = app.services.judgement.pressure;
-      const evaluateAudience = pressure.evaluateAudience.bind(pressure);
-      pressure.evaluateAudience = async (...args) => {
-        const verdict = await evaluateAudience(...args);
+      const judgeFrom = pressure.judgeFrom.bind(pressure);
+      pressure.judgeFrom = async (...args) => {
+        const judge = await judgeFrom(...args);
         if (++arrived === 2) release();
         await bothDecided;
-        return verdict;
+        return judge;
       };
     }
     const job = findJob('care-reminders')!;
