@@ -167,7 +167,8 @@ function dailyCauses(c: RuleCustomer, now: number, ctx: RuleContext): ReminderCa
   if (!c.tier || !c.stage) return out;
   const activity = Math.max(c.lastInboundAt ?? -Infinity, c.lastPaidAt ?? -Infinity);
   const anchor = activity === -Infinity ? 'none' : localKey(activity, ctx.cal);
-  const quietSince = activity === -Infinity ? '客户还没有互动过' : `客户最近一次互动在${formatDateZh(activity, ctx.cal, now)}`;
+  // Worded only for the few customers it is said of (a date in the corp zone is costly at 100k).
+  const quietSince = () => (activity === -Infinity ? '客户还没有互动过' : `客户最近一次互动在${formatDateZh(activity, ctx.cal, now)}`);
   const complaint = c.complaints.length > 0;
   // During a complaint its follow-up is the personal touch; a second one would crowd them.
   const churn = rules.churnRisk.enabled && c.stage === 'at_risk' && rules.churnRisk.tiers.includes(c.tier) && !complaint;
@@ -176,12 +177,12 @@ function dailyCauses(c: RuleCustomer, now: number, ctx: RuleContext): ReminderCa
     // One personal touch per silence: keyed by the customer's last activity, so a rep who writes
     // and gets no answer is not asked again until the customer shows a sign of life.
     out.push(base('churn_risk', `at_risk:${c.externalUserId}:${anchor}`, 'churn_wake_up',
-      `${tierLabel}客户有流失风险（${quietSince}），请亲自一对一问候，不发营销`, fit(now)));
+      `${tierLabel}客户有流失风险（${quietSince()}），请亲自一对一问候，不发营销`, fit(now)));
   }
   if (dormant) {
     out.push({
       ...base('dormant_wake_up', `dormant:${c.externalUserId}:${anchor}`, 'churn_wake_up',
-        `${tierLabel}客户已沉睡（${quietSince}），请亲自一对一问候，不要群发`, fit(now)),
+        `${tierLabel}客户已沉睡（${quietSince()}），请亲自一对一问候，不要群发`, fit(now)),
       // The same silence already had its at-risk touch: waking them again would be chasing.
       supersededBy: `at_risk:${c.externalUserId}:${anchor}`,
     });
@@ -244,7 +245,8 @@ function serviceCauses(c: RuleCustomer, now: number, ctx: RuleContext): Reminder
 }
 
 function localDate(ms: number, cal: ZoneCalendar): { year: number; month: number; day: number } {
-  const d = DateTime.fromMillis(ms, { zone: cal.timeZone });
+  // The corp calendar's day number read in UTC, as localKey does: a zone look-up per customer is costly at 100k.
+  const d = DateTime.fromMillis(cal.localDay(ms) * DAY, { zone: 'utc' });
   return { year: d.year, month: d.month, day: d.day };
 }
 
