@@ -91,11 +91,25 @@ const CONTACT_CHANGES = new Set([
   'del_external_contact', 'del_follow_user', 'transfer_fail', 'msg_audit_approved',
 ]);
 
+/** WeCom's event time bounds; outside them (or not whole seconds) the time is unknown (0), like a missing one. */
+const MIN_CREATE_TIME_MS = Date.UTC(2010, 0, 1);
+const MAX_CREATE_TIME_MS = Date.UTC(2100, 0, 1);
+
+/**
+ * CreateTime in epoch milliseconds. Bounded because every reader turns it into a Date: a value
+ * past Date's range (or Infinity, or 1e20) would make the timeline and profile fail later.
+ */
+export function createTimeMs(text: string): number {
+  if (!/^\d{1,11}$/.test(text)) return 0;
+  const ms = Number(text) * 1000;
+  return ms >= MIN_CREATE_TIME_MS && ms < MAX_CREATE_TIME_MS ? ms : 0;
+}
+
 export function toWecomEvent(f: XmlFields): WecomEvent {
   const s = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : '');
   const opt = (k: string) => (s(k) === '' ? undefined : s(k));
   const optNum = (k: string) => (s(k) === '' ? undefined : Number(s(k)));
-  const at = Number(s('CreateTime')) * 1000 || 0;
+  const at = createTimeMs(s('CreateTime'));
   const msgType = s('MsgType');
   const event = s('Event');
   const changeType = s('ChangeType');

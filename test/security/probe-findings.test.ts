@@ -406,3 +406,25 @@ describe('found by the fuzzer (test/fuzz/data-api.test.ts, on MariaDB)', () => {
     expect(again.status).toBe(200);
   });
 });
+
+describe('found by the fuzzer (test/fuzz/callback.test.ts)', () => {
+  it('should keep the profile and timeline answering after signed events with an absurd CreateTime', async () => {
+    const lina = await world.as(REPS.lina);
+    for (const createTime of ['9007199254740991', '1e20', '99999999999']) {
+      const cb = signedPost(
+        `<xml><ToUserName><![CDATA[${TEST_WECOM.corpId}]]></ToUserName><FromUserName><![CDATA[lina]]></FromUserName><CreateTime>${createTime}</CreateTime>`
+        + `<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>${createTime.length}0042</MsgId><AgentID>1000002</AgentID></xml>`,
+        { timestamp: NOW_S });
+      const res = await fetch(world.url + cb.path, { method: 'POST', headers: { 'X-Forwarded-For': freshIp() }, body: cb.body });
+      // Before: 200 then a profile answering 500 for good (and 503 on MariaDB for 1e20, retried by WeCom forever).
+      expect(res.status).toBe(200);
+      const edit = signedPost(event(CUSTOMERS.chen).replace(`<CreateTime>${NOW_S}</CreateTime>`, `<CreateTime>${createTime}</CreateTime>`), { timestamp: NOW_S });
+      expect((await fetch(world.url + edit.path, { method: 'POST', headers: { 'X-Forwarded-For': freshIp() }, body: edit.body })).status).toBe(200);
+      await world.app.services.processor.drain();
+      expect((await lina.json('GET', `/sidebar/api/contacts/${CUSTOMERS.chen}`)).status).toBe(200);
+      expect((await lina.json('GET', `/sidebar/api/contacts/${CUSTOMERS.chen}/timeline`)).status).toBe(200);
+    }
+    const [stuck] = await world.app.services.db.query<{ n: number | string }>("SELECT COUNT(*) AS n FROM inbox_events WHERE status <> 'done'");
+    expect(Number(stuck.n)).toBe(0);
+  });
+});
