@@ -1,4 +1,4 @@
-import { activateFollow, upsertContact, wecomTimeLowerBound } from '../contacts/repository';
+import { activateFollow, findFollowsOfCustomer, upsertContact, wecomTimeLowerBound } from '../contacts/repository';
 import { fromFollowUser, isNotFound, toContactProfile } from '../contacts/wecom-port';
 import type { Database } from '../db/database';
 import { AppError, errorMessage } from '../errors';
@@ -15,8 +15,9 @@ import { assertCanSeeContact, type FollowRef, type Viewer } from './access';
  * - the viewer (or their team) follows them → the profile, as if they had been there all along;
  * - WeCom has them, followed only by others → 403, as before;
  * - WeCom has no such customer (84061) → 404 CONTACT_NOT_FOUND;
- * - WeCom is slow or down → 503 CONTACT_SYNCING ("正在同步"), while the fetch carries on: the
- *   next pull-to-refresh finds the stored customer.
+ * - WeCom is slow or down → 503 CONTACT_SYNCING ("正在同步") for a customer Fencun has never
+ *   seen, while the fetch carries on (the next pull-to-refresh finds the stored customer); one
+ *   Fencun knows through colleagues only stays 403, as what we know says.
  *
  * One fetch per customer at a time in this process (concurrent opens join it); the history it
  * writes is keyed by a fixed cause, so a second instance fetching too records nothing twice.
@@ -43,12 +44,22 @@ export class ContactOnDemand {
 
   /** assertCanSeeContact, with one look at WeCom when Fencun has no relation in the viewer's scope. */
   async access(viewer: Viewer, externalUserId: string, log: Log): Promise<FollowRef[]> {
+    let forbidden: AppError;
     try {
       return await assertCanSeeContact(this.d.db, viewer, externalUserId, log);
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'FORBIDDEN') throw err;
+      forbidden = err;
     }
-    const outcome = await this.fetchWithin(externalUserId, log);
+    let outcome: Fetched;
+    try {
+      outcome = await this.fetchWithin(externalUserId, log);
+    } catch (err) {
+      // WeCom cannot tell us now. A customer Fencun knows through colleagues only stays refused
+      // (what we know says so); "syncing" is for a customer Fencun has never heard of.
+      if (err instanceof AppError && err.code === 'CONTACT_SYNCING' && (await findFollowsOfCustomer(this.d.db, externalUserId)).length > 0) throw forbidden;
+      throw err;
+    }
     if (outcome === 'not_in_wecom') {
       throw new AppError('CONTACT_NOT_FOUND', 'WeCom has no such external contact (84061): nobody in the corp follows this customer', { status: 404 });
     }
@@ -73,7 +84,9 @@ export class ContactOnDemand {
       }
       return r;
     } catch (err) {
-      if (err instanceof AppError) throw err;
+      if (err instanceof AppError && err.code === 'CONTACT_SYNCING') throw err;
+      // WeCom down, rate-limited or misconfigured (the client's errors are AppErrors too): the
+      // rep is told it is syncing, the operator finds why in the log.
       log.warn({ externalUserId, err: errorMessage(err) }, 'sidebar: could not fetch an unknown customer from WeCom');
       throw syncing();
     } finally {

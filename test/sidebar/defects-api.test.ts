@@ -203,6 +203,16 @@ describe('defect 8: a customer Fencun does not know yet', () => {
     // The fetch carried on: joined if still running, else read from the database.
     expect((await profile(c, externalUserId)).contact.name).toBe('孔慢慢');
   });
+
+  it("should keep refusing a colleague's known customer while WeCom cannot be asked (no false 'syncing')", async () => {
+    world.sim.admin.injectFault({ endpoint: get, kind: 'http', count: 5, status: 503 });
+    try {
+      const res = await (await as(REPS.lina)).json<{ code: string }>('GET', `/sidebar/api/contacts/${CUSTOMERS.wu}`);
+      expect(res).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    } finally {
+      world.sim.admin.clearFaults();
+    }
+  });
 });
 
 describe('defect 6: group view', () => {
