@@ -7,6 +7,7 @@ import { json } from './api-routes';
 import { Formatter } from './format';
 import type { SidebarContext } from './routes';
 import { snoozeUntil } from './snooze';
+import type { MyReminderView, MyRemindersView, SkipReason } from './types';
 
 /**
  * "My reminders" (capability 7): the list a rep sees when opening Fencun from the workbench (工作台)
@@ -15,44 +16,21 @@ import { snoozeUntil } from './snooze';
  * Only the rep's own reminders: a supervisor's team has its digest.
  */
 
-/** Why a rep skips a reminder (stored as reminders.closed_reason). */
-export const SKIP_REASONS = {
+/** Why a rep skips a reminder (stored as reminders.closed_reason); the labels the page shows. */
+export const SKIP_REASONS: Record<SkipReason, string> = {
   already_contacted: '已经联系过了',
   not_needed: '客户现在不需要',
   not_mine: '不是我负责的客户',
   customer_unreachable: '联系不上客户',
-} as const;
-
-export type SkipReason = keyof typeof SKIP_REASONS;
-
-export interface MyReminderView {
-  id: string;
-  externalUserId: string;
-  /** How the rep calls the customer (the salutation from their remark, else the WeCom name). */
-  customer: string;
-  title: string;
-  /** Why it was made (zh-CN, for the rep). */
-  reason: string | null;
-  /** A suggested 话术. */
-  message: string | null;
-  dueAt: string;
-  dueLabel: string;
-  /** Due before today (corp calendar). */
-  overdue: boolean;
-}
-
-export interface MyRemindersView {
-  today: number;
-  overdue: number;
-  items: MyReminderView[];
-  skipReasons: { id: SkipReason; label: string }[];
-}
+};
 
 const LIST_LIMIT = 200;
 const SnoozeBody = z.strictObject({ preset: z.enum(['1h', 'tomorrow', '3d', '7d']) });
 const SkipBody = z.strictObject({
   reason: z.enum(Object.keys(SKIP_REASONS) as [SkipReason, ...SkipReason[]], { error: `reason must be one of ${Object.keys(SKIP_REASONS).join(', ')}` }),
 });
+
+export type { MyReminderView, MyRemindersView, SkipReason };
 
 export function myRemindersRoutes(sc: SidebarContext): Router {
   const { deps } = sc;

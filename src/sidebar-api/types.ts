@@ -260,3 +260,30 @@ export interface ApiErrorBody {
   requestId?: string;
   details?: unknown;
 }
+
+/** Why a rep skips a reminder from "my reminders" (stored as reminders.closed_reason). */
+export type SkipReason = 'already_contacted' | 'not_needed' | 'not_mine' | 'customer_unreachable';
+
+/** One reminder on the rep's "my reminders" page (GET /sidebar/api/my-reminders). */
+export interface MyReminderView {
+  id: string;
+  externalUserId: string;
+  /** How the rep calls the customer (the salutation from their remark, else the WeCom name). */
+  customer: string;
+  title: string;
+  /** Why it was made (zh-CN, for the rep). */
+  reason: string | null;
+  /** A suggested 话术. */
+  message: string | null;
+  dueAt: string;
+  dueLabel: string;
+  /** Due before today (corp calendar). */
+  overdue: boolean;
+}
+
+export interface MyRemindersView {
+  today: number;
+  overdue: number;
+  items: MyReminderView[];
+  skipReasons: { id: SkipReason; label: string }[];
+}

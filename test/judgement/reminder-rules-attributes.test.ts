@@ -35,7 +35,7 @@ describe('customer attributes', () => {
   };
   const stored = () => app.services.db.query<Record<string, unknown>>(
     'SELECT external_user_id, birthday_month, birthday_day, birthday_year, anniversary, source FROM customer_attributes ORDER BY external_user_id')
-    .then((rows) => rows.map((r) => ({ ...r, birthday_month: r.birthday_month === null ? null : Number(r.birthday_month),
+    .then((rows) => rows.map((r): Record<string, unknown> => ({ ...r, birthday_month: r.birthday_month === null ? null : Number(r.birthday_month),
       birthday_day: r.birthday_day === null ? null : Number(r.birthday_day), birthday_year: r.birthday_year === null ? null : Number(r.birthday_year) })));
 
   it('should store a batch once, keep fields left out, and clear a field sent as null', async () => {

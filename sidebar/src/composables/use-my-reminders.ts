@@ -1,5 +1,5 @@
 import { shallowRef } from 'vue';
-import type { MyRemindersView, SkipReason } from '../../../src/sidebar-api/my-reminders';
+import type { MyRemindersView, SkipReason } from '../../../src/sidebar-api/types';
 import { api, ApiError } from '../api/client';
 import type { SnoozePreset } from './use-contact-profile';
 import { toast } from './use-toast';
