@@ -91,8 +91,7 @@ const CONTACT_CHANGES = new Set([
   'del_external_contact', 'del_follow_user', 'transfer_fail', 'msg_audit_approved',
 ]);
 
-/** WeCom's event time bounds; outside them (or not whole seconds) the time is unknown (0), like a missing one. */
-const MIN_CREATE_TIME_MS = Date.UTC(2010, 0, 1);
+/** Past this (or not whole seconds) WeCom's event time is unknown (0), like a missing one. */
 const MAX_CREATE_TIME_MS = Date.UTC(2100, 0, 1);
 
 /**
@@ -102,7 +101,7 @@ const MAX_CREATE_TIME_MS = Date.UTC(2100, 0, 1);
 export function createTimeMs(text: string): number {
   if (!/^\d{1,11}$/.test(text)) return 0;
   const ms = Number(text) * 1000;
-  return ms >= MIN_CREATE_TIME_MS && ms < MAX_CREATE_TIME_MS ? ms : 0;
+  return ms < MAX_CREATE_TIME_MS ? ms : 0;
 }
 
 export function toWecomEvent(f: XmlFields): WecomEvent {
