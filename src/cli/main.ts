@@ -6,6 +6,7 @@ import { registerMigrateCommand } from './migrate';
 import { registerOutboxCommands } from './outbox';
 import { registerExtraCommands } from './extra';
 import { registerGroupContentCommands } from './group-content';
+import { registerDigestCommands } from './digest';
 
 /** `npx fencun …`: every command has --help; errors print one line and exit non-zero. */
 const program = new Command('fencun')
@@ -19,6 +20,7 @@ registerJobCommands(program);
 registerExtraCommands(program);
 registerCampaignCommands(program);
 registerGroupContentCommands(program);
+registerDigestCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`fencun: ${err instanceof Error ? err.message : String(err)}\n`);
