@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import Koa from 'koa';
 import { adminRoutes } from '../admin/routes';
+import { consoleStaticRoutes } from '../admin/console-static';
 import { callbackRoutes } from '../callback/routes';
 import { campaignRoutes } from '../campaigns/routes';
 import { dataApiRoutes } from '../data-api/routes';
@@ -41,6 +42,7 @@ export function createHttpApp(s: Services): Koa {
     sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders: s.reminders }),
     digestRoutes({ config: s.config, clock: s.clock, log: s.log, wecom: s.wecom, digests: digestServiceOf(s) }),
     adminRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, inbox: s.inbox, metrics: s.metrics }),
+    consoleStaticRoutes({ log: s.log }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   return app;
