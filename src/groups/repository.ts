@@ -38,10 +38,10 @@ export async function saveGroupChat(tx: Sql, chat: GroupChat, o: GroupWrite): Pr
       || row.status !== 'active';
     await tx.exec(
       `UPDATE customer_groups SET name = ?, owner_user_id = ?, notice = ?, status = 'active', dismissed_at = NULL, created_at = COALESCE(?, created_at),
-         member_version = COALESCE(?, member_version), last_event_at = ?, synced_run = COALESCE(?, synced_run)${changed ? ', updated_at = ?' : ''}
+         member_version = COALESCE(?, member_version), last_event_at = ?, synced_run = COALESCE(?, synced_run), updated_at = ?
        WHERE chat_id = ?`,
       [chat.name, chat.ownerUserId, chat.notice, chat.createdAt, chat.memberVersion ?? null, Math.max(o.at, num(row.last_event_at)),
-        o.runId ?? null, ...(changed ? [o.now] : []), chat.chatId]);
+        o.runId ?? null, o.now, chat.chatId]);
     if (changed) outcome = 'updated';
   }
   const { joined, left } = await syncMembers(tx, chat, o);
@@ -125,10 +125,16 @@ export async function dismissGroup(tx: Sql, chatId: string, o: GroupWrite): Prom
 }
 
 /** Groups the reconcile no longer finds were dismissed without us hearing of it. */
-export async function findGroupsNotSeen(db: Sql, runId: string, seenBefore: number): Promise<string[]> {
+/**
+ * Active groups the reconcile run did not see and that nothing has written since it started.
+ * Both sides are Fencun's clock (`updated_at` is set on every write, changed or not): an event's
+ * CreateTime is on WeCom's clock, and comparing it with the run's start would dismiss a group an
+ * event created during the run whenever Fencun's clock runs ahead.
+ */
+export async function findGroupsNotSeen(db: Sql, runId: string, runStartedAt: number): Promise<string[]> {
   const rows = await db.query<{ chat_id: string }>(
-    `SELECT chat_id FROM customer_groups WHERE status = 'active' AND (synced_run IS NULL OR synced_run <> ?) AND last_event_at <= ?`,
-    [runId, seenBefore]);
+    `SELECT chat_id FROM customer_groups WHERE status = 'active' AND (synced_run IS NULL OR synced_run <> ?) AND updated_at < ?`,
+    [runId, runStartedAt]);
   return rows.map((r) => r.chat_id);
 }
 

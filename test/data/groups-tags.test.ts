@@ -1,5 +1,5 @@
 import { findFollow } from '../../src/contacts/repository';
-import { findGroup, findGroupsOfCustomer } from '../../src/groups/repository';
+import { findGroup, findGroupsNotSeen, findGroupsOfCustomer } from '../../src/groups/repository';
 import { findCorpTags } from '../../src/tags/repository';
 import { postCallback, signedPost, TEST_WECOM } from '../helpers/wecom-callback';
 import { DataWorld, startDataWorld } from './world';
@@ -35,6 +35,25 @@ describe('customer group and tag events', () => {
     expect(await findGroup(db(), chatId)).toEqual({ chatId, name: '护肤交流群', ownerUserId: rep, status: 'active', memberCount: 3 });
     expect(await findGroupsOfCustomer(db(), a)).toEqual([expect.objectContaining({ chatId, leftAt: null })]);
     expect(await changesOf(b)).toEqual([{ kind: 'group_joined', chatId, detail: { groupName: '护肤交流群', joinScene: 1 } }]);
+  });
+
+  // Invariant: a reconcile dismisses only groups nothing has written since the run started, on
+  // Fencun's clock on both sides. WeCom's CreateTime (the event's own time) is on another clock:
+  // with Fencun ten minutes ahead, a group created by an event during the run has a CreateTime
+  // before the run's start, and comparing the two would dismiss a group that exists.
+  it('should not let a running reconcile dismiss a group an event created during it, whatever the clocks', async () => {
+    w.clock.skewMs = 10 * 60_000;
+    try {
+      const runStartedAt = w.app.services.clock().getTime();
+      const { chatId } = w.sim.admin.createGroupChat({ owner: rep, name: '运行中新建的群', externalUserIds: [await newCustomer()] });
+      await w.deliver();
+      expect(await findGroup(db(), chatId)).toMatchObject({ status: 'active' });
+      expect(await findGroupsNotSeen(db(), 'run-during', runStartedAt)).not.toContain(chatId);
+      // A group not written since the run started is still a candidate.
+      expect(await findGroupsNotSeen(db(), 'run-later', runStartedAt + 3_600_000)).toContain(chatId);
+    } finally {
+      w.clock.skewMs = 0;
+    }
   });
 
   it('should follow joins, leaves (with their scene), renames and the dismissal', async () => {
