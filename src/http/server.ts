@@ -8,6 +8,7 @@ import { dataApiRoutes } from '../data-api/routes';
 import { digestServiceOf } from '../digest/job';
 import { digestRoutes } from '../digest/routes';
 import { groupContentRoutes } from '../group-content/routes';
+import { scriptRoutes } from '../scripts/routes';
 import { opsRoutes } from '../ops/routes';
 import { sidebarRoutes } from '../sidebar-api/routes';
 import type { Services } from '../services';
@@ -38,6 +39,7 @@ export function createHttpApp(s: Services): Koa {
     callbackRoutes({ wecom: s.config.wecom, limits: s.config.callback, writer: s.writer, clock: s.clock, metrics: s.metrics }),
     campaignRoutes(s),
     groupContentRoutes(s),
+    scriptRoutes(s),
     dataApiRoutes({ db: s.db, config: s.config, clock: s.clock }),
     sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders: s.reminders }),
     digestRoutes({ config: s.config, clock: s.clock, log: s.log, wecom: s.wecom, digests: digestServiceOf(s) }),

@@ -140,11 +140,11 @@ export async function findOrderFacts(db: Sql, externalUserIds: string[], since: 
     const part = externalUserIds.slice(i, i + 500);
     if (part.length === 0) continue;
     const rows = await db.query<Record<string, unknown>>(
-      `SELECT external_user_id, amount, paid_at, product FROM orders WHERE external_user_id IN (${placeholders(part.length)}) AND paid_at >= ?
+      `SELECT external_order_id, external_user_id, amount, paid_at, product FROM orders WHERE external_user_id IN (${placeholders(part.length)}) AND paid_at >= ?
        ORDER BY paid_at`, [...part, since]);
     for (const r of rows) {
       const list = out.get(String(r.external_user_id)) ?? [];
-      list.push({ at: new Date(num(r.paid_at)), amount: Number(r.amount), product: (r.product as string) ?? undefined });
+      list.push({ at: new Date(num(r.paid_at)), amount: Number(r.amount), product: (r.product as string) ?? undefined, id: String(r.external_order_id) });
       out.set(String(r.external_user_id), list);
     }
   }

@@ -1,16 +1,32 @@
 import type { Job, JobSummary } from '../jobs/job';
 import type { Denial } from '../judgement/pressure-service';
 import { tidy } from '../next-action/candidates';
+import { findOrderFacts } from '../orders/repository';
 import { productName, salutation } from '../next-action/wording';
 import { formatWhenZh, renderTemplate } from '../policy/zh';
 import { ZoneCalendar } from '../policy/zone-calendar';
 import { REASON_LABELS } from '../pressure/labels';
 import type { ReasonCode, TouchRequest } from '../pressure/types';
 import type { Services } from '../services';
+import { standingPurchases } from '../tiers/purchases';
 import type { NewReminder } from './repository';
 import { causesFor, compileWorkHours, workFit, type RuleContext, type RuleSet } from './rules';
 
 const DAY = 86_400_000;
+/** How far back a refund may reach for the purchase it undoes (refunds name no order: tiers/purchases.ts). */
+const REFUND_LOOKBACK_DAYS = 180;
+
+/**
+ * The orders that still stand at `t` once refunds are taken off: a purchase refunded in full gets
+ * no post-sale care ("用着怎么样" about something the customer sent back reads as not listening).
+ */
+async function standingOnly<O extends { externalOrderId: string; externalUserId: string }>(
+  services: Services, orders: O[], paidAfter: number, t: number): Promise<O[]> {
+  if (orders.length === 0) return orders;
+  const facts = await findOrderFacts(services.db, [...new Set(orders.map((o) => o.externalUserId))], paidAfter - REFUND_LOOKBACK_DAYS * DAY);
+  const standing = new Set([...facts.values()].flatMap((list) => standingPurchases(list, t).map((o) => o.id)));
+  return orders.filter((o) => standing.has(o.externalOrderId));
+}
 
 /**
  * Care reminders for the rep who owns the relation (capability 7; rules in config/reminders.json,
@@ -69,7 +85,8 @@ export async function runCareRules(services: Services, now: Date, set: RuleSet):
   const pending: Pending[] = [];
   if (set === 'daily' && policy.reminders.rules.postSale.enabled) {
     for (const step of policy.nextAction.postSaleCare) {
-      const orders = await reminders.paidOrdersWithOwner(t - (step.afterDays + step.withinDays) * DAY, t - step.afterDays * DAY);
+      const paidAfter = t - (step.afterDays + step.withinDays) * DAY;
+      const orders = await standingOnly(services, await reminders.paidOrdersWithOwner(paidAfter, t - step.afterDays * DAY), paidAfter, t);
       for (const o of orders) {
         // The remark is the rep's private note: only its customer-safe part addresses the customer.
         const product = productName(o.product) || '上次购买的商品';

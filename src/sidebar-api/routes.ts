@@ -14,6 +14,7 @@ import { ContactOnDemand } from './contact-on-demand';
 import { ensureSidebarBuilt, SIDEBAR_DIST } from './build';
 import { demoRoutes } from './demo-routes';
 import { myRemindersRoutes } from './my-reminders';
+import { scriptSidebarRoutes } from '../scripts/sidebar-routes';
 import { JssdkSigner, type TicketSource } from './jssdk-signature';
 import { ProfileService } from './profile-service';
 import { noReminders, type ReminderSource } from './reminders-port';
@@ -117,7 +118,7 @@ export function sidebarRoutes(deps: SidebarDeps): Router {
   };
 
   const router = new Router();
-  for (const r of [authRoutes(sc), apiRoutes(sc), myRemindersRoutes(sc), ...(deps.config.demo ? [demoRoutes(sc)] : [])]) {
+  for (const r of [authRoutes(sc), apiRoutes(sc), myRemindersRoutes(sc), scriptSidebarRoutes(sc), ...(deps.config.demo ? [demoRoutes(sc)] : [])]) {
     router.use(r.routes(), r.allowedMethods());
   }
   return router;

@@ -16,6 +16,8 @@ export interface OrderFact {
   amount: number;
   /** Product or order title, used by post-sale 话术. */
   product?: string;
+  /** The order's id where known (post-sale care asks which orders still stand). */
+  id?: string;
 }
 
 /** Message counts over `engagement.windowDays` of config/tiers.json, ending now. */

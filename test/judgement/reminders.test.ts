@@ -22,6 +22,9 @@ describe('care reminders', () => {
       { id: 'wmHAPPY', name: '钱女士', rep: 'zhaomin', addedAt: T - 90 * DAY, orders: [{ id: 'SO-1', amount: 899, at: T - 3 * DAY - 3_600_000, product: '羊绒围巾' }] },
       { id: 'wmUPSET', name: '孙先生', rep: 'zhaomin', addedAt: T - 90 * DAY, orders: [{ id: 'SO-2', amount: 1299, at: T - 3 * DAY - 7_200_000, product: '羊绒大衣' }] },
       { id: 'wmOLD', rep: 'zhaomin', addedAt: T - 300 * DAY, orders: [{ id: 'SO-3', amount: 500, at: T - 20 * DAY }] },
+      // Sent the coat back yesterday: "用着怎么样" about a refunded purchase would read as not listening.
+      { id: 'wmBACK', name: '周女士', rep: 'zhaomin', addedAt: T - 90 * DAY, orders: [
+        { id: 'SO-4', amount: 1599, at: T - 3 * DAY - 1_800_000, product: '羊绒大衣' }, { id: 'SO-4-R', amount: -1599, at: T - DAY } ] },
     ], T);
     // 孙先生 complained yesterday: a care reminder now would be pressure, not care.
     await db.exec(`INSERT INTO complaints (external_user_id, user_id, source, source_ref, status, excerpt, opened_at, confirmed_at, confirmed_by, updated_at)
@@ -31,7 +34,7 @@ describe('care reminders', () => {
     await app?.stop();
   });
 
-  it('should remind the owning rep of post-sale care once, and hold it back for a customer who just complained', async () => {
+  it('should remind the owning rep of post-sale care once, hold it back for a customer who just complained, and skip a refunded purchase', async () => {
     const first = await runner.runNow(findJob('care-reminders')!, NOW);
     expect(first).toEqual({ candidates: 2, created: 1, suppressed: 1, held: 1 });
     const rows = await app.services.db.query<{ external_user_id: string; user_id: string; title: string; message: string; status: string; due_at: unknown }>(
