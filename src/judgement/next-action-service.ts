@@ -32,6 +32,8 @@ export interface AddressContext {
   relation?: NextActionFacts['relation'];
   /** Care reminders are wired: post-sale care comes through them (see NextActionFacts). */
   postSaleFromReminders?: boolean;
+  /** The customer's stored birthday (customer_attributes), for the birthday suggestion. */
+  birthday?: { month: number; day: number } | null;
 }
 
 /**
@@ -94,7 +96,7 @@ export function recommendNextAction(judgement: Judgement, a: Assessment, ctx: Ad
     },
     orders: a.inputs.orders,
     firstPurchaseAt: firstPaid(a.inputs.orders),
-    birthday: null,
+    birthday: ctx.birthday ? { month: ctx.birthday.month, day: ctx.birthday.day } : null,
     lastInboundAt,
     lastProactiveAt: latest(proactive),
     lastCareAt: latest(proactive.filter((x) => x.category === 'care')),

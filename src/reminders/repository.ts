@@ -321,7 +321,7 @@ export async function closeForEndedRelation(tx: Sql, userId: string, externalUse
  * and then locked in key order, so two imports of overlapping customers cannot deadlock.
  */
 export async function upsertCustomerAttributes(
-  db: Database, items: AttributeInput[], source: 'api' | 'csv', now: number,
+  db: Database, items: AttributeInput[], source: 'api' | 'csv' | 'sidebar', now: number,
 ): Promise<{ created: number; updated: number; unchanged: number }> {
   const totals = { created: 0, updated: 0, unchanged: 0 };
   for (const part of chunks(items, 500)) {

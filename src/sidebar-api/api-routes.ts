@@ -9,7 +9,7 @@ import { corpTagGroups, editTags } from './tag-editing';
 import { addNote } from '../notes/repository';
 import { snoozeUntil } from './snooze';
 import { TIMELINE_FILTERS, type TimelineFilter } from '../timeline/timeline';
-import type { SessionInfo } from './types';
+import { sessionInfo } from './session-info';
 
 /**
  * The sidebar's JSON API under /sidebar/api. The rep is always the session's; ids in the path
@@ -40,13 +40,7 @@ export function apiRoutes(sc: SidebarContext): Router {
 
   r.get('/session', async (ctx) => {
     const v = await sc.viewer(ctx);
-    const s = sc.sessions.read(ctx);
-    const body: SessionInfo = {
-      userId: v.userId, name: v.name, role: v.role, demo: s.ok ? s.session.demo === true : false,
-      expiresAt: new Date(s.ok ? s.session.exp : 0).toISOString(),
-      corpId: deps.config.wecom.corpId, agentId: deps.config.wecom.agentId,
-    };
-    ctx.body = body;
+    ctx.body = sessionInfo(sc, ctx, v);
   });
 
   r.post('/jssdk/signatures', async (ctx) => {
@@ -58,7 +52,9 @@ export function apiRoutes(sc: SidebarContext): Router {
   r.get('/contacts/:id', async (ctx) => {
     const v = await sc.viewer(ctx);
     const visible = await sc.contactAccess(ctx, v, ctx.params.id);
-    ctx.body = await profiles.contact(v, visible, ctx.params.id);
+    const view = await profiles.contact(v, visible, ctx.params.id);
+    // A linked customer view asks for the session with it: one round trip instead of two.
+    ctx.body = ctx.query.session === '1' ? { ...view, session: sessionInfo(sc, ctx, v) } : view;
   });
 
   r.get('/contacts/:id/timeline', async (ctx) => {
@@ -142,7 +138,7 @@ export function apiRoutes(sc: SidebarContext): Router {
   r.get('/groups/:chatId', async (ctx) => {
     const v = await sc.viewer(ctx);
     await sc.groupAccess(ctx, v, ctx.params.chatId);
-    const g = await profiles.group(ctx.params.chatId);
+    const g = await profiles.group(ctx.params.chatId, v);
     if (!g) throw new AppError('GROUP_NOT_FOUND', '没有找到这个客户群', { status: 404 });
     ctx.body = g;
   });

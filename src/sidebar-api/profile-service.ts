@@ -13,13 +13,17 @@ import { describePressure, PRESSURE_HISTORY_DAYS } from '../pressure';
 import { findCorpTags } from '../tags/repository';
 import type { FollowRef, Viewer } from './access';
 import { contactView, viewerRelation } from './contact-view';
-import { Formatter } from './format';
+import { Formatter, tierTone } from './format';
 import { GroupFacts, groupView, type GroupMemberComplaint } from './group-view';
 import { noReminders, type ReminderSource } from './reminders-port';
-import { salutation } from '../next-action/wording';
 import type { TimelineFilter } from '../timeline/timeline';
 import { TimelineSource } from './timeline-source';
 import type { ContactProfileView, GroupProfileView, TimelinePageView } from './types';
+import { loadProfileConfig, type ProfileConfig } from '../profile/config';
+import { addressName } from '../profile/fields';
+import { findBirthday, findColleagues, findProfile, followedBy, tagNamesOf } from '../profile/repository';
+import { repToolsView } from './rep-tools-view';
+import type { GroupMemberView } from './rep-tools-types';
 
 /**
  * The sidebar's one place of data assembly: it reads the customer from the data modules
@@ -35,6 +39,8 @@ const ORDER_HISTORY = 500;
 const TAG_LIBRARY_TTL_MS = 60_000;
 /** Joins and leaves shown on the group card. */
 const RECENT_CHANGES_DAYS = 30;
+/** Members listed on the group card (a group holds up to 500). */
+const GROUP_MEMBERS_LISTED = 100;
 
 export interface ProfileServiceDeps {
   db: Database;
@@ -46,14 +52,18 @@ export interface ProfileServiceDeps {
   reminders: ReminderSource;
   timelinePageSize: number;
   recentOrders: number;
+  /** config/profile.json (sales stages, custom fields); read from the file when absent. */
+  profileConfig?: ProfileConfig;
 }
 
 export class ProfileService {
   private readonly timelines: TimelineSource;
   private tagLibrary: { at: number; groups: Map<string, string> } | null = null;
+  private readonly profileConfig: ProfileConfig;
 
   constructor(private readonly d: ProfileServiceDeps) {
     this.timelines = new TimelineSource(d.db);
+    this.profileConfig = d.profileConfig ?? loadProfileConfig();
   }
 
   async contact(viewer: Viewer, visible: FollowRef[], externalUserId: string): Promise<ContactProfileView> {
@@ -63,7 +73,7 @@ export class ProfileService {
     const t = now.getTime();
     const owners = visible.map((f) => f.userId);
 
-    const [contact, allFollows, assessment, storedOrders, reminders, timeline, tagGroups] = await Promise.all([
+    const [contact, allFollows, assessment, storedOrders, reminders, timeline, tagGroups, stored, birthday, colleagues] = await Promise.all([
       findContact(db, externalUserId),
       findFollowsOfCustomer(db, externalUserId),
       assessCustomer(db, judgement, externalUserId, now),
@@ -71,14 +81,19 @@ export class ProfileService {
       this.d.reminders.openFor(externalUserId, owners, now),
       this.timelines.page(externalUserId, { limit: this.d.timelinePageSize }),
       this.tagGroupNames(),
+      findProfile(db, externalUserId),
+      findBirthday(db, externalUserId),
+      findColleagues(db, externalUserId, viewer.userId),
     ]);
     const follows = owners.map((u) => allFollows.find((f) => f.userId === u)).filter((f): f is Follow => !!f);
     const primary = follows[0] ?? allFollows[0];
     const { tier, lifecycle } = assessment;
     const relation = viewerRelation(primary);
+    // Never the raw remark ("陈先生-意向强"): the 称呼 the rep set, else the configured customer-safe salutation.
+    const addressedAs = addressName(stored.salutation, policy.nextAction.salutation, primary?.remark, contact?.name);
     const next = recommendNextAction(judgement, assessment, {
-      // Never the raw remark ("陈先生-意向强"): the configured customer-safe salutation.
-      name: salutation(policy.nextAction.salutation, primary?.remark, contact?.name),
+      name: addressedAs,
+      birthday,
       reminders: reminders.map((r) => ({ id: r.id, title: r.title, dueAt: r.dueAt, message: r.message ?? undefined, kind: r.kind ?? undefined })),
       relation,
       postSaleFromReminders: this.d.reminders !== noReminders,
@@ -89,13 +104,14 @@ export class ProfileService {
     const f = new Formatter(this.d.timeZone, t);
     const filers = [...new Set(assessment.openComplaints.map((c) => (c.complaint.source === 'rep' ? c.complaint.confirmedBy : null))
       .filter((u): u is string => !!u && u !== viewer.userId))];
-    const [owner, timelineView, ...filerMembers] = await Promise.all([
+    const [owner, timelineView, stageSetter, ...filerMembers] = await Promise.all([
       primary && primary.userId !== viewer.userId ? findMember(db, primary.userId) : null,
       this.timelines.view(timeline, f),
+      stored.salesStageBy ? findMember(db, stored.salesStageBy) : null,
       ...filers.map((u) => findMember(db, u)),
     ]);
     const complaintAuthors = new Map<string, string>([[viewer.userId, '你'], ...filers.map((u, i) => [u, filerMembers[i]?.name || u] as [string, string])]);
-    return contactView({
+    const view = contactView({
       f,
       tierCount: policy.tiers.tiers.length,
       contact, externalUserId, primary: primary ?? null,
@@ -107,6 +123,12 @@ export class ProfileService {
       complaints: assessment.openComplaints, complaintAuthors,
       recentOrders: this.d.recentOrders, orderWindowDays: policy.tiers.monetary.windowDays,
     });
+    const tools = repToolsView({
+      f, config: this.profileConfig, stored, birthday, primary: primary ?? null, relationActive: relation === 'active', addressedAs,
+      tiers: policy.tiers.tiers.map((x) => ({ id: x.id, label: x.label })), colleagues,
+      stageSetter: stored.salesStageBy === viewer.userId ? '你' : stageSetter?.name ?? null,
+    });
+    return { ...view, tools };
   }
 
   timeline(externalUserId: string, before: string | undefined, only: TimelineFilter | null = null): Promise<TimelinePageView> {
@@ -114,7 +136,7 @@ export class ProfileService {
       this.timelines.view(p, new Formatter(this.d.timeZone, this.d.clock().getTime())));
   }
 
-  async group(chatId: string): Promise<GroupProfileView | null> {
+  async group(chatId: string, viewer?: Viewer): Promise<GroupProfileView | null> {
     const { db, judgement } = this.d;
     const policy = judgement.policy;
     const now = this.d.clock();
@@ -156,7 +178,26 @@ export class ProfileService {
       contentSentAt: sent.map((r) => num(r.msg_time)),
       recent,
     };
-    return groupView(facts, now, judgement.pressurePolicy, policy.tiers, policy.nextAction.highValueTiers, new Formatter(this.d.timeZone, t));
+    const view = groupView(facts, now, judgement.pressurePolicy, policy.tiers, policy.nextAction.highValueTiers, new Formatter(this.d.timeZone, t));
+    return { ...view, members: await this.groupMembers(facts.customers, viewer) };
+  }
+
+  /** The group's customers with tier and tags, highest tier first; the ones the viewer follows open their profile. */
+  private async groupMembers(customers: GroupFacts['customers'], viewer: Viewer | undefined): Promise<GroupMemberView[]> {
+    const tiers = this.d.judgement.policy.tiers.tiers;
+    const rank = new Map(tiers.map((x, i) => [x.id, i]));
+    const listed = [...customers]
+      .sort((a, b) => (rank.get(a.tier) ?? 99) - (rank.get(b.tier) ?? 99) || b.score - a.score || a.name.localeCompare(b.name))
+      .slice(0, GROUP_MEMBERS_LISTED);
+    const ids = listed.map((c) => c.externalUserId);
+    const [tags, openable] = await Promise.all([tagNamesOf(this.d.db, ids), viewer ? followedBy(this.d.db, ids, viewer.scope) : new Set<string>()]);
+    return listed.map((c) => {
+      const r = rank.get(c.tier) ?? tiers.length - 1;
+      return {
+        externalUserId: c.externalUserId, name: c.name, tierLabel: tiers[r]?.label ?? c.tier, tone: tierTone(r, tiers.length),
+        tags: (tags.get(c.externalUserId) ?? []).slice(0, 4), canOpen: openable.has(c.externalUserId), complaint: c.complaint !== null,
+      };
+    });
   }
 
   /** Tiers of many customers at once (a group's members), through the judgement core's bulk loader. */

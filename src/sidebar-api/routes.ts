@@ -22,11 +22,16 @@ import { SessionCodec } from './session';
 import { loadSidebarConfigFile, resolveSidebarSettings, type SidebarSettings } from './sidebar-config';
 import { StaticFiles } from './static-files';
 import type { ExternalContactDetail } from '../wecom/types';
+import type { RemarkRequest } from '../wecom/requests';
+import { loadProfileConfig } from '../profile/config';
+import { repToolsRoutes } from './rep-tools';
 
 /** The WeCom calls the sidebar makes (WecomClient satisfies it). */
 export interface SidebarWecom extends TicketSource {
   getUserInfoByCode(code: string): Promise<{ userId: string }>;
   markTag(r: { userId: string; externalUserId: string; addTag?: string[]; removeTag?: string[] }): Promise<void>;
+  /** The rep's profile edits of WeCom's remark fields (phone, company, description; src/profile). */
+  remark(r: RemarkRequest): Promise<void>;
   /** A customer Fencun does not know yet, fetched when a rep opens them (contact-on-demand.ts). */
   getExternalContact(externalUserId: string): Promise<ExternalContactDetail>;
   getCorpTagList(): Promise<{ groupId: string; groupName: string; order: number; createTime: number; deleted: boolean;
@@ -98,13 +103,14 @@ export function sidebarRoutes(deps: SidebarDeps): Router {
         building = null;
         return false;
       }));
+  const profileConfig = loadProfileConfig();
   const onDemand = new ContactOnDemand({ db: deps.db, wecom: deps.wecom, clock: deps.clock, waitMs: settings.onDemandFetchMs });
   const sc: SidebarContext = {
     deps, settings, sessions, reminders, built, judgement,
     signer: new JssdkSigner(deps.wecom, { corpId: deps.config.wecom.corpId, agentId: deps.config.wecom.agentId, publicBaseUrl: deps.config.publicBaseUrl, clock: deps.clock }),
     profiles: new ProfileService({
       db: deps.db, clock: deps.clock, timeZone: deps.config.timezone, judgement,
-      reminders, timelinePageSize: settings.timelinePageSize, recentOrders: settings.recentOrders,
+      reminders, timelinePageSize: settings.timelinePageSize, recentOrders: settings.recentOrders, profileConfig,
     }),
     files: new StaticFiles(SIDEBAR_DIST, (page) => page.replace('<meta name="fencun-app" content="{}"', appMeta(deps))),
     async viewer(ctx) {
@@ -118,7 +124,7 @@ export function sidebarRoutes(deps: SidebarDeps): Router {
   };
 
   const router = new Router();
-  for (const r of [authRoutes(sc), apiRoutes(sc), myRemindersRoutes(sc), scriptSidebarRoutes(sc), ...(deps.config.demo ? [demoRoutes(sc)] : [])]) {
+  for (const r of [authRoutes(sc), apiRoutes(sc), repToolsRoutes(sc, profileConfig), myRemindersRoutes(sc), scriptSidebarRoutes(sc), ...(deps.config.demo ? [demoRoutes(sc)] : [])]) {
     router.use(r.routes(), r.allowedMethods());
   }
   return router;

@@ -2,6 +2,7 @@ import type { Sql } from '../db/database';
 import { placeholders } from '../db/sql';
 import { findTagNames } from '../tags/repository';
 import { getTimeline, type TimelineFilter, type TimelineItem, type TimelinePage } from '../timeline/timeline';
+import { followUpTitle } from '../followups/wording';
 import type { Formatter } from './format';
 import type { TimelineItemView, TimelineKind, TimelinePageView } from './types';
 
@@ -81,6 +82,7 @@ function itemView(i: TimelineItem, f: Formatter, names: Map<string, string>, tag
     case 'order':
       return v('order', i.amount < 0 ? `退款 ${f.yuan(-i.amount)}` : `下单 ${f.yuan(i.amount)}`, i.product, null);
     case 'note':
+      if (!i.isComplaint && i.followType) return v('note', followUpTitle(i.followType, i.nextFollowUpAt ?? null, f), i.text, who(i.userId));
       return v(i.isComplaint ? 'complaint' : 'note', i.isComplaint ? '投诉记录' : '跟进记录', i.text, who(i.userId));
     case 'touch':
       return v('touch', `主动联系（${CATEGORY[i.category] ?? i.category}）`, null, who(i.userId));

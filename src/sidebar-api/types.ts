@@ -1,8 +1,11 @@
 /**
  * JSON shapes of the sidebar API (/sidebar/api/*). The Vue page imports these types too
  * (type-only), so the contract lives in one file. Instants are ISO 8601 strings; money is yuan.
- * No imports here: the front-end build must be able to read this file on its own.
+ * No imports here: the front-end build must be able to read this file on its own (the one
+ * exception, rep-tools-types.ts, has no imports either).
  */
+
+import type { GroupMemberView, RepToolsView } from './rep-tools-types';
 
 export type Role = 'rep' | 'supervisor';
 
@@ -172,6 +175,10 @@ export interface ContactProfileView {
   complaints: ComplaintView[];
   /** A confirmed complaint is in progress: marketing is off. */
   complaintOpen: boolean;
+  /** The rep's tools: editable profile fields, sales stage, tier choices, follow-up kinds, colleagues. */
+  tools?: RepToolsView;
+  /** With ?session=1: the session, so a linked customer view needs one round trip, not two. */
+  session?: SessionInfo;
   generatedAt: string;
 }
 
@@ -222,6 +229,8 @@ export interface GroupProfileView {
   };
   recent: { at: string; atLabel: string; name: string; change: 'join' | 'leave'; isCustomer: boolean }[];
   nextAction: NextActionView;
+  /** Customers in the group with tier and tags, highest tier first (at most 100). */
+  members?: GroupMemberView[];
   generatedAt: string;
 }
 

@@ -14,7 +14,7 @@ import type { TouchCategory } from '../touches/repository';
 export type TimelineItem =
   | { kind: 'message'; at: number; id: number; channel: Channel; direction: Direction; category: SendCategory | null; msgType: string; text: string | null; userId: string | null; chatId: string | null }
   | { kind: 'order'; at: number; id: number; orderId: string; amount: number; product: string | null }
-  | { kind: 'note'; at: number; id: number; userId: string; text: string; isComplaint: boolean }
+  | { kind: 'note'; at: number; id: number; userId: string; text: string; isComplaint: boolean; followType?: string | null; nextFollowUpAt?: number | null }
   | { kind: 'change'; at: number; id: number; change: ChangeKind; userId: string | null; chatId: string | null; detail: Record<string, unknown> | null; origin: ChangeOrigin }
   | { kind: 'touch'; at: number; id: number; category: TouchCategory; source: string; userId: string | null };
 
@@ -75,8 +75,12 @@ const SOURCES: Source[] = [
     map: (r) => ({ kind: 'order', at: num(r.paid_at), id: num(r.id), orderId: String(r.external_order_id), amount: Number(r.amount), product: (r.product as string) ?? null }),
   },
   {
-    kind: 'note', table: 'notes', time: 'created_at', where: 'external_user_id = ?', columns: 'id, created_at, user_id, text, is_complaint',
-    map: (r) => ({ kind: 'note', at: num(r.created_at), id: num(r.id), userId: String(r.user_id), text: String(r.text), isComplaint: num(r.is_complaint) === 1 }),
+    kind: 'note', table: 'notes', time: 'created_at', where: 'external_user_id = ?', columns: 'id, created_at, user_id, text, is_complaint, follow_type, next_follow_up_at',
+    map: (r) => ({
+      kind: 'note', at: num(r.created_at), id: num(r.id), userId: String(r.user_id), text: String(r.text), isComplaint: num(r.is_complaint) === 1,
+      // A follow-up record (src/followups): its kind and the next follow-up the rep planned.
+      followType: (r.follow_type as string) ?? null, nextFollowUpAt: r.next_follow_up_at == null ? null : num(r.next_follow_up_at),
+    }),
   },
   {
     kind: 'change', table: 'customer_changes', time: 'at', where: 'external_user_id = ?', columns: 'id, at, kind, user_id, chat_id, detail, dedupe_key',

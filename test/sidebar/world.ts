@@ -35,7 +35,7 @@ export interface SidebarWorld {
 
 export const SESSION_SECRET = 'sidebar-test-session-secret-0123456789';
 
-export async function startSidebarWorld(o: { demo?: boolean; settings?: Partial<SidebarSettings> } = {}): Promise<SidebarWorld> {
+export async function startSidebarWorld(o: { demo?: boolean; settings?: Partial<SidebarSettings>; storeReminders?: boolean } = {}): Promise<SidebarWorld> {
   const sim = await startSimulator({
     port: 0, corpId: TEST_WECOM.corpId, agentId: TEST_WECOM.agentId, secret: TEST_WECOM.secret,
     callbackToken: TEST_WECOM.token, callbackAesKey: TEST_WECOM.aesKey, seed: simulatorSeed(), callbackUrl: null,
@@ -72,7 +72,9 @@ export async function startSidebarWorld(o: { demo?: boolean; settings?: Partial<
   koa.use(errorHandler());
   const authorize = await serveAuthorizePage(() => world, s.config.wecom.corpId);
   const router = sidebarRoutes({
-    config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders, settings: { oauthAuthorizeBase: authorize.url, ...o.settings },
+    config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement,
+    // storeReminders: the reminders module's own store, as the app wires it (the rep's follow-up reminders are rows there).
+    reminders: o.storeReminders ? s.reminders : reminders, settings: { oauthAuthorizeBase: authorize.url, ...o.settings },
   });
   koa.use(router.routes()).use(router.allowedMethods());
   // Serve the sidebar on the app's own port and public URL, as the lead's wiring will.
