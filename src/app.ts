@@ -18,6 +18,7 @@ import { createJudgement } from './judgement';
 import { registerJudgementHandlers } from './judgement/handlers';
 import { createLogger, Log } from './log';
 import { loadPolicyConfig } from './policy/config';
+import { livePolicyOf } from './policy/live';
 import { Metrics } from './ops/metrics';
 import { createOutbox } from './outbox/service';
 import type { OutboxWorkerHooks, OutboxWorkerOptions } from './outbox/worker';
@@ -95,6 +96,10 @@ export async function startFencun(config: Config, opts: FencunOptions & { runJob
   const services = await createServices(config, opts);
   const { log } = services;
   await migrateWithLock(services.db.ds, log);
+  // A policy saved through the console (policy_versions) replaces config/ here, and is polled for.
+  const livePolicy = livePolicyOf(services);
+  await livePolicy.refresh({ force: true });
+  livePolicy.start();
   const app = createHttpApp(services);
   const server = http.createServer(app.callback());
   // WeCom gives up on a callback after 5 s; never let a slow client hold a socket forever.
@@ -117,6 +122,7 @@ export async function startFencun(config: Config, opts: FencunOptions & { runJob
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down: no new requests; finishing in-flight work');
+      livePolicy.stop();
       await closeGracefully(server);
       await jobs.stop();
       await services.processor.stop();

@@ -91,15 +91,29 @@ export const ACTION_LABELS: Record<string, string> = {
   'admin.sign-out': '退出',
   'inbox.retry': '重试死信',
   'inbox.retry-all-dead': '重试全部死信',
+  'campaign.create': '新建群发',
+  'campaign.plan': '预演群发',
+  'campaign.approve': '批准群发',
+  'campaign.remind': '提醒成员发送',
+  'campaign.cancel': '取消群发',
+  'group-post.create': '新建群内容',
+  'group-post.reschedule': '调整群内容时间',
+  'group-post.cancel': '取消群内容',
+  'group-post.import': '导入群内容',
+  'policy.save': '保存策略版本',
 };
 
-export function renderLoginPage(o: { error?: string }): string {
+export function renderLoginPage(o: { token: boolean; wecom: boolean; error?: string }): string {
+  const wecom = o.wecom ? '<a class="wecom" href="/admin/auth/wecom/start">企业微信扫码登录</a><p class="muted">控制台成员（config/admin.json）用企业微信扫码登录。</p>' : '';
+  const token = o.token ? `<form method="post" action="/admin/login"><p class="muted">首次设置阶段：请输入服务器上配置的管理口令 <code>FENCUN_ADMIN_TOKEN</code>。</p>
+<label for="token">管理口令</label><input id="token" name="token" type="password" autocomplete="current-password" required${o.wecom ? '' : ' autofocus'}>
+<button type="submit">登录</button></form>` : '';
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>登录 · 分寸控制台</title><style>${STYLE}
 .login{max-width:380px;margin:12vh auto;background:#fff;border-radius:12px;padding:28px}label{display:block;margin:16px 0 6px;color:#4e5969}
-input{font:inherit;width:100%;padding:8px 10px;border:1px solid #c9cdd4;border-radius:8px}.login button{margin-top:16px;width:100%;padding:8px}</style></head><body>
-<form class="login" method="post" action="/admin/login"><h1>分寸控制台</h1><p class="muted">首次设置阶段：请输入服务器上配置的管理口令 <code>FENCUN_ADMIN_TOKEN</code>。</p>
-${o.error ? `<p class="err" role="alert">${esc(o.error)}</p>` : ''}
-<label for="token">管理口令</label><input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
-<button type="submit">登录</button></form></body></html>`;
+input{font:inherit;width:100%;padding:8px 10px;border:1px solid #c9cdd4;border-radius:8px}.login button{margin-top:16px;width:100%;padding:8px}
+a.wecom{display:block;margin-top:16px;text-align:center;padding:9px;border-radius:8px;background:#1a6dff;color:#fff;text-decoration:none}a.wecom:focus-visible{outline:2px solid #1a6dff;outline-offset:2px}
+.login form{margin-top:${o.wecom ? '20px;border-top:1px solid #f2f3f5;padding-top:8px' : '0'}}</style></head><body>
+<main class="login"><h1>分寸控制台</h1>
+${o.error ? `<p class="err" role="alert">${esc(o.error)}</p>` : ''}${wecom}${token}</main></body></html>`;
 }

@@ -1,71 +1,50 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type Koa from 'koa';
-import type { Clock } from '../clock';
-import type { Config } from '../config';
-import type { Database } from '../db/database';
 import { BodyTooLarge, readBody } from '../http/read-body';
-import type { InboxRepository } from '../inbox/repository';
+import type { InboxRow } from '../inbox/repository';
 import { JobRunRepository } from '../jobs/repository';
-import type { Log } from '../log';
-import type { Metrics } from '../ops/metrics';
 import { OutboxRepository } from '../outbox/repository';
-import { signToken, verifyToken } from '../sidebar-api/signed-token';
+import type { Services } from '../services';
+import { LOCAL_ACTOR } from './auth';
+import { consoleContext, operatorOf } from './context';
 import { readOperations, type OperationsDeps } from './operations';
 import { renderAdminPage, renderLoginPage } from './page';
-import { AdminRepository } from './repository';
+import { allows } from './roles';
+import { sameSecretText } from './secret';
 
 /**
- * The operators' console (/admin/), Operations part. Sign-in for first set-up is the local admin
- * token FENCUN_ADMIN_TOKEN, typed once into the form; it buys a signed, httpOnly session cookie
- * on path /admin. Without the variable the console does not exist (404), so an install that never
- * set it has no password page to guess at. Wrong tokens are 401s, which the auth-failure rate
- * limit counts per address; every POST passes the same-origin check (sameOriginMutations), and
- * every change is written to admin_audit.
+ * The operators' console (/admin/), its server-rendered Operations page and the local-token
+ * sign-in. Sign-in for first set-up is the local admin token FENCUN_ADMIN_TOKEN, typed once into
+ * the form; members named in config/admin.json sign in with WeCom (auth-routes.ts). Either buys
+ * a signed, httpOnly session cookie on path /admin (auth.ts). With neither a token nor members
+ * the console does not exist (404), so an install that never set it up has no password page to
+ * guess at. Wrong tokens are 401s, which the auth-failure rate limit counts per address; every
+ * POST passes the same-origin check (sameOriginMutations), and every change is audited.
  */
-export interface AdminRouteDeps {
-  config: Config;
-  db: Database;
-  clock: Clock;
-  log: Log;
-  inbox: InboxRepository;
-  metrics: Metrics;
-}
-
-const COOKIE = 'fc_admin';
-const PURPOSE = 'admin-session';
-const SESSION_TTL_MS = 8 * 3_600_000;
-/** The one identity the local token signs in as (WeCom sign-in with named members comes later). */
-const LOCAL_ACTOR = 'local-admin';
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'";
 
-export function adminRoutes(deps: AdminRouteDeps): Router {
+export function adminRoutes(s: Services): Router {
   const r = new Router({ strict: true });
-  const token = deps.config.adminToken;
-  if (!token) return r;
-  const secret = deps.config.sessionSecret;
-  const secure = deps.config.publicBaseUrl.startsWith('https:');
-  // A session names the token it was opened with: rotating FENCUN_ADMIN_TOKEN signs everyone out.
-  const tokenKey = createHash('sha256').update('fencun-admin\n' + token).digest('base64url').slice(0, 22);
-  const admin = new AdminRepository(deps.db);
-  const ops: OperationsDeps = { inbox: deps.inbox, outbox: new OutboxRepository(deps.db), jobs: new JobRunRepository(deps.db), admin, metrics: deps.metrics };
-  const now = () => deps.clock().getTime();
-
-  const setCookie = (ctx: Koa.Context, value: string, maxAge: number) => {
-    if (secure) (ctx.cookies as unknown as { secure: boolean }).secure = true;
-    ctx.cookies.set(COOKIE, value, { path: '/admin', maxAge, httpOnly: true, sameSite: 'strict', secure, overwrite: true });
-  };
-  const signedIn = (ctx: Koa.Context): string | null => {
-    const s = verifyToken<{ u: string; k: string; exp: number }>(secret, PURPOSE, ctx.cookies.get(COOKIE));
-    return s && typeof s.u === 'string' && s.k === tokenKey && typeof s.exp === 'number' && s.exp > now() ? s.u : null;
-  };
+  const c = consoleContext(s);
+  if (!c.enabled) return r;
+  const deps = s;
+  const ops: OperationsDeps = { inbox: s.inbox, outbox: new OutboxRepository(s.db), jobs: new JobRunRepository(s.db), admin: c.repo, metrics: s.metrics };
+  const now = () => s.clock().getTime();
+  const signedIn = (ctx: Koa.Context) => operatorOf(c, ctx);
   const audit = (ctx: Koa.Context, actor: string, action: string, target: string | null, detail: string | null) =>
-    admin.audit({ at: now(), actor, ip: ctx.ip || 'unknown', action, target, detail });
-  /** The signed-in actor, or null after answering 401 (a POST needs a session; it is never redirected into one). */
-  const requireSession = (ctx: Koa.Context): string | null => {
+    c.auditor.record(ctx, actor, { action, target, detail });
+  /** The signed-in operator, or null after answering 401/403 (a POST needs a session; it is never redirected into one). */
+  const requireOperator = (ctx: Koa.Context): string | null => {
     const who = signedIn(ctx);
-    if (!who) html(ctx, 401, simple('请先登录', '登录已失效或尚未登录。', '/admin/login'));
-    return who;
+    if (!who) {
+      html(ctx, 401, simple('请先登录', '登录已失效或尚未登录。', '/admin/login'));
+      return null;
+    }
+    if (!allows(who.role, 'operator')) {
+      html(ctx, 403, simple('没有权限', '这项操作需要运营或管理员权限。', '/admin/'));
+      return null;
+    }
+    return who.id;
   };
 
   r.use(async (ctx, next) => {
@@ -89,15 +68,16 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
       ctx.status = 303;
       return ctx.redirect('/admin/');
     }
-    html(ctx, 200, renderLoginPage({}));
+    html(ctx, 200, renderLoginPage({ token: c.tokenLogin, wecom: c.roles.size > 0 }));
   });
   r.post('/admin/login', async (ctx) => {
+    if (!c.tokenLogin) return html(ctx, 404, simple('没有本地口令', '本服务器没有设置 FENCUN_ADMIN_TOKEN，请用企业微信登录。', '/admin/login'));
     const given = (await formOf(ctx))?.get('token') ?? '';
-    if (!given || !sameSecret(given, token)) {
+    if (!given || !sameSecretText(given, deps.config.adminToken)) {
       (ctx.state.log ?? deps.log).warn({ ip: ctx.ip }, 'admin sign-in refused: wrong token');
-      return html(ctx, 401, renderLoginPage({ error: '管理口令不正确。' }));
+      return html(ctx, 401, renderLoginPage({ token: true, wecom: c.roles.size > 0, error: '管理口令不正确。' }));
     }
-    setCookie(ctx, signToken(secret, PURPOSE, { u: LOCAL_ACTOR, k: tokenKey, exp: now() + SESSION_TTL_MS }), SESSION_TTL_MS);
+    c.sessions.issue(ctx, LOCAL_ACTOR, 'token');
     await audit(ctx, LOCAL_ACTOR, 'admin.sign-in', null, '本地管理口令');
     (ctx.state.log ?? deps.log).info({ ip: ctx.ip }, 'admin sign-in');
     ctx.status = 303;
@@ -105,34 +85,48 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   });
   r.post('/admin/logout', async (ctx) => {
     const who = signedIn(ctx);
-    setCookie(ctx, '', 0);
-    if (who) await audit(ctx, who, 'admin.sign-out', null, null);
+    c.sessions.clear(ctx);
+    if (who) await audit(ctx, who.id, 'admin.sign-out', null, null);
     ctx.status = 303;
     ctx.redirect('/admin/login');
   });
   r.post('/admin/inbox/:id/retry', async (ctx) => {
-    const who = requireSession(ctx);
+    const who = requireOperator(ctx);
     if (!who) return;
     const id = /^\d{1,15}$/.test(ctx.params.id) ? Number(ctx.params.id) : null;
     if (id === null) return html(ctx, 400, simple('无效的事件编号', `“${ctx.params.id.slice(0, 40)}”不是事件编号。`, '/admin/'));
-    const before = await deps.inbox.get(id);
-    if (!before || before.status !== 'dead' || !(await deps.inbox.retry(id, now()))) {
+    const before = await retryDead(s, id, now());
+    if (!before) {
       ctx.status = 303;
       return ctx.redirect(`/admin/?err=not-dead&id=${id}`);
     }
-    await audit(ctx, who, 'inbox.retry', `inbox_event:${id}`, `${before.kind}，${before.attempts} 次尝试后；最后错误：${(before.lastError ?? '').slice(0, 200)}`);
+    await c.auditor.record(ctx, who, retriedAudit(id, before));
     ctx.status = 303;
     ctx.redirect(`/admin/?ok=retry&id=${id}`);
   });
   r.post('/admin/inbox/retry-dead', async (ctx) => {
-    const who = requireSession(ctx);
+    const who = requireOperator(ctx);
     if (!who) return;
     const n = await deps.inbox.retryAllDead(now());
-    await audit(ctx, who, 'inbox.retry-all-dead', null, `重新排队 ${n} 条死信`);
+    await c.auditor.record(ctx, who, { action: 'inbox.retry-all-dead', detail: `重新排队 ${n} 条死信`, after: { requeued: n } });
     ctx.status = 303;
     ctx.redirect(`/admin/?ok=retry-all&n=${n}`);
   });
   return r;
+}
+
+/** Requeues a dead event; the event as it was, or null when it was not dead (someone retried it first). */
+export async function retryDead(s: Services, id: number, now: number): Promise<InboxRow | null> {
+  const before = await s.inbox.get(id);
+  if (!before || before.status !== 'dead' || !(await s.inbox.retry(id, now))) return null;
+  return before;
+}
+
+export function retriedAudit(id: number, before: InboxRow) {
+  return {
+    action: 'inbox.retry', target: `inbox_event:${id}`, detail: `${before.kind}，${before.attempts} 次尝试后；最后错误：${(before.lastError ?? '').slice(0, 200)}`,
+    before: { status: 'dead', attempts: before.attempts, lastError: (before.lastError ?? '').slice(0, 500) }, after: { status: 'pending' },
+  };
 }
 
 /** The sentence after an action; built from fixed texts and numbers only, never echoing the query. */
@@ -151,11 +145,6 @@ async function formOf(ctx: Koa.Context): Promise<URLSearchParams | null> {
     if (err instanceof BodyTooLarge) return null;
     throw err;
   }
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const h = (v: string) => createHash('sha256').update(v).digest();
-  return timingSafeEqual(h(given), h(expected));
 }
 
 function html(ctx: Koa.Context, status: number, body: string): void {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import Koa from 'koa';
+import { adminApiRoutes } from '../admin/api-routes';
+import { adminAuthRoutes } from '../admin/auth-routes';
 import { adminRoutes } from '../admin/routes';
 import { consoleStaticRoutes } from '../admin/console-static';
 import { callbackRoutes } from '../callback/routes';
@@ -43,7 +45,9 @@ export function createHttpApp(s: Services): Koa {
     dataApiRoutes({ db: s.db, config: s.config, clock: s.clock }),
     sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders: s.reminders }),
     digestRoutes({ config: s.config, clock: s.clock, log: s.log, wecom: s.wecom, digests: digestServiceOf(s) }),
-    adminRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, inbox: s.inbox, metrics: s.metrics }),
+    adminRoutes(s),
+    adminAuthRoutes(s),
+    adminApiRoutes(s),
     consoleStaticRoutes({ log: s.log }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());

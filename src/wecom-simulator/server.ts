@@ -12,6 +12,7 @@ import { EmittedEvent, RandomEmitter } from './emitter';
 import { Platform } from './platform';
 import { GenerateOptions, generateSeed, SeedData } from './seed';
 import { SimState } from './state';
+import { webLoginRoutes } from './web-login';
 
 export interface SimulatorOptions {
   /** 0 picks a free port. */
@@ -76,6 +77,8 @@ export async function startSimulator(o: SimulatorOptions): Promise<RunningSimula
   app.use(apiMiddleware(sim, o.log));
   const admins = adminRoutes(admin, emitter);
   app.use(admins.routes()).use(admins.allowedMethods());
+  const webLogin = webLoginRoutes(admin, state, o.corpId);
+  app.use(webLogin.routes());
 
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
