@@ -5,7 +5,8 @@ import type { CallbackSettings, Delivery } from './callbacks';
 import { jsapiSignature } from './crypto';
 import type { Fault, WindowRule } from './platform';
 import type { SeedData } from './seed';
-import type { DeliveryKind, LedgerEntry } from './state';
+import type { DeliveryKind, LedgerEntry, UploadedMediaState } from './state';
+import { MEDIA_TTL_MS } from './api/media';
 import { WorldChanges, type ChangeOptions, type ChangeResult } from './world';
 
 /** Which credentials a JS-SDK signature is checked against: wx.config or wx.agentConfig. */
@@ -86,6 +87,12 @@ export class SimulatorAdmin extends WorldChanges {
   }
 
   /** Interactive cards as they stand (after updates), with their taps and updates. */
+  /** A file uploaded through media/upload, or null (unknown or past its 3 days). */
+  media(mediaId: string): UploadedMediaState | null {
+    const m = this.sim.state.media.get(mediaId);
+    return m && this.sim.now() < m.createdAt + MEDIA_TTL_MS ? m : null;
+  }
+
   templateCards(): Record<string, unknown>[] {
     return [...this.sim.state.templateCards.values()].map(({ codes: _c, ...c }) => c);
   }

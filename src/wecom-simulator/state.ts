@@ -78,6 +78,15 @@ export interface LedgerEntry {
  * The simulated corp in memory, indexed for the API's access paths (by customer, by member, by
  * chat). Held by one simulator; the admin API and the emitter change it, the WeCom API reads it.
  */
+export interface UploadedMediaState {
+  mediaId: string;
+  type: string;
+  filename: string;
+  contentType: string;
+  data: Buffer;
+  createdAt: number;
+}
+
 export class SimState {
   corpName: string;
   readonly departments = new Map<number, SeedDepartment>();
@@ -109,6 +118,8 @@ export class SimState {
   readonly templateCards = new Map<string, TemplateCardState>();
   /** Every delivery, in order (see LedgerEntry). */
   readonly ledger: LedgerEntry[] = [];
+  /** Temporary media uploaded through media/upload, by media_id. */
+  readonly media = new Map<string, UploadedMediaState>();
 
   constructor(seed: SeedData) {
     this.corpName = seed.corpName;

@@ -13,7 +13,7 @@ import { CachedCredential, credentialKey, TokenStore } from './token-store';
 import { WecomTransport } from './transport';
 import type * as T from './types';
 import type {
-  AddMsgTemplateRequest, AppMessageRequest, GroupMsgListRequest, KfSyncRequest, ListGroupChatsRequest, MarkTagRequest,
+  AddMsgTemplateRequest, AppMessageRequest, GroupMsgListRequest, KfSyncRequest, MediaUploadRequest, ListGroupChatsRequest, MarkTagRequest,
   RemarkRequest, UpdateTemplateCardRequest, WebhookMessage, WelcomeMsgRequest,
 } from './requests';
 
@@ -372,6 +372,18 @@ export class WecomClient {
     const r = await this.call({ endpoint: 'auth/getuserinfo', method: 'GET', query: { code }, schema: S.authUserInfo });
     if (!r.userid) throw new WecomNotMemberError(r.openid ?? null, r.external_userid ?? null);
     return { userId: r.userid, userTicket: r.user_ticket };
+  }
+
+  /**
+   * Uploads a temporary media file (valid 3 days) and returns its media_id, for the sidebar's
+   * sendChatMessage (image, file, video), welcome messages and mass tasks. WeCom's limits: image
+   * ≤ 10 MB (JPG/PNG), voice ≤ 2 MB (AMR), video ≤ 10 MB (MP4), file ≤ 20 MB.
+   */
+  uploadMedia(r: MediaUploadRequest): Promise<T.UploadedMedia> {
+    return this.call({
+      endpoint: 'media/upload', method: 'POST', query: { type: r.type }, schema: S.mediaUpload,
+      upload: { field: 'media', filename: r.filename, contentType: r.contentType, data: r.data },
+    });
   }
 
   kfSyncMsg(r: KfSyncRequest): Promise<T.KfSyncResult> {

@@ -52,6 +52,9 @@ export const WECOM_ENDPOINTS = {
   'user/get': 'safe',
   'department/list': 'safe',
   'user/simplelist': 'safe',
+  // Temporary media (3 days): a repeat uploads the file again and yields a second media_id, which
+  // is harmless (nothing is sent until the media is used in a message).
+  'media/upload': 'safe',
   // A read positioned by cursor: the same cursor returns the same page.
   'kf/sync_msg': 'safe',
 } as const satisfies Record<string, Repeat>;

@@ -8,7 +8,7 @@ import {
   WecomUnavailableError,
 } from './errors';
 import { Draw, RateLimiter, RateRule } from './rate-limiter';
-import { TransportFailure, WecomTransport } from './transport';
+import { TransportFailure, WecomTransport, type WecomUpload } from './transport';
 
 export interface CallSpec<S extends z.ZodType> {
   /** Path after /cgi-bin/, e.g. 'externalcontact/get'; also the metric and rate-limit label. Declared in endpoints.ts. */
@@ -16,6 +16,8 @@ export interface CallSpec<S extends z.ZodType> {
   method: 'GET' | 'POST';
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** A file instead of a JSON body (media/upload). */
+  upload?: WecomUpload;
   schema: S;
   /** false for gettoken and the robot webhook, which carry no access token. */
   authenticated?: boolean;
@@ -84,6 +86,7 @@ export class WecomInvoker {
           path: `/cgi-bin/${spec.endpoint}`,
           query: token === undefined ? spec.query : { ...spec.query, access_token: token },
           body: spec.body,
+          upload: spec.upload,
           timeoutMs: this.o.timeoutMs,
         });
       } catch (err) {

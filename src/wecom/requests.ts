@@ -98,3 +98,11 @@ export type WebhookMessage =
   | { msgtype: 'text'; text: { content: string; mentioned_list?: string[]; mentioned_mobile_list?: string[] } }
   | { msgtype: 'markdown'; markdown: { content: string } }
   | { msgtype: string; [field: string]: unknown };
+
+/** media/upload: one file for a temporary media_id. */
+export interface MediaUploadRequest {
+  type: 'image' | 'voice' | 'video' | 'file';
+  filename: string;
+  contentType: string;
+  data: Buffer;
+}

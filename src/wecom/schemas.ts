@@ -129,6 +129,9 @@ export const corpTagList = z
 
 export const empty = z.object({});
 
+/** media/upload: created_at is unix seconds as a string. */
+export const mediaUpload = z.object({ type: str, media_id: str.min(1), created_at: seconds }).transform((r) => ({ type: r.type, mediaId: r.media_id, createdAt: r.created_at }));
+
 export const groupChatList = z
   .object({
     group_chat_list: z.array(z.object({ chat_id: str, status: int.default(0) })).nullish().transform((v) => v ?? []),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosInstance } from 'axios';
@@ -8,7 +9,17 @@ export interface WecomRequest {
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** A file sent as multipart/form-data instead of a JSON body (media/upload). */
+  upload?: WecomUpload;
   timeoutMs: number;
+}
+
+export interface WecomUpload {
+  /** The form field WeCom reads the file from ("media"). */
+  field: string;
+  filename: string;
+  contentType: string;
+  data: Buffer;
 }
 
 /**
@@ -50,14 +61,16 @@ export class WecomTransport {
   }
 
   async send(req: WecomRequest): Promise<Record<string, unknown>> {
+    const boundary = `----fencun${randomBytes(12).toString('hex')}`;
     let res;
     try {
       res = await this.http.request<string>({
         method: req.method,
         url: req.path,
         params: stripUndefined(req.query),
-        data: req.body === undefined ? undefined : JSON.stringify(req.body),
-        headers: req.body === undefined ? undefined : { 'Content-Type': 'application/json' },
+        data: req.upload ? multipartBody(req.upload, boundary) : req.body === undefined ? undefined : JSON.stringify(req.body),
+        headers: req.upload ? { 'Content-Type': `multipart/form-data; boundary=${boundary}` }
+          : req.body === undefined ? undefined : { 'Content-Type': 'application/json' },
         timeout: req.timeoutMs,
       });
     } catch (err) {
@@ -84,6 +97,14 @@ export class WecomTransport {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new TransportFailure(`HTTP ${res.status} with a non-object JSON body`, true);
     return body as Record<string, unknown>;
   }
+}
+
+/** One file part, as WeCom's media/upload expects it (filename and filelength in the disposition). */
+function multipartBody(u: WecomUpload, boundary: string): Buffer {
+  const name = u.filename.replace(/["\r\n]/g, '_');
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="${u.field}"; filename="${name}"; filelength=${u.data.length}\r\n`
+    + `Content-Type: ${u.contentType}\r\n\r\n`;
+  return Buffer.concat([Buffer.from(head, 'utf8'), u.data, Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8')]);
 }
 
 function stripUndefined(q: WecomRequest['query']): Record<string, string | number> | undefined {

@@ -226,3 +226,10 @@ export interface DepartmentMember {
   department: number[];
   openUserId?: string;
 }
+
+/** A temporary media file (media/upload): usable for 3 days from createdAt (epoch ms). */
+export interface UploadedMedia {
+  type: string;
+  mediaId: string;
+  createdAt: number;
+}

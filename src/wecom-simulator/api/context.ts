@@ -19,12 +19,16 @@ export interface SimContext {
 export interface ApiRequest {
   query: Record<string, string>;
   body: Record<string, unknown>;
+  /** The raw body with its Content-Type, for endpoints that take a file (media/upload). */
+  raw?: { contentType: string; data: Buffer };
 }
 
 export interface Endpoint {
   method: 'GET' | 'POST';
   /** false for gettoken and the robot webhook. */
   authenticated?: boolean;
+  /** The body is a file upload (multipart/form-data), not JSON: handed over as `raw`. */
+  raw?: boolean;
   handle(ctx: SimContext, req: ApiRequest): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 

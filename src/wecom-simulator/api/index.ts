@@ -6,6 +6,7 @@ import { contactEndpoints } from './contacts';
 import { groupEndpoints } from './groups';
 import { identityEndpoints } from './identity';
 import { massEndpoints } from './mass';
+import { mediaEndpoints } from './media';
 import { messageEndpoints } from './messages';
 
 export const endpoints: Record<string, Endpoint> = {
@@ -14,9 +15,12 @@ export const endpoints: Record<string, Endpoint> = {
   ...groupEndpoints,
   ...massEndpoints,
   ...messageEndpoints,
+  ...mediaEndpoints,
 };
 
 const MAX_BODY = 2 * 1024 * 1024;
+/** media/upload takes files up to 20 MB (plus the multipart envelope). */
+const MAX_UPLOAD = 21 * 1024 * 1024;
 
 /** What the simulator answers one call with; null when the connection was dropped instead. */
 interface Answer {
@@ -78,8 +82,9 @@ async function perform(sim: SimContext, ctx: Koa.Context, endpoint: string, log?
       if (code !== 0) throw new ApiFault(code, code === 42001 ? 'access_token expired' : code === 41001 ? 'access_token missing' : 'invalid access_token');
     }
     if (!sim.platform.admit(endpoint, sim.platform.rule(endpoint))) throw new ApiFault(45009, 'api freq out of limit');
-    const body = spec.method === 'POST' ? await readJson(ctx) : {};
-    const result = await spec.handle(sim, { query, body });
+    const raw = spec.raw ? { contentType: ctx.get('Content-Type'), data: await readRaw(ctx, MAX_UPLOAD) } : undefined;
+    const body = spec.method === 'POST' && !raw ? await readJson(ctx) : {};
+    const result = await spec.handle(sim, { query, body, raw });
     return { status: 200, errcode: 0, body: { errcode: 0, errmsg: 'ok', ...result } };
   } catch (err) {
     if (!(err instanceof ApiFault)) {
@@ -122,15 +127,19 @@ function flatQuery(q: Record<string, string | string[] | undefined>): Record<str
   return out;
 }
 
-async function readJson(ctx: Koa.Context): Promise<Record<string, unknown>> {
+async function readRaw(ctx: Koa.Context, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new ApiFault(44002, 'empty post data or too large');
+    if (size > limit) throw new ApiFault(44002, 'empty post data or too large');
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readJson(ctx: Koa.Context): Promise<Record<string, unknown>> {
+  const text = (await readRaw(ctx, MAX_BODY)).toString('utf8');
   if (!text) return {};
   try {
     const v = JSON.parse(text) as unknown;
