@@ -86,7 +86,7 @@ export const REASONS: Record<string, string> = {
   MONTHLY_CAP: '本月的次数已用完',
   MIN_GAP: '距上次联系太近',
   PLATFORM_QUOTA: '企业微信群发接收上限',
-  SCHEDULE_FULL: '排期内发不完',
+  SCHEDULE_FULL: '当天发送量已满',
   GROUP_NOT_FOUND: '群不存在或已解散',
   NO_OWNER: '群没有群主',
   TOO_LATE: '已过发送时间',
