@@ -2,7 +2,9 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { findContact, findFollowsOfCustomer } from '../contacts/repository';
 import { AppError } from '../errors';
-import { productName, salutation } from '../next-action/wording';
+import { productName } from '../next-action/wording';
+import { addressName } from '../profile/fields';
+import { findProfile } from '../profile/repository';
 import { findOrdersOfCustomer } from '../orders/repository';
 import type { FollowRef, Viewer } from '../sidebar-api/access';
 import { json } from '../sidebar-api/api-routes';
@@ -28,15 +30,17 @@ export function scriptSidebarRoutes(sc: SidebarContext): Router {
 
   /** What the placeholders say for this customer: never the rep's remark, never a SKU line. */
   async function values(v: Viewer, visible: FollowRef[], externalUserId: string): Promise<PlaceholderValues> {
-    const [contact, follows, orders] = await Promise.all([
+    const [contact, follows, orders, profile] = await Promise.all([
       findContact(deps.db, externalUserId),
       findFollowsOfCustomer(deps.db, externalUserId),
       findOrdersOfCustomer(deps.db, externalUserId, 20),
+      findProfile(deps.db, externalUserId),
     ]);
     const primary = visible.map((f) => follows.find((x) => x.userId === f.userId)).find(Boolean) ?? follows[0];
     const bought = orders.find((o) => o.amount > 0 && o.product);
     return {
-      称呼: salutation(sc.judgement.policy.nextAction.salutation, primary?.remark, contact?.name),
+      // The 称呼 the rep set, else the configured rule (as the contact view's suggestion does).
+      称呼: addressName(profile.salutation, sc.judgement.policy.nextAction.salutation, primary?.remark, contact?.name),
       产品: productName(bought?.product),
       顾问: v.name,
     };

@@ -1,4 +1,5 @@
 import { fixedClock } from '../../src/clock';
+import { saveProfile } from '../../src/profile/repository';
 import { loadScriptsConfig } from '../../src/scripts/config';
 import { fillPlaceholders, templatize, unknownPlaceholders } from '../../src/scripts/placeholders';
 import { rankScripts, type Rankable } from '../../src/scripts/rank';
@@ -180,6 +181,10 @@ describe('话术 library over HTTP (production wiring)', () => {
     // 孙磊's order title is a SKU line: "明前龙井礼盒（企业采购）" is said "明前龙井礼盒".
     const sun = await lina.json<ScriptLibraryView>('GET', `/sidebar/api/contacts/${CUSTOMERS.sun}/scripts?kind=churn_wake_up&stage=dormant&tier=key`);
     expect(sun.body.suggestions[0].text).toBe('孙总您好，好久没联系了，最近还好吗？之前用的明前龙井礼盒如果需要补充或者有什么问题，随时找我。');
+    // A 称呼 the rep set wins over the remark's safe part.
+    await app.services.db.transaction((tx) => saveProfile(tx, CUSTOMERS.sun, { salutation: '孙老师' }, REPS.lina, NOW.getTime()));
+    const named = await lina.json<ScriptLibraryView>('GET', `/sidebar/api/contacts/${CUSTOMERS.sun}/scripts?kind=churn_wake_up&stage=dormant&tier=key`);
+    expect(named.body.suggestions[0].text).toMatch(/^孙老师您好，好久没联系了/);
   });
 
   it('should search and filter by category, and refuse odd queries with 400', async () => {
