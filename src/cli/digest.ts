@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { dayRange, previousLocalDate } from '../digest/compute';
+import { isCalendarDate, previousLocalDate } from '../digest/compute';
 import { digestServiceOf } from '../digest/job';
 import { withServices } from './context';
 import { NOW_OPTION_HELP, parseNowOption } from './now';
@@ -21,11 +21,7 @@ Figures are defined in docs/KPIS.md.`)
       const now = parseNowOption(o.now);
       await withServices(async (s) => {
         const date = o.date ?? previousLocalDate(now.getTime(), s.config.timezone);
-        try {
-          dayRange(date, s.config.timezone);
-        } catch {
-          throw new Error(`--date must be a date such as 2026-03-02 (got "${date}")`);
-        }
+        if (!isCalendarDate(date)) throw new Error(`--date must be a date such as 2026-03-02 (got "${date}")`);
         const svc = digestServiceOf(s);
         const all = await svc.supervisions();
         const team = all.find((x) => x.userId === o.supervisor);

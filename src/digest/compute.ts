@@ -87,6 +87,18 @@ export interface CampaignFact {
   outcome: 'sent' | 'deferred' | 'capped';
 }
 
+/** One group send of a group post (group_post_sends), under the group owner who sends it. */
+export interface GroupPostFact {
+  owner: string;
+  outcome: 'sent' | 'deferred' | 'capped';
+}
+
+export interface OutcomeCounts {
+  sent: number;
+  deferred: number;
+  capped: number;
+}
+
 /** Everything the digest of local day D reads; loaded by the repository for [rangeStart, asOf]. */
 export interface DigestData {
   members: Map<string, string>;
@@ -103,6 +115,8 @@ export interface DigestData {
   denials: DenialFact[];
   /** Campaign recipients decided for day D; null when there are no campaigns tables. */
   campaigns: CampaignFact[] | null;
+  /** Group sends of day D; null when there are no group-content tables. */
+  groupPosts: GroupPostFact[] | null;
 }
 
 /** The trend range: day D and the 30 days before it. */
@@ -122,8 +136,15 @@ export interface DayRange {
   starts: number[];
 }
 
+/** A real calendar date written YYYY-MM-DD (2026-02-30 is not one, though Date.parse rolls it over). */
+export function isCalendarDate(date: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
+  const t = Date.parse(date + 'T00:00:00Z');
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === date;
+}
+
 export function dayRange(date: string, timeZone: string): DayRange {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date + 'T00:00:00Z'))) throw new Error(`"${date}" is not a date such as 2026-03-02`);
+  if (!isCalendarDate(date)) throw new Error(`"${date}" is not a date such as 2026-03-02`);
   const cal = new ZoneCalendar(timeZone);
   const day = Math.floor(Date.parse(date + 'T00:00:00Z') / DAY_MS);
   const starts: number[] = [];
@@ -176,7 +197,8 @@ export interface RepBook {
   remindersDone: number;
   remindersOverdue: number;
   prevented: Record<string, number>;
-  campaigns: { sent: number; deferred: number; capped: number };
+  campaigns: OutcomeCounts;
+  groupPosts: OutcomeCounts;
   series: DailySeries;
 }
 
@@ -210,26 +232,32 @@ export function bookByRep(data: DigestData, range: DayRange, asOf: number, polic
       books.set(rep, (b = {
         rep, name: data.members.get(rep) ?? rep, newByState: {}, lostByCustomer: [], lostByRep: [], waiting: [], atRisk: [], dormant: [],
         underServed: [], saturated: [], remindersDone: 0, remindersOverdue: 0, prevented: {}, campaigns: { sent: 0, deferred: 0, capped: 0 },
-        series: emptySeries(),
+        groupPosts: { sent: 0, deferred: 0, capped: 0 }, series: emptySeries(),
       }));
     }
     return b;
   };
   const { starts, dayStart, dayEnd } = range;
-  const dayIndex = (at: number): number => {
-    if (at < starts[0] || at >= starts[TREND_DAYS + 1]) return -1;
-    let i = TREND_DAYS;
-    while (i > 0 && at < starts[i]) i--;
-    return i;
+  /** How many of starts[0 … TREND_DAYS] are <= at (binary search: called per message and relation). */
+  const startsUpTo = (at: number): number => {
+    let lo = 0;
+    let hi = TREND_DAYS + 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   };
+  const dayIndex = (at: number): number => (at < starts[0] || at >= starts[TREND_DAYS + 1] ? -1 : startsUpTo(at) - 1);
   const tierOf = (id: string) => data.customers.get(id)?.tier ?? policy.fallbackTier;
   const high = new Set(policy.highValueTiers);
 
-  // The owning rep of each customer, and remarks per relation.
+  // The owning rep of each customer, and each relation (for its remark and a re-add).
   const owner = new Map<string, FollowFact>();
-  const remarks = new Map<string, string | null>();
+  const rows = new Map<string, FollowFact>();
   for (const f of data.follows) {
-    remarks.set(f.userId + '|' + f.externalUserId, f.remark);
+    rows.set(f.userId + '|' + f.externalUserId, f);
     const cur = owner.get(f.externalUserId);
     const better = !cur
       || (f.status === 'active' && cur.status !== 'active')
@@ -238,19 +266,28 @@ export function bookByRep(data: DigestData, range: DayRange, asOf: number, polic
   }
   const named = (id: string, rep: string, note: string, weight: number): NamedCustomer => {
     const c = data.customers.get(id);
-    return { externalUserId: id, label: customerLabel(c?.name ?? '', remarks.get(rep + '|' + id) ?? null), tier: c?.tier ?? null, rep, note, weight };
+    return { externalUserId: id, label: customerLabel(c?.name ?? '', rows.get(rep + '|' + id)?.remark ?? null), tier: c?.tier ?? null, rep, note, weight };
   };
 
-  // Relations active at the start of each day (retention's denominator).
+  // Relations active at the start of each day (retention's denominator): day starts s with
+  // addedAt < s <= endedAt are a run of days, counted as +1/−1 at its ends and summed after.
+  const baseDiff = new Map<string, number[]>();
   for (const f of data.follows) {
-    if (f.addedAt === null || f.endedBy === 'transfer' || f.endedBy === 'sync') continue;
-    const end = f.endedAt ?? Infinity;
-    const s = bookOf(f.userId).series.base;
-    for (let i = 0; i <= TREND_DAYS; i++) if (f.addedAt < starts[i] && end >= starts[i] && (f.status !== 'ended' || f.endedAt !== null)) s[i]++;
+    if (f.addedAt === null || f.endedBy === 'transfer' || f.endedBy === 'sync' || (f.status === 'ended' && f.endedAt === null)) continue;
+    const from = startsUpTo(f.addedAt);
+    const to = f.endedAt === null ? TREND_DAYS + 1 : Math.min(TREND_DAYS + 1, startsUpTo(f.endedAt));
+    if (from >= to) continue;
+    let d = baseDiff.get(f.userId);
+    if (!d) baseDiff.set(f.userId, (d = new Array<number>(TREND_DAYS + 2).fill(0)));
+    d[from]++;
+    d[to]--;
+  }
+  for (const [rep, d] of baseDiff) {
+    const s = bookOf(rep).series.base;
+    for (let i = 0, run = 0; i <= TREND_DAYS; i++) s[i] += run += d[i];
   }
 
   // A relation ended and added again since: its row only knows the re-add, its loss knows it was there before.
-  const rows = new Map(data.follows.map((f) => [f.userId + '|' + f.externalUserId, f]));
   for (const c of data.changes) {
     if (c.kind !== 'follow_ended' || (c.endedBy !== 'customer_deleted' && c.endedBy !== 'rep_deleted')) continue;
     const f = rows.get(c.userId + '|' + c.externalUserId);
@@ -283,7 +320,11 @@ export function bookByRep(data: DigestData, range: DayRange, asOf: number, polic
 
   // Repeat purchase, rolling 90 days, by owner.
   const ordersBy = new Map<string, number[]>();
-  for (const o of data.orders) ordersBy.set(o.externalUserId, [...(ordersBy.get(o.externalUserId) ?? []), o.paidAt]);
+  for (const o of data.orders) {
+    const times = ordersBy.get(o.externalUserId);
+    if (times) times.push(o.paidAt);
+    else ordersBy.set(o.externalUserId, [o.paidAt]);
+  }
   for (const [id, times] of ordersBy) {
     const o = owner.get(id);
     if (!o) continue;
@@ -346,6 +387,7 @@ export function bookByRep(data: DigestData, range: DayRange, asOf: number, polic
     const o = owner.get(c.externalUserId);
     if (o) bookOf(o.userId).campaigns[c.outcome]++;
   }
+  for (const g of data.groupPosts ?? []) bookOf(g.owner).groupPosts[g.outcome]++;
 
   // Current state of each owned, active customer.
   for (const [id, f] of owner) {
@@ -415,7 +457,9 @@ export interface Digest {
   dormant: NamedCustomer[];
   prevented: { reason: string; count: number }[];
   preventedTotal: number;
-  campaigns: { sent: number; deferred: number; capped: number } | null;
+  campaigns: OutcomeCounts | null;
+  /** Group posts to customer groups, counted in groups; null when the tables are not there. */
+  groupPosts: OutcomeCounts | null;
   remindersDone: number;
   remindersOverdue: number;
   byRep: RepRow[];
@@ -437,20 +481,30 @@ function kpi(key: Kpi['key'], label: string, unit: Kpi['unit'], num: number[], d
   return { key, label, unit, value: at(TREND_DAYS, TREND_DAYS + 1), prev7: at(TREND_DAYS - 7, TREND_DAYS), prev30: at(0, TREND_DAYS), daily };
 }
 
+/** Which optional sections the schema has (campaigns and group content are later tables). */
+export interface SectionsKnown {
+  campaigns: boolean;
+  groupPosts: boolean;
+}
+
 /** The digest of one supervisor's team (their reps' books summed). */
-export function digestFor(s: { userId: string; name: string; scope: 'team' | 'corp'; reps: string[] }, books: Map<string, RepBook>, date: string, campaignsKnown: boolean): Digest {
+export function digestFor(s: { userId: string; name: string; scope: 'team' | 'corp'; reps: string[] }, books: Map<string, RepBook>, date: string, known: SectionsKnown): Digest {
   const mine = s.reps.map((r) => books.get(r)).filter((b): b is RepBook => !!b);
   const total = emptySeries();
   for (const b of mine) for (const k of Object.keys(total) as (keyof DailySeries)[]) b.series[k].forEach((v, i) => (total[k][i] += v));
   const newByState = new Map<string, number>();
   const prevented = new Map<string, number>();
   const campaigns = { sent: 0, deferred: 0, capped: 0 };
+  const groupPosts = { sent: 0, deferred: 0, capped: 0 };
   for (const b of mine) {
     for (const [k, v] of Object.entries(b.newByState)) newByState.set(k, (newByState.get(k) ?? 0) + v);
     for (const [k, v] of Object.entries(b.prevented)) prevented.set(k, (prevented.get(k) ?? 0) + v);
     campaigns.sent += b.campaigns.sent;
     campaigns.deferred += b.campaigns.deferred;
     campaigns.capped += b.campaigns.capped;
+    groupPosts.sent += b.groupPosts.sent;
+    groupPosts.deferred += b.groupPosts.deferred;
+    groupPosts.capped += b.groupPosts.capped;
   }
   const all = (f: (b: RepBook) => NamedCustomer[]) => mine.flatMap(f).sort(byWeight);
   const retained = total.base.map((b, i) => b - total.lost[i]);
@@ -477,13 +531,14 @@ export function digestFor(s: { userId: string; name: string; scope: 'team' | 'co
     waiting: all((b) => b.waiting), atRisk: all((b) => b.atRisk), dormant: all((b) => b.dormant),
     prevented: [...prevented].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1)),
     preventedTotal: [...prevented.values()].reduce((a, b) => a + b, 0),
-    campaigns: campaignsKnown ? campaigns : null,
+    campaigns: known.campaigns ? campaigns : null,
+    groupPosts: known.groupPosts ? groupPosts : null,
     remindersDone: byRep.reduce((a, r) => a + r.remindersDone, 0),
     remindersOverdue: byRep.reduce((a, r) => a + r.remindersOverdue, 0),
     byRep, kpis, quiet: false,
   };
   d.quiet = d.newTotal === 0 && d.lostByCustomer.length === 0 && d.lostByRep.length === 0 && d.waiting.length === 0
     && d.atRisk.length === 0 && d.dormant.length === 0 && d.preventedTotal === 0 && d.remindersDone === 0 && d.remindersOverdue === 0
-    && campaigns.sent + campaigns.deferred + campaigns.capped === 0 && byRep.every((r) => r.underServed.length === 0 && r.saturated.length === 0);
+    && campaigns.sent + campaigns.deferred + campaigns.capped === 0 && groupPosts.sent + groupPosts.deferred + groupPosts.capped === 0 && byRep.every((r) => r.underServed.length === 0 && r.saturated.length === 0);
   return d;
 }

@@ -60,7 +60,10 @@ export function digestMarkdown(d: Digest, o: { pageUrl: string; listLength: numb
     lines.push(`提醒：完成 ${d.remindersDone} 条，逾期 ${d.remindersOverdue} 条${late.length ? `（${late.map((r) => `${r.name} ${r.remindersOverdue}`).join('，')}）` : ''}`);
   }
   if (d.campaigns && d.campaigns.sent + d.campaigns.deferred + d.campaigns.capped > 0) {
-    lines.push(`群发：送达 ${d.campaigns.sent} 人，顺延 ${d.campaigns.deferred} 人，因上限未发 ${d.campaigns.capped} 人`);
+    lines.push(`群发给客户：送达 ${d.campaigns.sent} 人，顺延 ${d.campaigns.deferred} 人，因上限未发 ${d.campaigns.capped} 人`);
+  }
+  if (d.groupPosts && d.groupPosts.sent + d.groupPosts.deferred + d.groupPosts.capped > 0) {
+    lines.push(`客户群发：发出 ${d.groupPosts.sent} 个群，顺延 ${d.groupPosts.deferred} 个群，因频次限制未发 ${d.groupPosts.capped} 个群`);
   }
   if (d.preventedTotal) {
     lines.push(`<font color="info">避免过度打扰 ${d.preventedTotal} 次</font>：${d.prevented.slice(0, 3).map((p) => `${reasonLabel(p.reason)} ${p.count}`).join('，')}`);

@@ -85,7 +85,8 @@ ${d.quiet ? '<section class="wide quiet" data-test="quiet"><p class="good">昨�
 <div class="kpis wide">${kpis}</div>
 <section data-test="new"><h2>新增客户 <span class="count">${d.newTotal}</span></h2>${newRows ? `<table><thead><tr><th>渠道（state）</th><th>人数</th></tr></thead><tbody>${newRows}</tbody></table>` : '<p class="muted">没有新增</p>'}</section>
 <section data-test="prevented"><h2>避免过度打扰 <span class="count">${d.preventedTotal}</span></h2>${prevented ? `<table><thead><tr><th>原因</th><th>次数</th></tr></thead><tbody>${prevented}</tbody></table>` : '<p class="muted">昨天没有被拦下的联系</p>'}
-${d.campaigns ? `<p class="muted">群发：送达 ${d.campaigns.sent} 人 · 顺延 ${d.campaigns.deferred} 人 · 因上限未发 ${d.campaigns.capped} 人</p>` : ''}</section>
+${d.campaigns ? `<p class="muted" data-test="campaigns">群发给客户：送达 ${d.campaigns.sent} 人 · 顺延 ${d.campaigns.deferred} 人 · 因上限未发 ${d.campaigns.capped} 人</p>` : ''}
+${d.groupPosts ? `<p class="muted" data-test="group-posts">客户群发：发出 ${d.groupPosts.sent} 个群 · 顺延 ${d.groupPosts.deferred} 个群 · 因频次限制未发 ${d.groupPosts.capped} 个群</p>` : ''}</section>
 <section class="wide" data-test="reps"><h2>各员工昨日</h2>${repBars(d)}</section>
 ${list('流失客户', lost, names, '没有流失')}
 ${list('高价值客户等待回复超时', d.waiting, names, '没有超时等待的高价值客户')}

@@ -1,11 +1,17 @@
 import type { Sql } from '../db/database';
 import { num, numOrNull, placeholders, chunks } from '../db/sql';
-import type { CampaignFact, ChangeFact, CustomerFact, DayRange, DigestData, FollowFact, MessageFact } from './compute';
+import type { CampaignFact, ChangeFact, CustomerFact, DayRange, DigestData, FollowFact, GroupPostFact, MessageFact } from './compute';
 import type { OrgDepartment, OrgMember } from './supervision';
 
 const REPEAT_WINDOW_MS = 90 * 86_400_000;
 /** Reasons a campaign recipient was capped rather than deferred (campaigns/types.ts PlanReason). */
 const CAP_REASONS = ['DAILY_CAP', 'WEEKLY_CAP', 'MONTHLY_CAP', 'PLATFORM_QUOTA', 'SCHEDULE_FULL', 'MIN_GAP', 'BACKOFF_PAUSED'];
+/**
+ * Reasons a group send was skipped by the group rule rather than by the group itself
+ * (group-content/plan.ts GROUP_REASON_ORDER: GROUP_NOT_FOUND, NO_OWNER, TOO_LATE and
+ * RELATION_ENDED are about the group or Fencun being late, not about pressure).
+ */
+const GROUP_CAP_REASONS = ['PLATFORM_QUOTA', 'MONTHLY_CAP', 'WEEKLY_CAP', 'DAILY_CAP', 'MIN_GAP', 'QUIET_HOURS'];
 
 /** Reads for the digest: the org chart, and one day's book with its 30-day trend range. */
 export class DigestRepository {
@@ -24,19 +30,49 @@ export class DigestRepository {
 
   /**
    * The book of `reps` (all reps when null) for day D judged at `asOf`. Loaded in a few range
-   * reads; the per-rep split happens in compute.ts.
+   * reads; the per-rep split happens in compute.ts. A team's read covers every relation and
+   * change of the team's customers, also those with reps outside the team, so each customer has
+   * the owner and the transfers the corp-wide read gives them: a team's page and preview say what
+   * the job (one read for everyone) sent.
    */
   async load(range: DayRange, asOf: number, reps: string[] | null): Promise<DigestData> {
     const { rangeStart, dayStart, dayEnd } = range;
     const inReps = (col: string) => (reps ? ` AND ${col} IN (${placeholders(reps.length)})` : '');
     const p = reps ?? [];
-    const [members, followRows, changeRows] = await Promise.all([
+    const ids = reps === null ? null : reps.length === 0 ? [] : (await this.db.query<{ external_user_id: string }>(
+      `SELECT DISTINCT external_user_id FROM follows WHERE user_id IN (${placeholders(reps.length)})`, reps)).map((r) => String(r.external_user_id));
+    const byIds = async <T>(sql: (where: string) => string, params: unknown[]): Promise<T[]> => {
+      if (!ids) return this.db.query<T>(sql(''), params);
+      const out: T[] = [];
+      for (const part of chunks(ids, 1000)) {
+        if (part.length) out.push(...(await this.db.query<T>(sql(` AND external_user_id IN (${placeholders(part.length)})`), [...params, ...part])));
+      }
+      return out;
+    };
+    // One round of concurrent reads (a team first needs its customers' ids, above).
+    const [members, followRows, changeRows, contacts, tiers, facts, orders, messages, reminders, denials, campaigns, groupPosts] = await Promise.all([
       this.db.query<{ user_id: string; name: string }>('SELECT user_id, name FROM members'),
-      this.db.query<Record<string, unknown>>(
-        `SELECT user_id, external_user_id, status, added_at, ended_at, ended_by, remark FROM follows WHERE 1 = 1${inReps('user_id')}`, p),
-      this.db.query<Record<string, unknown>>(
+      byIds<Record<string, unknown>>((w) => `SELECT user_id, external_user_id, status, added_at, ended_at, ended_by, remark FROM follows WHERE 1 = 1${w}`, []),
+      byIds<Record<string, unknown>>((w) =>
         `SELECT user_id, external_user_id, kind, at, detail FROM customer_changes
-         WHERE kind IN ('follow_added', 'follow_ended') AND at >= ? AND at < ?${inReps('user_id')}`, [rangeStart, dayEnd, ...p]),
+         WHERE kind IN ('follow_added', 'follow_ended') AND at >= ? AND at < ?${w}`, [rangeStart, dayEnd]),
+      byIds<Record<string, unknown>>((w) => `SELECT external_user_id, name FROM external_contacts WHERE 1 = 1${w}`, []),
+      byIds<Record<string, unknown>>((w) => `SELECT external_user_id, tier, stage FROM customer_tiers WHERE 1 = 1${w}`, []),
+      byIds<Record<string, unknown>>((w) =>
+        `SELECT external_user_id, unanswered_since, last_touch_at, last_outbound_at, touches_since_inbound FROM customer_facts WHERE 1 = 1${w}`, []),
+      byIds<Record<string, unknown>>((w) =>
+        `SELECT external_user_id, paid_at FROM orders WHERE paid_at >= ? AND paid_at < ? AND amount > 0 AND external_user_id IS NOT NULL${w}`,
+        [rangeStart - REPEAT_WINDOW_MS, dayEnd]),
+      // MariaDB would rather walk chat_id IS NULL (half the table); the range index covers the read.
+      byIds<Record<string, unknown>>((w) =>
+        `SELECT external_user_id, user_id, direction, msg_time FROM messages${this.db.dialect === 'mysql' ? ' FORCE INDEX (idx_messages_digest)' : ''}
+         WHERE msg_time >= ? AND msg_time <= ? AND chat_id IS NULL AND external_user_id IS NOT NULL${w}`, [rangeStart, asOf]),
+      this.db.query<Record<string, unknown>>(
+        `SELECT user_id, status, due_at, done_at FROM reminders WHERE ((due_at >= ? AND due_at < ?) OR (done_at >= ? AND done_at < ?) OR (status = 'open' AND due_at < ?))${inReps('user_id')}`,
+        [rangeStart, dayEnd, dayStart, dayEnd, dayEnd, ...p]),
+      byIds<Record<string, unknown>>((w) => `SELECT external_user_id, reasons FROM pressure_denials WHERE at >= ? AND at < ?${w}`, [dayStart, dayEnd]),
+      this.campaignOutcomes(range, ids),
+      this.groupPostOutcomes(range, reps),
     ]);
     const follows: FollowFact[] = followRows.map((r) => ({
       userId: String(r.user_id), externalUserId: String(r.external_user_id), status: String(r.status), addedAt: numOrNull(r.added_at),
@@ -50,33 +86,6 @@ export class DigestRepository {
         endedBy: typeof d.endedBy === 'string' ? d.endedBy : null,
       };
     });
-    const ids = reps ? [...new Set(follows.map((f) => f.externalUserId))] : null;
-    const byIds = async <T>(sql: (where: string) => string, params: unknown[]): Promise<T[]> => {
-      if (!ids) return this.db.query<T>(sql(''), params);
-      const out: T[] = [];
-      for (const part of chunks(ids, 1000)) {
-        if (part.length) out.push(...(await this.db.query<T>(sql(` AND external_user_id IN (${placeholders(part.length)})`), [...params, ...part])));
-      }
-      return out;
-    };
-    // MariaDB would rather walk chat_id IS NULL (half the table); the range index covers the read.
-    const [contacts, tiers, facts, orders, messages, reminders, denials, campaigns] = await Promise.all([
-      byIds<Record<string, unknown>>((w) => `SELECT external_user_id, name FROM external_contacts WHERE 1 = 1${w}`, []),
-      byIds<Record<string, unknown>>((w) => `SELECT external_user_id, tier, stage FROM customer_tiers WHERE 1 = 1${w}`, []),
-      byIds<Record<string, unknown>>((w) =>
-        `SELECT external_user_id, unanswered_since, last_touch_at, last_outbound_at, touches_since_inbound FROM customer_facts WHERE 1 = 1${w}`, []),
-      byIds<Record<string, unknown>>((w) =>
-        `SELECT external_user_id, paid_at FROM orders WHERE paid_at >= ? AND paid_at < ? AND amount > 0 AND external_user_id IS NOT NULL${w}`,
-        [rangeStart - REPEAT_WINDOW_MS, dayEnd]),
-      byIds<Record<string, unknown>>((w) =>
-        `SELECT external_user_id, user_id, direction, msg_time FROM messages${this.db.dialect === 'mysql' ? ' FORCE INDEX (idx_messages_digest)' : ''}
-         WHERE msg_time >= ? AND msg_time <= ? AND chat_id IS NULL AND external_user_id IS NOT NULL${w}`, [rangeStart, asOf]),
-      this.db.query<Record<string, unknown>>(
-        `SELECT user_id, status, due_at, done_at FROM reminders WHERE ((due_at >= ? AND due_at < ?) OR (done_at >= ? AND done_at < ?) OR (status = 'open' AND due_at < ?))${inReps('user_id')}`,
-        [rangeStart, dayEnd, dayStart, dayEnd, dayEnd, ...p]),
-      byIds<Record<string, unknown>>((w) => `SELECT external_user_id, reasons FROM pressure_denials WHERE at >= ? AND at < ?${w}`, [dayStart, dayEnd]),
-      this.campaignOutcomes(range, ids),
-    ]);
     const customers = new Map<string, CustomerFact>();
     const get = (id: string) => {
       let c = customers.get(id);
@@ -106,7 +115,38 @@ export class DigestRepository {
       // Each prevented touch is one row (unique per cause and customer); it counts under its first reason.
       denials: denials.map((r) => ({ externalUserId: String(r.external_user_id), reason: String(r.reasons ?? '').split(',')[0] || 'UNKNOWN' })),
       campaigns,
+      groupPosts,
     };
+  }
+
+  /**
+   * Group sends of day D, each counted once, under the group's owner (the rep WeCom sends it as):
+   * sent (WeCom reported it sent that day), else capped (WeCom refused it as over the group's
+   * quota that day, or it was scheduled that day and skipped by the group rule), else deferred
+   * (scheduled that day and moved later by the group rule). Null without the group-content tables.
+   */
+  private async groupPostOutcomes(range: DayRange, reps: string[] | null): Promise<GroupPostFact[] | null> {
+    if (!(await this.hasTable('group_post_sends'))) return null;
+    if (reps && reps.length === 0) return [];
+    const { dayStart, dayEnd } = range;
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT owner_user_id, decision, status, reason, occurrence_at, result_at FROM group_post_sends
+       WHERE owner_user_id IS NOT NULL AND ((occurrence_at >= ? AND occurrence_at < ?) OR (result_at >= ? AND result_at < ?))
+       ${reps ? `AND owner_user_id IN (${placeholders(reps.length)})` : ''}`,
+      [dayStart, dayEnd, dayStart, dayEnd, ...(reps ?? [])]);
+    const out: GroupPostFact[] = [];
+    for (const r of rows) {
+      const owner = String(r.owner_user_id);
+      const resultAt = numOrNull(r.result_at);
+      const resultOnD = resultAt !== null && resultAt >= dayStart && resultAt < dayEnd;
+      const occ = num(r.occurrence_at);
+      const scheduledOnD = occ >= dayStart && occ < dayEnd;
+      if (resultOnD && r.status === 'sent') out.push({ owner, outcome: 'sent' });
+      else if (resultOnD && r.status === 'over_quota') out.push({ owner, outcome: 'capped' });
+      else if (scheduledOnD && r.decision === 'skipped' && GROUP_CAP_REASONS.includes(String(r.reason))) out.push({ owner, outcome: 'capped' });
+      else if (scheduledOnD && r.decision === 'moved') out.push({ owner, outcome: 'deferred' });
+    }
+    return out;
   }
 
   /**

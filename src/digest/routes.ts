@@ -7,7 +7,7 @@ import { AppError } from '../errors';
 import type { Log } from '../log';
 import { loadSidebarConfigFile, resolveSidebarSettings } from '../sidebar-api/sidebar-config';
 import { signToken, verifyToken } from '../sidebar-api/signed-token';
-import { previousLocalDate, type Digest } from './compute';
+import { isCalendarDate, previousLocalDate, type Digest } from './compute';
 import { renderDigestPage } from './page';
 import type { DigestService } from './service';
 import type { Supervision } from './supervision';
@@ -80,7 +80,7 @@ export function digestRoutes(deps: DigestRouteDeps): Router {
       throw new AppError('FORBIDDEN', '这位员工不在你的团队里', { status: 403 });
     }
     const date = typeof ctx.query.date === 'string' && ctx.query.date ? ctx.query.date : previousLocalDate(deps.clock().getTime(), deps.config.timezone);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date + 'T00:00:00Z'))) {
+    if (!isCalendarDate(date)) {
       throw new AppError('BAD_DATE', `日期 "${date}" 无效，请用 2026-03-02 这样的格式`, { status: 400 });
     }
     return { viewer, team, date, rep };

@@ -1,7 +1,7 @@
 import type { Database } from '../db/database';
 import { enqueue } from '../outbox/service';
 import type { PolicyConfig } from '../policy/config';
-import { bookByRep, dayRange, digestFor, type Digest, type DigestPolicy, type RepBook } from './compute';
+import { bookByRep, dayRange, digestFor, type Digest, type DigestPolicy, type RepBook, type SectionsKnown } from './compute';
 import { digestMarkdown } from './message';
 import { DigestRepository } from './repository';
 import { supervisionsOf, type Supervision } from './supervision';
@@ -43,15 +43,15 @@ export class DigestService {
   }
 
   /** Every rep's book for `date` (reps: all when null), judged at asOf. */
-  async books(date: string, asOf: number, reps: string[] | null): Promise<{ books: Map<string, RepBook>; campaignsKnown: boolean }> {
+  async books(date: string, asOf: number, reps: string[] | null): Promise<{ books: Map<string, RepBook>; known: SectionsKnown }> {
     const range = dayRange(date, this.o.timeZone);
     const data = await this.repo.load(range, asOf, reps);
-    return { books: bookByRep(data, range, asOf, this.dp), campaignsKnown: data.campaigns !== null };
+    return { books: bookByRep(data, range, asOf, this.dp), known: { campaigns: data.campaigns !== null, groupPosts: data.groupPosts !== null } };
   }
 
   async digestOf(s: Supervision, date: string, asOf: number): Promise<Digest> {
-    const { books, campaignsKnown } = await this.books(date, asOf, s.reps);
-    return digestFor(s, books, date, campaignsKnown);
+    const { books, known } = await this.books(date, asOf, s.reps);
+    return digestFor(s, books, date, known);
   }
 
   pageUrl(date: string): string {
@@ -71,9 +71,9 @@ export class DigestService {
     const supervisions = await this.supervisions();
     const out = { supervisors: supervisions.length, enqueued: 0, existing: 0, quiet: 0 };
     if (supervisions.length === 0) return out;
-    const { books, campaignsKnown } = await this.books(date, now, null);
+    const { books, known } = await this.books(date, now, null);
     for (const s of supervisions) {
-      const d = digestFor(s, books, date, campaignsKnown);
+      const d = digestFor(s, books, date, known);
       if (d.quiet) out.quiet++;
       const r = await this.o.db.transaction((tx) => enqueue(tx, {
         kind: 'app_message', toUser: s.userId, message: { msgtype: 'markdown', markdown: { content: this.markdown(d) } },

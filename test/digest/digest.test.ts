@@ -116,8 +116,30 @@ describe('the digest on a seeded book', () => {
     expect(k.responseCompliance.value).toBeCloseTo(1 / 3);
     expect(k.reminderCompletion.value).toBeCloseTo(1 / 2);
     expect(k.reminderCompletion.prev7).toBe(1);
-    expect(d.campaigns).toEqual({ sent: 0, deferred: 0, capped: 0 });
     expect(d.quiet).toBe(false);
+  });
+
+  it('should count campaign recipients and group posts of D sent, deferred and capped, each once, under the team\'s reps', async () => {
+    const d = await digestOf('lead3');
+    // c6 sent, c7 deferred, c3 capped (WEEKLY_CAP; its owner is rep_a after the transfer); c5 excluded for opting out is not a cap.
+    expect(d.campaigns).toEqual({ sent: 1, deferred: 1, capped: 1 });
+    // Sent on D: g1, g2 (moved within D, counted once as sent), g7 (scheduled the day before). Deferred: g3, g8
+    // (moved from D, sent the next day). Capped: g4 (weekly cap), g5 (WeCom over quota). g6 (group gone) is not pressure.
+    expect(d.groupPosts).toEqual({ sent: 3, deferred: 2, capped: 2 });
+    expect((await digestOf('lead4')).groupPosts).toEqual({ sent: 1, deferred: 0, capped: 0 });
+    const text = digestMarkdown(d, { pageUrl: 'https://scrm.example.com/digest/?date=2026-03-02', listLength: 5 });
+    expect(text).toContain('群发给客户：送达 1 人，顺延 1 人，因上限未发 1 人');
+    expect(text).toContain('客户群发：发出 3 个群，顺延 2 个群，因频次限制未发 2 个群');
+  });
+
+  it('should give a team\'s own read (the page, the preview) the figures the job\'s one read for everyone gives it', async () => {
+    const svc = digestServiceOf(app.services);
+    const all = await svc.books(DATE, NOW.getTime(), null);
+    for (const s of await svc.supervisions()) {
+      expect(await svc.digestOf(s, DATE, NOW.getTime())).toEqual(digestFor(s, all.books, DATE, all.known));
+    }
+    // c9 is shared with 一组's 李娜 but owned by 二组's 赵敏: its stopped touch is 二组's.
+    expect((await digestOf('lead4')).prevented).toEqual([{ reason: 'DAILY_CAP', count: 1 }]);
   });
 
   it('should sum a nested team: the head of sales sees 一组 plus 王强, and 二组 sees only its own', async () => {
@@ -143,8 +165,8 @@ describe('the digest on a seeded book', () => {
   it('should send a quiet day a short message, not a page of zeros', async () => {
     const svc = digestServiceOf(app.services);
     // 王强 (rep_c) has no customers: on 10 January nothing happened and nothing is open.
-    const { books, campaignsKnown } = await svc.books('2026-01-10', NOW.getTime(), ['rep_c']);
-    const empty = digestFor({ userId: 'lead2', name: '销售部长', scope: 'team', reps: ['rep_c'] }, books, '2026-01-10', campaignsKnown);
+    const { books, known } = await svc.books('2026-01-10', NOW.getTime(), ['rep_c']);
+    const empty = digestFor({ userId: 'lead2', name: '销售部长', scope: 'team', reps: ['rep_c'] }, books, '2026-01-10', known);
     expect(empty.quiet).toBe(true);
     const text = svc.markdown(empty);
     expect(text.split('\n')).toHaveLength(3);

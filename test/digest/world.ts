@@ -76,6 +76,17 @@ async function denial(db: Sql, ext: string, reasons: string, when: number) {
     [ext, reasons, `t:${++denialNo}`, when]);
 }
 
+async function campaignRecipient(db: Sql, ext: string, decision: string, reason: string | null, result: string, resultAt: number | null, updatedAt: number) {
+  await db.exec(`INSERT INTO campaign_recipients (campaign_id, external_user_id, decision, reason, explanation, sender, route, batch_no, send_at, result, result_at, updated_at)
+    VALUES (1,?,?,?,'',NULL,NULL,NULL,NULL,?,?,?)`, [ext, decision, reason, result, resultAt, updatedAt]);
+}
+
+let sendNo = 0;
+async function groupSend(db: Sql, chatId: string, owner: string, occurrenceAt: number, decision: string, status: string, reason: string | null, resultAt: number | null) {
+  await db.exec(`INSERT INTO group_post_sends (post_id, occurrence_at, chat_id, owner_user_id, decision, planned_at, reason, explanation, status, outbox_key, outbox_id, msgid, result_at, decided_at, updated_at)
+    VALUES (?,?,?,?,?,?,?,'',?,NULL,NULL,NULL,?,0,0)`, [++sendNo, occurrenceAt, chatId, owner, decision, decision === 'skipped' ? null : occurrenceAt, reason, status, resultAt]);
+}
+
 /**
  * Team 一组 (rep_a, rep_b) on D, and one customer of 二组. What the digest of lead3 must say is
  * worked out by hand beside each row (the brute force the tests compare against).
@@ -129,6 +140,31 @@ export async function seedBook(db: Sql): Promise<void> {
   await denial(db, 'c6', 'WEEKLY_CAP,MIN_GAP', D('11:00'));
   await denial(db, 'c7', 'BACKOFF_PAUSED', D('12:00'));
   await denial(db, 'c6', 'DAILY_CAP', D('11:00') - DAY);
+  // Campaign recipients decided on D (rep_a's c6 sent, rep_b's c7 deferred; c3 capped; c5 excluded for an unrelated reason, not counted).
+  await campaignRecipient(db, 'c6', 'admitted', null, 'sent', D('10:30'), D('10:30'));
+  await campaignRecipient(db, 'c7', 'deferred', 'QUIET_HOURS', 'pending', null, D('22:00'));
+  await campaignRecipient(db, 'c3', 'excluded', 'WEEKLY_CAP', 'excluded', null, D('09:00'));
+  await campaignRecipient(db, 'c5', 'excluded', 'OPTED_OUT', 'excluded', null, D('09:00'));
+  // Group posts owned by 一组's reps: on D rep_a's two sent (one moved from the morning and sent the same day: sent, once),
+  // rep_b's one moved to tomorrow (deferred) and one skipped by the weekly cap (capped), one WeCom refused
+  // as over quota (capped); one skipped because the group is gone (not pressure: not counted); one
+  // scheduled the day before and sent on D (sent); one scheduled on D and sent the next day after a move
+  // (deferred on D); rep_d's one sent (二组's, never 一组's).
+  await groupSend(db, 'g1', 'rep_a', D('10:00'), 'send', 'sent', null, D('10:01'));
+  await groupSend(db, 'g2', 'rep_a', D('08:00'), 'moved', 'sent', 'QUIET_HOURS', D('10:02'));
+  await groupSend(db, 'g3', 'rep_b', D('21:00'), 'moved', 'planned', 'DAILY_CAP', null);
+  await groupSend(db, 'g4', 'rep_b', D('10:00'), 'skipped', 'skipped', 'WEEKLY_CAP', null);
+  await groupSend(db, 'g5', 'rep_b', D('10:00'), 'send', 'over_quota', null, D('10:05'));
+  await groupSend(db, 'g6', 'rep_b', D('10:00'), 'skipped', 'skipped', 'GROUP_NOT_FOUND', null);
+  await groupSend(db, 'g7', 'rep_a', D('10:00') - DAY, 'moved', 'sent', 'MIN_GAP', D('09:00'));
+  await groupSend(db, 'g8', 'rep_a', D('20:00'), 'moved', 'sent', 'QUIET_HOURS', D('23:59') + 11 * 3_600_000);
+  await groupSend(db, 'g9', 'rep_d', D('10:00'), 'send', 'sent', null, D('10:01'));
+  // c9 is 赵敏's (二组) since long; 李娜 (一组) added them after D. Owned by 赵敏 whoever reads: the touch
+  // the policy stopped on D is 二组's, in the job's corp-wide read and in 一组's own page alike.
+  await customer(db, 'c9', '钱红', 'regular', 'active');
+  await follow(db, 'rep_d', 'c9', { addedAt: long });
+  await follow(db, 'rep_a', 'c9', { addedAt: D('23:59') + 31 * 60_000 });
+  await denial(db, 'c9', 'DAILY_CAP', D('16:00'));
   // 二组's new customer: never in 一组's digest.
   await customer(db, 'c8', '何琳', 'regular', 'new');
   await follow(db, 'rep_d', 'c8', { addedAt: D('13:00'), state: 'store_qr' });
