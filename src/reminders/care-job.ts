@@ -2,7 +2,8 @@ import type { Job, JobSummary } from '../jobs/job';
 import type { Denial } from '../judgement/pressure-service';
 import { tidy } from '../next-action/candidates';
 import { findOrderFacts } from '../orders/repository';
-import { productName, salutation } from '../next-action/wording';
+import { productName } from '../next-action/wording';
+import { addressName } from '../profile/fields';
 import { formatWhenZh, renderTemplate } from '../policy/zh';
 import { ZoneCalendar } from '../policy/zone-calendar';
 import { REASON_LABELS } from '../pressure/labels';
@@ -90,7 +91,7 @@ export async function runCareRules(services: Services, now: Date, set: RuleSet):
       for (const o of orders) {
         // The remark is the rep's private note: only its customer-safe part addresses the customer.
         const product = productName(o.product) || '上次购买的商品';
-        const vars = { name: salutation(policy.nextAction.salutation, o.remark, o.name), product };
+        const vars = { name: addressName(o.salutation, policy.nextAction.salutation, o.remark, o.name), product };
         pending.push({
           reminder: {
             externalUserId: o.externalUserId, userId: o.ownerUserId, kind: 'post_sale_care', ruleKey: `post_sale:${step.afterDays}:${o.externalOrderId}`,
@@ -130,7 +131,7 @@ export async function runCareRules(services: Services, now: Date, set: RuleSet):
   for (const c of fresh) {
     const owner = owners.get(c.externalUserId);
     if (!owner) continue; // the last active follow ended since the customers were read
-    const vars = { ...c.vars, name: salutation(policy.nextAction.salutation, owner.remark, owner.name), product: productName(products.get(c.externalUserId)) || '产品' };
+    const vars = { ...c.vars, name: addressName(owner.salutation, policy.nextAction.salutation, owner.remark, owner.name), product: productName(products.get(c.externalUserId)) || '产品' };
     const tpl = T[c.template];
     freshPending.push({
       reminder: {

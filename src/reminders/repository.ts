@@ -30,6 +30,8 @@ export interface PaidOrder {
   /** The owner's remark for the customer. */
   remark: string | null;
   name: string | null;
+  /** The 称呼 a rep set in the sidebar (customer_profiles); it addresses the customer first. */
+  salutation?: string | null;
 }
 
 /** Reminders in the database: what the sidebar lists, completes and snoozes. */
@@ -73,12 +75,13 @@ export class ReminderStore implements ReminderSource {
    */
   async paidOrdersWithOwner(paidAfter: number, paidUntil: number): Promise<PaidOrder[]> {
     type Row = { external_order_id: string; external_user_id: string; product: string | null; user_id: string; remark: string | null;
-      name: string | null; added_at: unknown; last_chat_at?: unknown };
+      name: string | null; salutation: string | null; added_at: unknown; last_chat_at?: unknown };
     const rows = await this.db.query<Row>(
-      `SELECT o.external_order_id, o.external_user_id, o.product, f.user_id, f.remark, f.added_at, c.name
+      `SELECT o.external_order_id, o.external_user_id, o.product, f.user_id, f.remark, f.added_at, c.name, p.salutation
        FROM orders o
        JOIN follows f ON f.external_user_id = o.external_user_id AND f.status = 'active'
        LEFT JOIN external_contacts c ON c.external_user_id = o.external_user_id
+       LEFT JOIN customer_profiles p ON p.external_user_id = o.external_user_id
        WHERE o.amount > 0 AND o.paid_at <= ? AND o.paid_at > ?
        ORDER BY o.external_order_id`,
       [paidUntil, paidAfter]);
@@ -103,7 +106,7 @@ export class ReminderStore implements ReminderSource {
       })))!;
       out.push({
         externalOrderId: row.external_order_id, externalUserId: row.external_user_id, product: row.product,
-        ownerUserId: row.user_id, remark: row.remark, name: row.name,
+        ownerUserId: row.user_id, remark: row.remark, name: row.name, salutation: row.salutation,
       });
     }
     return out;
@@ -185,12 +188,13 @@ export class ReminderStore implements ReminderSource {
    * rep who last chatted 1:1 with the customer up to `at` (either direction), else the earliest
    * active follow (chooseOwner) — with that rep's remark and the customer's WeCom name.
    */
-  async ownersOf(ids: string[], at: number): Promise<Map<string, { userId: string; remark: string | null; name: string | null }>> {
-    const out = new Map<string, { userId: string; remark: string | null; name: string | null }>();
+  async ownersOf(ids: string[], at: number): Promise<Map<string, { userId: string; remark: string | null; name: string | null; salutation?: string | null }>> {
+    const out = new Map<string, { userId: string; remark: string | null; name: string | null; salutation?: string | null }>();
     for (const part of chunks([...new Set(ids)], 1000)) {
-      const rows = await this.db.query<{ external_user_id: string; user_id: string; remark: string | null; name: string | null; added_at: unknown }>(
-        `SELECT f.external_user_id, f.user_id, f.remark, f.added_at, c.name
+      const rows = await this.db.query<{ external_user_id: string; user_id: string; remark: string | null; name: string | null; salutation: string | null; added_at: unknown }>(
+        `SELECT f.external_user_id, f.user_id, f.remark, f.added_at, c.name, p.salutation
          FROM follows f LEFT JOIN external_contacts c ON c.external_user_id = f.external_user_id
+         LEFT JOIN customer_profiles p ON p.external_user_id = f.external_user_id
          WHERE f.status = 'active' AND f.external_user_id IN (${placeholders(part.length)})`, part);
       const byCustomer = groupRows(rows, (r) => r.external_user_id);
       // The chat decides only between several reps (most customers have one): their latest 1:1
@@ -207,8 +211,9 @@ export class ReminderStore implements ReminderSource {
       for (const [id, list] of byCustomer) {
         const o = chooseOwner(list.map((r) => ({
           userId: r.user_id, lastChatAt: numOrNull(lastChat.get(`${id}\u0000${r.user_id}`)), addedAt: numOrNull(r.added_at), remark: r.remark, name: r.name,
+          salutation: r.salutation,
         })))!;
-        out.set(id, { userId: o.userId, remark: o.remark, name: o.name });
+        out.set(id, { userId: o.userId, remark: o.remark, name: o.name, salutation: o.salutation });
       }
     }
     return out;

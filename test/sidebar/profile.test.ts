@@ -77,7 +77,8 @@ describe('profile fields the rep edits', () => {
     expect(summary.created).toBeGreaterThan(0);
     const [row] = await db().query<{ user_id: string; title: string; message: string }>(
       `SELECT user_id, title, message FROM reminders WHERE external_user_id = ? AND kind = 'birthday'`, [CUSTOMERS.chen]);
-    expect(row).toMatchObject({ user_id: REPS.lina });
+    // The reminder's 话术 addresses her by the 称呼 too, not by the remark (陈姐).
+    expect(row).toMatchObject({ user_id: REPS.lina, message: '静姐，祝您生日快乐！新的一岁顺顺利利，有什么需要随时找我。' });
     // Clearing the birthday takes the suggestion away.
     const cleared = await c.json<ContactProfileView>('POST', `/sidebar/api/contacts/${CUSTOMERS.chen}/profile`, { birthday: null });
     expect(cleared.body.tools!.profile.birthday).toBeNull();

@@ -7,7 +7,8 @@ import { BridgeError, currentChat, isInWecom, type ChatContext } from '../wecom/
 
 export type Screen =
   | { name: 'loading' }
-  | { name: 'contact'; id: string }
+  /** fold: no session yet; the customer view brings it with its first answer (one round trip). */
+  | { name: 'contact'; id: string; fold?: boolean }
   | { name: 'group'; id: string }
   | { name: 'reminders' }
   | { name: 'demo' }
@@ -69,11 +70,18 @@ export function useBoot() {
 
   async function start(): Promise<void> {
     screen.value = { name: 'loading' };
-    setUnauthorizedHandler(() => (session.value?.demo && !isInWecom() ? (session.value = null, (screen.value = { name: 'demo' })) : reauthenticate()));
-    // Ask the WeCom client which chat we are in while the session is checked: the two round
-    // trips overlap instead of adding up (the page is only served to a signed-in rep in WeCom).
+    setUnauthorizedHandler(() => {
+      // A folded first view had no session to lose: the session check decides (demo picker or OAuth).
+      if (!session.value) return void loadSession().then((s) => (s ? ((session.value = s), route()) : undefined));
+      return session.value.demo && !isInWecom() ? ((session.value = null), (screen.value = { name: 'demo' })) : reauthenticate();
+    });
     const app = readAppConfig();
     const { contact, chat, reminders } = linked();
+    // A linked customer (?contact=): the view's first answer carries the session, so the page
+    // waits for one round trip instead of two in a row.
+    if (contact && !reminders) return void (screen.value = { name: 'contact', id: contact, fold: true });
+    // Ask the WeCom client which chat we are in while the session is checked: the two round
+    // trips overlap instead of adding up (the page is only served to a signed-in rep in WeCom).
     const early = app && isInWecom() && !contact && !chat && !reminders ? currentChat(app) : null;
     early?.catch(() => undefined);
     session.value = await loadSession();

@@ -1,5 +1,5 @@
-import type { ComplaintResolution, ContactProfileView } from '../../../src/sidebar-api/types';
-import { api } from '../api/client';
+import type { ComplaintResolution, ContactProfileView, SessionInfo } from '../../../src/sidebar-api/types';
+import { api, ApiError } from '../api/client';
 import { useResource } from './use-resource';
 
 export type SnoozePreset = '1h' | 'tomorrow' | '3d' | '7d';
@@ -9,9 +9,24 @@ export type SnoozePreset = '1h' | 'tomorrow' | '3d' | '7d';
  * profile, so the next action and the pressure line reflect it at once (a complaint note turns
  * marketing off in the same tap).
  */
-export function useContactProfile(externalUserId: string) {
+export function useContactProfile(externalUserId: string, onSession?: (s: SessionInfo) => void) {
   const path = `/contacts/${encodeURIComponent(externalUserId)}`;
-  const profile = useResource(() => api<ContactProfileView>(path));
+  // With onSession, the first load brings the session too (?session=1): one round trip for a linked view.
+  let fold = !!onSession;
+  const profile = useResource(async () => {
+    if (!fold) return api<ContactProfileView>(path);
+    fold = false;
+    try {
+      const v = await api<ContactProfileView>(path + '?session=1');
+      if (v.session) onSession!(v.session);
+      return v;
+    } catch (err) {
+      // The customer cannot be shown (403, syncing…) but the rep is signed in: the page still
+      // needs the session (the demo bar, later navigation). A 401 is handled by the client.
+      if (!(err instanceof ApiError) || err.status !== 401) api<SessionInfo>('/session').then(onSession!, () => undefined);
+      throw err;
+    }
+  });
 
   async function apply(p: Promise<ContactProfileView>): Promise<void> {
     profile.set(await p);
