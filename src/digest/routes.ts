@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Clock } from '../clock';
@@ -6,7 +5,9 @@ import type { Config } from '../config';
 import { AppError } from '../errors';
 import type { Log } from '../log';
 import { loadSidebarConfigFile, resolveSidebarSettings } from '../sidebar-api/sidebar-config';
-import { signToken, verifyToken } from '../sidebar-api/signed-token';
+import { USED_OR_INVALID_CODE } from '../sidebar-api/auth-routes';
+import { SessionCodec, safeReturnPath } from '../sidebar-api/session';
+import { WecomError } from '../wecom/errors';
 import { isCalendarDate, previousLocalDate, type Digest } from './compute';
 import { renderDigestPage } from './page';
 import type { DigestService } from './service';
@@ -14,8 +15,10 @@ import type { Supervision } from './supervision';
 
 /**
  * The digest page (/digest/) and its JSON (/digest/api/digest). Sign-in is WeCom's OAuth2
- * (snsapi_base), as the sidebar does, with a session cookie of its own on path /digest: the
- * member's identity only ever comes from the code exchange. A supervisor sees their team, an
+ * (snsapi_base) through the sidebar's SessionCodec, with cookies and token purposes of its own on
+ * path /digest: the member's identity only ever comes from the code exchange; a state is good
+ * for one exchange on this instance and only for this corp, as are sessions; a used or made-up
+ * code is the visitor's 400, not WeCom's 502. A supervisor sees their team, an
  * admin (config/digest.json) the corp and, with ?supervisor=, any supervisor's team; anything
  * else is 403.
  */
@@ -29,31 +32,28 @@ export interface DigestRouteDeps {
   oauthAuthorizeBase?: string;
 }
 
-const COOKIE = 'fc_digest';
-const STATE_COOKIE = 'fc_digest_oauth';
 const SESSION_TTL_MS = 8 * 3_600_000;
-const STATE_TTL_MS = 10 * 60_000;
+const HOME = '/digest/';
 
 export function digestRoutes(deps: DigestRouteDeps): Router {
   const authorizeBase = (deps.oauthAuthorizeBase
     ?? resolveSidebarSettings(loadSidebarConfigFile(), deps.config.wecom.apiBase).oauthAuthorizeBase).replace(/\/+$/, '');
-  const secret = deps.config.sessionSecret;
-  const secure = deps.config.publicBaseUrl.startsWith('https:');
-  const setCookie = (ctx: Koa.Context, name: string, value: string, maxAge: number) => {
-    if (secure) (ctx.cookies as unknown as { secure: boolean }).secure = true;
-    ctx.cookies.set(name, value, { path: '/digest', maxAge, httpOnly: true, sameSite: 'lax', secure, overwrite: true });
-  };
+  const sessions = new SessionCodec({
+    secret: deps.config.sessionSecret, ttlMs: SESSION_TTL_MS, secure: deps.config.publicBaseUrl.startsWith('https:'), clock: deps.clock,
+    corpId: deps.config.wecom.corpId, demo: false,
+    scope: { session: 'fc_digest', oauth: 'fc_digest_oauth', path: '/digest', purpose: 'digest-' },
+  });
   const sessionUser = (ctx: Koa.Context): string | null => {
-    const s = verifyToken<{ u: string; exp: number }>(secret, 'digest-session', ctx.cookies.get(COOKIE));
-    return s && typeof s.u === 'string' && s.exp > deps.clock().getTime() ? s.u : null;
+    const r = sessions.read(ctx);
+    return r.ok ? r.session.u : null;
   };
   const authorizeUrl = (ctx: Koa.Context, to: string) => {
-    const n = randomBytes(12).toString('base64url');
-    setCookie(ctx, STATE_COOKIE, signToken(secret, 'digest-oauth', { n, to: safeReturn(to), exp: deps.clock().getTime() + STATE_TTL_MS }), STATE_TTL_MS);
+    const state = sessions.beginOAuth(ctx, safeReturnPath(to, HOME));
     const q = new URLSearchParams({
       appid: deps.config.wecom.corpId, redirect_uri: `${deps.config.publicBaseUrl}/digest/auth/callback`, response_type: 'code',
-      scope: 'snsapi_base', state: n, agentid: String(deps.config.wecom.agentId),
+      scope: 'snsapi_base', state: state.n, agentid: String(deps.config.wecom.agentId),
     });
+    // The #wechat_redirect suffix is required by WeCom's authorize page.
     return `${authorizeBase}/connect/oauth2/authorize?${q.toString()}#wechat_redirect`;
   };
 
@@ -123,29 +123,29 @@ export function digestRoutes(deps: DigestRouteDeps): Router {
   r.get('/digest/auth/callback', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const log = ctx.state.log ?? deps.log;
-    const state = verifyToken<{ n: string; to: string; exp: number }>(secret, 'digest-oauth', ctx.cookies.get(STATE_COOKIE));
-    setCookie(ctx, STATE_COOKIE, '', 0);
     const code = typeof ctx.query.code === 'string' ? ctx.query.code : '';
-    if (!state || state.n !== ctx.query.state || state.exp <= deps.clock().getTime() || !code) {
+    const pending = sessions.finishOAuth(ctx, typeof ctx.query.state === 'string' ? ctx.query.state : '');
+    if (!pending || !code) {
+      log.warn({ hasCode: !!code }, 'digest sign-in: OAuth state missing, used or not ours');
       return simplePage(ctx, 400, '登录已失效', '请重新打开日报页面。');
     }
     let userId: string;
     try {
       userId = (await deps.wecom.getUserInfoByCode(code)).userId;
     } catch (err) {
+      if (err instanceof WecomError && err.errcode !== null && USED_OR_INVALID_CODE.has(err.errcode)) {
+        log.warn({ errcode: err.errcode }, 'digest sign-in: WeCom says the OAuth code is invalid or used');
+        return simplePage(ctx, 400, '登录已失效', '请重新打开日报页面。');
+      }
       if (err instanceof AppError && err.status === 403) return simplePage(ctx, 403, '仅限企业成员使用', '请使用企业微信成员身份打开本页面。');
       log.error({ err: (err as Error).message }, 'digest sign-in: WeCom code exchange failed');
       return simplePage(ctx, 502, '暂时无法登录', '企业微信身份校验失败，请稍后重试。');
     }
-    setCookie(ctx, COOKIE, signToken(secret, 'digest-session', { u: userId, exp: deps.clock().getTime() + SESSION_TTL_MS }), SESSION_TTL_MS);
+    sessions.issue(ctx, userId);
     log.info({ userId }, 'digest sign-in');
-    ctx.redirect(safeReturn(state.to));
+    ctx.redirect(pending.to);
   });
   return r;
-}
-
-function safeReturn(to: unknown): string {
-  return typeof to === 'string' && to.startsWith('/digest/') && !to.startsWith('//') && !/[\r\n\\]/.test(to) && to.length < 1024 ? to : '/digest/';
 }
 
 function simplePage(ctx: Koa.Context, status: number, title: string, detail: string): void {

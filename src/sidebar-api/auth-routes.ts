@@ -14,7 +14,7 @@ import { SIDEBAR_CSP } from './static-files';
 export const SIDEBAR_FRAME_ANCESTORS = "frame-ancestors 'self' https://work.weixin.qq.com https://*.work.weixin.qq.com";
 
 /** auth/getuserinfo errcodes for a code that is wrong, expired (40029) or already used (40163). */
-const USED_OR_INVALID_CODE = new Set([40029, 40163]);
+export const USED_OR_INVALID_CODE = new Set([40029, 40163]);
 
 /**
  * The page, its assets and sign-in. Opening /sidebar/ without a session goes straight to WeCom's

@@ -36,6 +36,8 @@ export interface OAuthState {
   /** Where to return to, always a path under /sidebar/. */
   to: string;
   exp: number;
+  /** The corp the state was issued for (as sessions are). */
+  c?: string;
 }
 
 export interface SessionOptions {
@@ -48,7 +50,20 @@ export interface SessionOptions {
   corpId: string;
   /** FENCUN_DEMO: without it a demo-picker session is refused, whoever signed it. */
   demo: boolean;
+  /** Another page signing in the same way (the digest): its cookies, path and token purposes; default the sidebar's. */
+  scope?: SessionScope;
 }
+
+export interface SessionScope {
+  session: string;
+  oauth: string;
+  /** Cookie path, also the only prefix a sign-in may return to (path + '/'). */
+  path: string;
+  /** Prefix of the signed tokens' purposes: one page's session or state never opens another's. */
+  purpose: string;
+}
+
+const SIDEBAR_SCOPE: SessionScope = { session: SESSION_COOKIE, oauth: OAUTH_COOKIE, path: COOKIE_PATH, purpose: '' };
 
 /** At most this many OAuth states remembered as used (they expire after 10 minutes anyway). */
 const MAX_USED_STATES = 100_000;
@@ -57,20 +72,24 @@ export class SessionCodec {
   /** OAuth nonces already exchanged, with their expiry: a state is good for one sign-in. */
   private readonly usedStates = new Map<string, number>();
 
-  constructor(private readonly o: SessionOptions) {}
+  private readonly scope: SessionScope;
+
+  constructor(private readonly o: SessionOptions) {
+    this.scope = o.scope ?? SIDEBAR_SCOPE;
+  }
 
   issue(ctx: Koa.Context, userId: string, demo = false): SessionPayload {
     const iat = this.o.clock().getTime();
     const payload: SessionPayload = { u: userId, iat, exp: iat + this.o.ttlMs, j: randomBytes(9).toString('base64url'), c: this.o.corpId, ...(demo ? { demo: true } : {}) };
-    this.setCookie(ctx, SESSION_COOKIE, signToken(this.o.secret, 'session', payload), this.o.ttlMs);
+    this.setCookie(ctx, this.scope.session, signToken(this.o.secret, this.scope.purpose + 'session', payload), this.o.ttlMs);
     return payload;
   }
 
   /** 'missing' and 'expired' both send the page through OAuth again; 'invalid' is logged. */
   read(ctx: Koa.Context): { ok: true; session: SessionPayload } | { ok: false; why: 'missing' | 'invalid' | 'expired' } {
-    const raw = ctx.cookies.get(SESSION_COOKIE);
+    const raw = ctx.cookies.get(this.scope.session);
     if (!raw) return { ok: false, why: 'missing' };
-    const s = verifyToken<SessionPayload>(this.o.secret, 'session', raw);
+    const s = verifyToken<SessionPayload>(this.o.secret, this.scope.purpose + 'session', raw);
     if (!s || typeof s.u !== 'string' || !s.u || typeof s.exp !== 'number') return { ok: false, why: 'invalid' };
     if (s.c !== this.o.corpId || (s.demo !== undefined && s.demo !== true)) return { ok: false, why: 'invalid' };
     if (s.demo && !this.o.demo) return { ok: false, why: 'invalid' };
@@ -85,17 +104,17 @@ export class SessionCodec {
     if (r.why === 'invalid') ctx.state.log?.warn({ path: ctx.path }, 'sidebar session cookie failed verification');
     throw new AppError('SESSION_REQUIRED', r.why === 'expired' ? '登录已过期，请重新进入' : '请先登录', {
       status: 401,
-      details: { reason: r.why, login: '/sidebar/auth/start', ...extra },
+      details: { reason: r.why, login: `${this.scope.path}/auth/start`, ...extra },
     });
   }
 
   clear(ctx: Koa.Context): void {
-    this.setCookie(ctx, SESSION_COOKIE, '', 0);
+    this.setCookie(ctx, this.scope.session, '', 0);
   }
 
   beginOAuth(ctx: Koa.Context, returnTo: string): OAuthState {
-    const state: OAuthState = { n: randomBytes(12).toString('base64url'), to: returnTo, exp: this.o.clock().getTime() + OAUTH_STATE_TTL_MS };
-    this.setCookie(ctx, OAUTH_COOKIE, signToken(this.o.secret, 'oauth', state), OAUTH_STATE_TTL_MS);
+    const state: OAuthState = { n: randomBytes(12).toString('base64url'), to: returnTo, exp: this.o.clock().getTime() + OAUTH_STATE_TTL_MS, c: this.o.corpId };
+    this.setCookie(ctx, this.scope.oauth, signToken(this.o.secret, this.scope.purpose + 'oauth', state), OAUTH_STATE_TTL_MS);
     return state;
   }
 
@@ -105,14 +124,14 @@ export class SessionCodec {
    * state expires, so a replay never reaches WeCom (behind N instances, at most N exchanges).
    */
   finishOAuth(ctx: Koa.Context, nonce: string): OAuthState | null {
-    const s = verifyToken<OAuthState>(this.o.secret, 'oauth', ctx.cookies.get(OAUTH_COOKIE));
-    this.setCookie(ctx, OAUTH_COOKIE, '', 0);
+    const s = verifyToken<OAuthState>(this.o.secret, this.scope.purpose + 'oauth', ctx.cookies.get(this.scope.oauth));
+    this.setCookie(ctx, this.scope.oauth, '', 0);
     const now = this.o.clock().getTime();
-    if (!s || typeof s.n !== 'string' || s.n !== nonce || typeof s.exp !== 'number' || s.exp <= now) return null;
+    if (!s || typeof s.n !== 'string' || s.n !== nonce || typeof s.exp !== 'number' || s.exp <= now || s.c !== this.o.corpId) return null;
     this.forgetExpiredStates(now);
     if (this.usedStates.has(s.n)) return null;
     this.usedStates.set(s.n, s.exp);
-    return { ...s, to: safeReturnPath(s.to) };
+    return { ...s, to: safeReturnPath(s.to, this.scope.path + '/') };
   }
 
   private forgetExpiredStates(now: number): void {
@@ -129,7 +148,7 @@ export class SessionCodec {
     // SameSite=Lax, not Strict: WeCom's OAuth redirect back to us is a cross-site top-level
     // navigation, and the state cookie must come along with it.
     ctx.cookies.set(name, value, {
-      path: COOKIE_PATH,
+      path: this.scope.path,
       maxAge: maxAgeMs,
       httpOnly: true,
       sameSite: 'lax',
@@ -139,10 +158,10 @@ export class SessionCodec {
   }
 }
 
-/** Only local paths under /sidebar/ may be returned to (no open redirect). */
-export function safeReturnPath(to: unknown): string {
-  if (typeof to !== 'string' || !to.startsWith('/sidebar/') || to.startsWith('//') || /[\r\n\\]/.test(to) || to.length > 1024) {
-    return '/sidebar/';
+/** Only local paths under /sidebar/ (or another scope's home) may be returned to (no open redirect). */
+export function safeReturnPath(to: unknown, home = '/sidebar/'): string {
+  if (typeof to !== 'string' || !to.startsWith(home) || to.startsWith('//') || /[\r\n\\]/.test(to) || to.length > 1024) {
+    return home;
   }
   return to;
 }

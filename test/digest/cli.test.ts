@@ -1,4 +1,6 @@
+import { digestFor } from '../../src/digest/compute';
 import { digestServiceOf } from '../../src/digest/job';
+import { digestMarkdown } from '../../src/digest/message';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { runCli } from '../helpers/cli';
 import { manualClock } from '../helpers/clock';
@@ -34,7 +36,10 @@ describe('fencun digest preview', () => {
       runCli(['digest', '--help'], env),
     ]);
     const svc = digestServiceOf(app.services);
-    const expected = svc.markdown(await svc.digestOf((await svc.supervisionOf('lead3'))!, DATE, NOW.getTime()));
+    // What the job enqueues: one read for everyone, the team's digest, the message at the configured public URL.
+    const all = await svc.books(DATE, NOW.getTime(), null);
+    const expected = digestMarkdown(digestFor((await svc.supervisionOf('lead3'))!, all.books, DATE, all.known),
+      { pageUrl: 'https://scrm.example.com/digest/?date=2026-03-02', listLength: app.services.judgement.policy.digest.listLength });
     expect(byNow.stderr).toBe('');
     expect(byNow.code).toBe(0);
     expect(byNow.stdout).toBe(expected + '\n');

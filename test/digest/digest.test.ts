@@ -11,6 +11,7 @@ import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { manualClock } from '../helpers/clock';
 import { TEST_WECOM } from '../helpers/wecom-callback';
+import { signToken } from '../../src/sidebar-api/signed-token';
 import { DATE, DEPARTMENTS, MEMBERS, NOW, seedBook, seedOrg } from './world';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -269,6 +270,58 @@ describe('the digest page', () => {
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toContain('/connect/oauth2/authorize?');
     expect((await fetch(`${app.url}/digest/api/digest`)).status).toBe(401);
+  });
+
+  it('should take an OAuth state once: a replayed callback is 400 and never reaches WeCom again', async () => {
+    const start = await fetch(`${app.url}/digest/auth/start`, { redirect: 'manual' });
+    const stateCookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const code = sim.admin.issueOAuthCode({ userId: 'lead3' });
+    const calls = () => sim.admin.calls().counts['auth/getuserinfo'] ?? 0;
+    const before = calls();
+    const first = await fetch(`${app.url}/digest/auth/callback?code=${code}&state=${state}`, { redirect: 'manual', headers: { Cookie: stateCookie } });
+    expect(first.status).toBe(302);
+    expect(first.headers.get('location')).toBe('/digest/');
+    for (let i = 0; i < 5; i++) {
+      // The same state cookie and nonce again, with the used code and with a fresh one.
+      const again = await fetch(`${app.url}/digest/auth/callback?code=${i % 2 ? code : sim.admin.issueOAuthCode({ userId: 'boss' })}&state=${state}`,
+        { redirect: 'manual', headers: { Cookie: stateCookie } });
+      expect(again.status).toBe(400);
+      expect(again.headers.getSetCookie().some((c) => c.startsWith('fc_digest=') && !c.startsWith('fc_digest=;'))).toBe(false);
+    }
+    expect(calls() - before).toBe(1);
+  });
+
+  it('should answer an invalid or used code with 400, not 502, and refuse a state or session of another corp or of the sidebar', async () => {
+    const begin = async () => {
+      const start = await fetch(`${app.url}/digest/auth/start`, { redirect: 'manual' });
+      return { cookie: start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '), state: new URL(start.headers.get('location')!).searchParams.get('state')! };
+    };
+    const a = await begin();
+    const bad = await fetch(`${app.url}/digest/auth/callback?code=not-a-code&state=${a.state}`, { redirect: 'manual', headers: { Cookie: a.cookie } });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('登录已失效');
+    // A code already exchanged (by the sidebar, say) on a fresh state: WeCom says 40029, the visitor gets 400.
+    const used = sim.admin.issueOAuthCode({ userId: 'lead3' });
+    const b0 = await begin();
+    expect((await fetch(`${app.url}/digest/auth/callback?code=${used}&state=${b0.state}`, { redirect: 'manual', headers: { Cookie: b0.cookie } })).status).toBe(302);
+    const b1 = await begin();
+    expect((await fetch(`${app.url}/digest/auth/callback?code=${used}&state=${b1.state}`, { redirect: 'manual', headers: { Cookie: b1.cookie } })).status).toBe(400);
+    // Same secret, another corp: a state (and a session) signed for it opens nothing here.
+    const secret = 'digest-test-session-secret-0123456789';
+    const foreignState = signToken(secret, 'digest-oauth', { n: 'n-foreign', to: '/digest/', exp: NOW.getTime() + 60_000, c: 'ww-other-corp' });
+    const calls = sim.admin.calls().counts['auth/getuserinfo'] ?? 0;
+    const foreign = await fetch(`${app.url}/digest/auth/callback?code=${sim.admin.issueOAuthCode({ userId: 'lead3' })}&state=n-foreign`,
+      { redirect: 'manual', headers: { Cookie: `fc_digest_oauth=${foreignState}` } });
+    expect(foreign.status).toBe(400);
+    expect(sim.admin.calls().counts['auth/getuserinfo'] ?? 0).toBe(calls);
+    const foreignSession = signToken(secret, 'digest-session', { u: 'boss', iat: NOW.getTime(), exp: NOW.getTime() + 3_600_000, c: 'ww-other-corp' });
+    expect((await fetch(`${app.url}/digest/api/digest`, { headers: { Cookie: `fc_digest=${foreignSession}` } })).status).toBe(401);
+    // The sidebar's session (same corp, same secret) is not a digest session.
+    const sidebarSession = signToken(secret, 'session', { u: 'boss', iat: NOW.getTime(), exp: NOW.getTime() + 3_600_000, c: TEST_WECOM.corpId });
+    expect((await fetch(`${app.url}/digest/api/digest`, { headers: { Cookie: `fc_digest=${sidebarSession}` } })).status).toBe(401);
+    const own = signToken(secret, 'digest-session', { u: 'boss', iat: NOW.getTime(), exp: NOW.getTime() + 3_600_000, c: TEST_WECOM.corpId });
+    expect((await fetch(`${app.url}/digest/api/digest?date=${DATE}`, { headers: { Cookie: `fc_digest=${own}` } })).status).toBe(200);
   });
 
   it('should show a supervisor their own team and refuse another team, a rep outside it and a rep who supervises nobody', async () => {
