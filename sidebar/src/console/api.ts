@@ -111,6 +111,8 @@ export interface GroupSend {
   name: string;
   occurrenceAt: string | number;
   chatId: string;
+  /** The group's name, when the server includes it (otherwise the page shows the chat id). */
+  groupName?: string;
   owner: string | null;
   decision: 'send' | 'moved' | 'skipped';
   at: string | number | null;
