@@ -83,8 +83,9 @@ export function planCampaign(input: PlanInput): Plan {
   const judge = new BatchEvaluator(campaignRequest(input.category), policy);
   const used = new Map<string, number[]>();
   const decisions = new Map<string, Decision>();
-  // Recipients in id order: the rate fills the same way on every plan of the same data.
-  const recipients = [...input.recipients].sort((a, b) => (a.state.id < b.state.id ? -1 : a.state.id > b.state.id ? 1 : 0));
+  // Recipients in id order: the rate fills the same way on every plan of the same data. The
+  // audience query already returns them so; sorting 100k objects again is skipped then.
+  const recipients = inIdOrder(input.recipients) ? input.recipients : [...input.recipients].sort((a, b) => (a.state.id < b.state.id ? -1 : a.state.id > b.state.id ? 1 : 0));
   for (const r of recipients) decisions.set(r.state.id, decide(r, first, schedule, judge, used));
   const batches = packBatches(decisions);
   return { first, decisions, batches, summary: summarize(decisions, batches, first, input, policy) };
@@ -129,6 +130,11 @@ function decide(r: PlanRecipient, first: number, schedule: PlanInput['schedule']
   return { kind: 'excluded', reason: reasons[0], reasons, nextAllowedAt: null, route: r.route };
 }
 
+function inIdOrder(rs: PlanRecipient[]): boolean {
+  for (let i = 1; i < rs.length; i++) if (!(rs[i - 1].state.id < rs[i].state.id)) return false;
+  return true;
+}
+
 const QUARTER = 15 * 60_000;
 
 export function ceilToQuarter(ms: number): number {
@@ -137,23 +143,35 @@ export function ceilToQuarter(ms: number): number {
 
 /** One batch per (sender, send time), split at WeCom's 10,000; numbered by time then sender. */
 export function packBatches(decisions: Map<string, Decision>): PlanBatch[] {
-  const groups = new Map<string, { sender: string; sendAt: number; ids: string[] }>();
+  // Keyed by send time, then sender: no key string built per customer.
+  const byTime = new Map<number, Map<string, { sender: string; sendAt: number; ids: string[] }>>();
+  const groups: { sender: string; sendAt: number; ids: string[] }[] = [];
   for (const [id, d] of decisions) {
     if (d.kind === 'excluded') continue;
-    const key = `${d.sendAt}|${d.route.sender}`;
-    const g = groups.get(key) ?? { sender: d.route.sender, sendAt: d.sendAt, ids: [] };
+    let senders = byTime.get(d.sendAt);
+    if (!senders) byTime.set(d.sendAt, (senders = new Map()));
+    let g = senders.get(d.route.sender);
+    if (!g) {
+      senders.set(d.route.sender, (g = { sender: d.route.sender, sendAt: d.sendAt, ids: [] }));
+      groups.push(g);
+    }
     g.ids.push(id);
-    groups.set(key, g);
   }
-  const sorted = [...groups.values()].sort((a, b) => a.sendAt - b.sendAt || (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : 0));
+  const sorted = groups.sort((a, b) => a.sendAt - b.sendAt || (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : 0));
   const out: PlanBatch[] = [];
   for (const g of sorted) {
-    g.ids.sort();
+    // Decisions are made in id order, so each group's ids usually are already sorted.
+    if (!isSorted(g.ids)) g.ids.sort();
     for (let i = 0; i < g.ids.length; i += MAX_BATCH) {
       out.push({ no: out.length + 1, sender: g.sender, sendAt: g.sendAt, externalUserIds: g.ids.slice(i, i + MAX_BATCH) });
     }
   }
   return out;
+}
+
+function isSorted(xs: string[]): boolean {
+  for (let i = 1; i < xs.length; i++) if (xs[i - 1] > xs[i]) return false;
+  return true;
 }
 
 function summarize(decisions: Map<string, Decision>, batches: PlanBatch[], first: number, input: PlanInput, policy: PressurePolicy): PlanSummary {

@@ -127,7 +127,13 @@ export async function findRoutes(db: Sql, ids: string[], strategy: 'auto' | 'sca
       follows.set(f.external_user_id, list);
     }
   };
-  const chats = new Map<string, number>();
+  // Latest 1:1 message per (customer, member), by customer: no key string built per customer.
+  const chats: Chats = new Map();
+  const setChat = (id: string, userId: string, at: number) => {
+    const list = chats.get(id);
+    if (list) list.push({ userId, at });
+    else chats.set(id, [{ userId, at }]);
+  };
   let precise = ids;
   if (scan) {
     // Campaign-sized. A GROUP BY over every message is a full scan (over a minute at 1M rows), so
@@ -154,7 +160,7 @@ export async function findRoutes(db: Sql, ids: string[], strategy: 'auto' | 'sca
       const f = follows.get(id);
       if (!f) continue;
       if (!a) continue; // never chatted: the follow owner
-      if (a.length === 1 && a[0].userId && f.some((x) => x.userId === a[0].userId)) chats.set(`${id}|${a[0].userId}`, a[0].at);
+      if (a.length === 1 && a[0].userId && f.some((x) => x.userId === a[0].userId)) setChat(id, a[0].userId, a[0].at);
       else precise.push(id);
     }
     if (precise.length === 0) return choose(follows, chats);
@@ -168,7 +174,7 @@ export async function findRoutes(db: Sql, ids: string[], strategy: 'auto' | 'sca
          AND m.external_user_id IN (${placeholders(part.length)}) GROUP BY m.external_user_id, m.user_id`, part),
     ]);
     addFollows(f);
-    for (const c of m) chats.set(`${c.external_user_id}|${c.user_id}`, num(c.at));
+    for (const c of m) setChat(c.external_user_id, c.user_id, num(c.at));
   }
   return choose(follows, chats);
 }
@@ -176,15 +182,32 @@ export async function findRoutes(db: Sql, ids: string[], strategy: 'auto' | 'sca
 /** 1:1 chat messages, as customer_facts counts them (messages to the app and recalls are no chat). */
 const COUNTED_CHAT = "m.chat_id IS NULL AND m.channel <> 'app' AND m.msg_type NOT IN ('recall', 'event', 'switch')";
 
-function choose(follows: Map<string, { userId: string; added: number }[]>, chats: Map<string, number>): Map<string, Route> {
+/** Each customer's latest 1:1 message per member (a short list: one entry per member who chatted). */
+type Chats = Map<string, { userId: string; at: number }[]>;
+
+function choose(follows: Map<string, { userId: string; added: number }[]>, chats: Chats): Map<string, Route> {
   const out = new Map<string, Route>();
+  // A route is a value (sender, via): one shared object per pair, not one per customer.
+  const routes = new Map<string, Route>();
+  const route = (sender: string, via: Route['via']): Route => {
+    const key = via === 'last_chat' ? `c|${sender}` : `o|${sender}`;
+    let r = routes.get(key);
+    if (!r) routes.set(key, (r = Object.freeze({ sender, via })));
+    return r;
+  };
   for (const [id, list] of follows) {
-    let best: { userId: string; chat: number; added: number } | null = null;
+    const own = chats.get(id);
+    let best: { userId: string; added: number } | null = null;
+    let bestChat = -1;
     for (const f of list) {
-      const cand = { userId: f.userId, chat: chats.get(`${id}|${f.userId}`) ?? -1, added: f.added };
-      if (!best || cand.chat > best.chat || (cand.chat === best.chat && (cand.added < best.added || (cand.added === best.added && cand.userId < best.userId)))) best = cand;
+      let chat = -1;
+      if (own) for (const c of own) if (c.userId === f.userId) chat = c.at;
+      if (!best || chat > bestChat || (chat === bestChat && (f.added < best.added || (f.added === best.added && f.userId < best.userId)))) {
+        best = f;
+        bestChat = chat;
+      }
     }
-    if (best) out.set(id, { sender: best.userId, via: best.chat >= 0 ? 'last_chat' : 'follow_owner' });
+    if (best) out.set(id, route(best.userId, bestChat >= 0 ? 'last_chat' : 'follow_owner'));
   }
   return out;
 }

@@ -88,7 +88,10 @@ export class CampaignService {
   /** Audience → pressure states and routes → the pure plan. */
   async compute(c: Campaign, now: number): Promise<Plan> {
     const fallback = this.d.judgement.policy.pressure.fallbackTier;
+    // In id order, the plan's own: the audience query usually returns them so already; when not,
+    // a plain string sort here is far cheaper than the plan's comparator sort.
     const ids = await repo.findAudience(this.d.db, c.audience, now, fallback);
+    if (!ids.every((id, i) => i === 0 || ids[i - 1] < id)) ids.sort();
     const [states, routes] = await Promise.all([
       loadPressureStates(this.d.db, ids, new Date(now), fallback),
       repo.findRoutes(this.d.db, ids),

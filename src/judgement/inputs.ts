@@ -134,45 +134,59 @@ export async function loadPressureStates(
 /** Above this many customers, reading whole (narrow) tables beats thousands of IN lists. */
 const SCAN_THRESHOLD = 5_000;
 
+const ACTIVE_FOLLOW = "('active','half')";
+/** The complaint pressure of a customer who never complained, shared (a value, never changed). */
+const NO_COMPLAINT: ComplaintPressure = Object.freeze(complaintPressure([]));
+
 /**
- * The campaign-sized path: five range scans, joined in memory. Touches are read only for the
- * pressure window; complaints only while they can still matter.
+ * The campaign-sized path: a handful of narrow range scans, joined in memory in one pass each.
+ * Touches are read only for the pressure window; complaints only while they can still matter.
+ * Relations read only the ids of actively followed customers (one column) plus the few ended
+ * follows of everyone else, instead of every follow row: a customer with any active follow is
+ * active whatever else they have (as foldRelations says), so only the others need folding.
+ * Rows of customers outside `ids` are not filtered out one by one (at campaign size nearly
+ * everyone is in): the final loop reads only the customers asked for.
  */
 async function scanPressureStates(db: Sql, ids: string[], now: Date, fallbackTier: string): Promise<Map<string, PressureState>> {
-  const wanted = new Set(ids);
   const since = now.getTime() - PRESSURE_HISTORY_DAYS * DAY;
-  const [touchRows, factRows, followRows, complaintRows, tierRows] = await Promise.all([
+  const [touchRows, factRows, activeRows, endedRows, complaintRows, tierRows] = await Promise.all([
     db.query<{ external_user_id: string; category: string; at: unknown; source: string }>(
       'SELECT external_user_id, category, at, source FROM touches WHERE at >= ?', [since]),
     db.query<{ external_user_id: string; last_inbound_at: unknown }>(
       'SELECT external_user_id, last_inbound_at FROM customer_facts WHERE last_inbound_at IS NOT NULL'),
-    db.query<{ external_user_id: string; status: string; ended_by: string | null; ended_at: unknown; added_at: unknown }>(
-      'SELECT external_user_id, status, ended_by, ended_at, added_at FROM follows'),
+    db.query<{ external_user_id: string }>(`SELECT external_user_id FROM follows WHERE status IN ${ACTIVE_FOLLOW}`),
+    // In id order, as a whole-table read returns them, so ties between ended follows fold the same way.
+    db.query<FollowRow>(`SELECT external_user_id, status, ended_by, ended_at, added_at FROM follows WHERE status NOT IN ${ACTIVE_FOLLOW} ORDER BY id`),
     db.query<Record<string, unknown>>(
       "SELECT * FROM complaints WHERE status <> 'closed' OR closed_at >= ?", [now.getTime() - 366 * DAY]),
     db.query<{ external_user_id: string; tier: string }>('SELECT external_user_id, tier FROM customer_tiers'),
   ]);
   const touches = new Map<string, Touch[]>();
   for (const r of touchRows) {
-    if (!wanted.has(r.external_user_id)) continue;
-    const list = touches.get(r.external_user_id) ?? [];
-    list.push({ at: new Date(num(r.at)), category: r.category as Touch['category'], channel: channelOfStoredTouch(r.source) });
-    touches.set(r.external_user_id, list);
+    const touch: Touch = { at: new Date(num(r.at)), category: r.category as Touch['category'], channel: channelOfStoredTouch(r.source) };
+    const list = touches.get(r.external_user_id);
+    if (list) list.push(touch);
+    else touches.set(r.external_user_id, [touch]);
   }
-  const lastInbound = new Map(factRows.map((r) => [r.external_user_id, num(r.last_inbound_at)]));
-  const relations = foldRelations(followRows.filter((r) => wanted.has(r.external_user_id)));
-  const complaints = groupBy(complaintRows.filter((r) => wanted.has(String(r.external_user_id))), (r) => String(r.external_user_id), rowToComplaint);
-  const tiers = new Map(tierRows.map((r) => [r.external_user_id, r.tier]));
+  const lastInbound = new Map<string, number>();
+  for (const r of factRows) lastInbound.set(r.external_user_id, num(r.last_inbound_at));
+  const active = new Set<string>();
+  for (const r of activeRows) active.add(r.external_user_id);
+  const ended = foldRelations(endedRows.filter((r) => !active.has(r.external_user_id)));
+  const complaints = groupBy(complaintRows, (r) => String(r.external_user_id), rowToComplaint);
+  const tiers = new Map<string, string>();
+  for (const r of tierRows) tiers.set(r.external_user_id, r.tier);
   const out = new Map<string, PressureState>();
   for (const id of ids) {
     const inbound = lastInbound.get(id);
+    const own = complaints.get(id);
     out.set(id, {
       id,
       tier: tiers.get(id) ?? fallbackTier,
       touches: touches.get(id) ?? [],
       lastInboundAt: inbound === undefined ? null : new Date(inbound),
-      complaint: complaintPressure(complaints.get(id) ?? []),
-      relation: relations.get(id)?.relation ?? 'ended',
+      complaint: own ? complaintPressure(own) : NO_COMPLAINT,
+      relation: active.has(id) ? 'active' : ended.get(id)?.relation ?? 'ended',
     });
   }
   return out;

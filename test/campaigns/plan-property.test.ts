@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { campaignService } from '../../src/campaigns/service';
 import { PLAN_REASON_ORDER, campaignRequest } from '../../src/campaigns/plan';
 import { findRoutes } from '../../src/campaigns/repository';
+import { loadPressureStates } from '../../src/judgement/inputs';
 import type { Audience, PlanSummary } from '../../src/campaigns/types';
 import { complaintPressure } from '../../src/complaints/policy';
 import type { Complaint } from '../../src/complaints/policy';
@@ -114,6 +115,11 @@ describe('campaign plan properties', () => {
         // The campaign-sized routing path (latest message via customer_facts) agrees with the exact one.
         const ids = models.map((m) => m.id);
         expect(await findRoutes(app.services.db, ids, 'scan')).toEqual(await findRoutes(app.services.db, ids, 'lookup'));
+        // So does the campaign-sized pressure-state path (narrow table scans) with the per-chunk lookup.
+        const fallback = app.services.judgement.policy.pressure.fallbackTier;
+        const states = async (strategy: 'scan' | 'lookup') => [...(await loadPressureStates(app.services.db, ids, new Date(now), fallback, strategy)).values()]
+          .map((x) => ({ ...x, touches: [...x.touches].sort((p, q) => p.at.getTime() - q.at.getTime() || (p.category < q.category ? -1 : 1)) }));
+        expect(await states('scan')).toEqual(await states('lookup'));
         seen.admitted += plan.admitted;
         for (const r of Object.keys(plan.excluded)) seen.excluded.add(r);
         for (const r of Object.keys(plan.deferred)) seen.deferred.add(r);
