@@ -76,6 +76,20 @@ describe('the demo picker in a browser', () => {
     expect(await page.textContent('[data-test=action-title]')).toBe('暂不打扰');
     expect(await page.textContent('[data-test=action-reasons]')).toContain('连续 3 次主动联系未获回复');
     await keep(page, 'sidebar-give-space');
+
+    // A churned customer (deleted the rep): said first, and only what still makes sense is offered.
+    await page.goto(`${world.url}/sidebar/?contact=${show.lost}`);
+    await page.waitForSelector('[data-test=relation-notice]');
+    expect(await page.textContent('[data-test=relation-notice]')).toContain('客户已把你从好友中删除');
+    await keep(page, 'sidebar-churned-customer');
+
+    // A group the rep owns: its customers by tier, what it may still receive, its members.
+    const [group] = await world.app.services.db.query<{ chat_id: string }>(
+      `SELECT g.chat_id FROM customer_groups g JOIN customer_group_members m ON m.chat_id = g.chat_id AND m.member_type = 2 AND m.left_at IS NULL
+       WHERE g.owner_user_id = ? GROUP BY g.chat_id ORDER BY COUNT(*) DESC, g.chat_id LIMIT 1`, [rep.userId]);
+    await page.goto(`${world.url}/sidebar/?chat=${group.chat_id}`);
+    await page.waitForSelector('[data-test=group-tiers]');
+    await keep(page, 'sidebar-group');
     await context.close();
   });
 });
