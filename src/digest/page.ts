@@ -52,7 +52,7 @@ function list(title: string, items: NamedCustomer[], names: Map<string, string>,
     + (items.length > 50 ? `<p class="muted">另有 ${items.length - 50} 位未列出</p>` : '') + '</section>';
 }
 
-export function renderDigestPage(d: Digest, o: { teamOf: Supervision; rep: string | null; canPickTeam: boolean }): string {
+export function renderDigestPage(d: Digest, o: { teamOf: Supervision; rep: string | null; canPickTeam: boolean; timeZone?: string }): string {
   const names = new Map(d.byRep.map((r) => [r.rep, r.name]));
   const who = d.scope === 'corp' ? '全公司' : `${esc(d.supervisorName)}的团队`;
   const kpis = d.kpis.map((k) => `<div class="kpi" data-kpi="${k.key}"><div class="kl">${esc(k.label)}</div><div class="kv">${formatKpi(k, k.value)}</div>`
@@ -75,7 +75,7 @@ section,.kpis{background:#fff;border-radius:12px;padding:14px}.kpis{display:grid
 table{width:100%;border-collapse:collapse;font-size:13px}td,th{text-align:left;padding:6px 4px;border-bottom:1px solid #f2f3f5;vertical-align:top}th{color:#86909c;font-weight:normal}
 .muted{color:#86909c;margin:0}.count{color:#86909c;font-weight:normal}form{display:flex;gap:8px;flex-wrap:wrap;margin-top:8px}
 input,select,button{font:inherit;padding:6px 8px;border:1px solid #c9cdd4;border-radius:8px;background:#fff}button{background:#1a6dff;color:#fff;border-color:#1a6dff}
-.good{color:#00b42a}.quiet{font-size:15px}
+.good{color:#00b42a}.quiet{font-size:15px}summary{font-size:15px;font-weight:600}.defs{margin:8px 0 0;padding-left:18px;color:#4e5969;font-size:13px}
 </style></head><body>
 <header><h1>${dateZh(d.date)} · ${who}客户日报</h1><div class="muted">${d.reps} 位员工 · 名单中的“备注”是员工写给自己看的备注，仅内部可见</div>
 <form method="get" action="/digest/">${o.canPickTeam ? `<input type="hidden" name="supervisor" value="${esc(o.teamOf.userId)}">` : ''}
@@ -94,5 +94,13 @@ ${list('高价值客户流失风险', d.atRisk, names, '没有')}
 ${list('高价值客户沉睡', d.dormant, names, '没有')}
 ${list('关怀不足（低于等级应有的联系频率）', under, names, '没有')}
 ${list('联系过多（多次未回复，先别再发）', saturated, names, '没有')}
+<section class="wide" data-test="definitions"><details><summary>指标口径</summary><ul class="defs">
+<li>按${o.timeZone === 'Asia/Shanghai' || !o.timeZone ? '北京' : esc(o.timeZone) + ' '}时间的自然日统计；趋势为前 7 天、前 30 天合计的分子除以合计的分母。</li>
+<li>留存率：当天 0 点在的好友关系中，当天没有被删除（客户删员工或员工删客户）的比例；在职/离职继承不算流失。</li>
+<li>客户删除：当天客户删除员工的人数（趋势为日均）。</li>
+<li>复购率：截至当天的近 90 天内，有 2 笔及以上付款订单的客户占有订单客户的比例。</li>
+<li>响应达标率：当天客户发起的等待中，在其等级的响应时限内得到回复的比例。</li>
+<li>提醒完成率：当天到期的提醒中，当天内完成的比例。</li>
+<li>完整定义见部署文档 docs/KPIS.md。</li></ul></details></section>
 </main></body></html>`;
 }

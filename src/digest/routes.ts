@@ -110,7 +110,7 @@ export function digestRoutes(deps: DigestRouteDeps): Router {
     }
     ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'");
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = renderDigestPage(page.digest, { teamOf: page.team, rep: page.rep, canPickTeam: page.team.scope === 'corp' || page.team.userId !== page.viewer });
+    ctx.body = renderDigestPage(page.digest, { teamOf: page.team, rep: page.rep, canPickTeam: page.team.scope === 'corp' || page.team.userId !== page.viewer, timeZone: deps.config.timezone });
   });
   r.get('/digest/api/digest', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
