@@ -49,6 +49,8 @@ export class LivePolicy extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   /** A stored version that failed validation: logged once, not every poll. */
   private rejected = -1;
+  /** The highest version stored, valid or not: a save is based on it, so a bad row never blocks the next save. */
+  private latest = 0;
   /** config/ as loaded at start-up. */
   private readonly defaults: PolicyConfig;
 
@@ -88,6 +90,7 @@ export class LivePolicy extends EventEmitter {
   private async load(): Promise<void> {
     const latest = await this.repo.latestVersion();
     this.checkedAt = performance.now();
+    this.latest = Math.max(this.latest, latest);
     if (latest === this.state.version || latest === this.rejected) return;
     const row = latest === 0 ? null : await this.repo.get(latest);
     if (!row) return;
@@ -138,13 +141,15 @@ export class LivePolicy extends EventEmitter {
   async save(parts: unknown, o: { actor: string; note: string; basedOn?: number; now: number }): Promise<CurrentPolicy> {
     await this.refresh({ force: true });
     const { raw, policy } = this.candidate(parts);
-    const basedOn = o.basedOn ?? this.state.version;
-    if (basedOn !== this.state.version) throw changed(basedOn, this.state.version);
+    const head = Math.max(this.latest, this.state.version);
+    const basedOn = o.basedOn ?? head;
+    if (basedOn !== head) throw changed(basedOn, head);
     const version = await this.repo.insert({ basedOn, policy: raw, actor: o.actor, note: o.note, savedAt: o.now });
     if (version === null) {
       await this.refresh({ force: true });
-      throw changed(basedOn, this.state.version);
+      throw changed(basedOn, Math.max(this.latest, this.state.version));
     }
+    this.latest = Math.max(this.latest, version);
     this.apply({ version, source: 'database', savedAt: o.now, actor: o.actor, note: o.note, policy });
     return this.state;
   }
