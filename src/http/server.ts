@@ -11,6 +11,7 @@ import { digestServiceOf } from '../digest/job';
 import { digestRoutes } from '../digest/routes';
 import { groupContentRoutes } from '../group-content/routes';
 import { scriptRoutes } from '../scripts/routes';
+import { materialRoutes } from '../materials/routes';
 import { opsRoutes } from '../ops/routes';
 import { sidebarRoutes } from '../sidebar-api/routes';
 import type { Services } from '../services';
@@ -42,6 +43,7 @@ export function createHttpApp(s: Services): Koa {
     campaignRoutes(s),
     groupContentRoutes(s),
     scriptRoutes(s),
+    materialRoutes(s),
     dataApiRoutes({ db: s.db, config: s.config, clock: s.clock }),
     sidebarRoutes({ config: s.config, db: s.db, clock: s.clock, log: s.log, wecom: s.wecom, judgement: s.judgement, reminders: s.reminders }),
     digestRoutes({ config: s.config, clock: s.clock, log: s.log, wecom: s.wecom, digests: digestServiceOf(s) }),

@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database';
+import type { Database } from '../db/database';
 import { insertIgnoringDuplicates, num, numOrNull } from '../db/sql';
 import type { ScriptScope } from './types';
 
@@ -39,7 +39,7 @@ const INSERT_COLUMNS = ['scope', 'owner_user_id', 'seed_key', 'category', 'title
 
 /** SQL of the 话术 library. Lists are small (a corp library of hundreds): callers filter and rank in memory. */
 export class ScriptRepository {
-  constructor(private readonly db: Sql) {}
+  constructor(private readonly db: Database) {}
 
   /** Seeds the corp scripts whose key was never stored; returns how many were new. */
   seed(scripts: NewScript[], at: number): Promise<number> {
@@ -47,11 +47,13 @@ export class ScriptRepository {
   }
 
   async create(s: NewScript, at: number): Promise<Script> {
-    await this.db.exec(`INSERT INTO scripts (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`, row(s, at));
-    const [r] = await this.db.query(
-      `SELECT ${COLUMNS} FROM scripts WHERE scope = ? AND created_by = ? AND created_at = ? AND deleted_at IS NULL ORDER BY id DESC LIMIT 1`,
-      [s.scope, s.createdBy, at]);
-    return toScript(r);
+    // The id from the same connection: two scripts created in the same millisecond are told apart.
+    const id = await this.db.transaction(async (tx) => {
+      await tx.exec(`INSERT INTO scripts (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`, row(s, at));
+      const [r] = await tx.query<{ id: unknown }>(tx.dialect === 'mysql' ? 'SELECT LAST_INSERT_ID() AS id' : 'SELECT last_insert_rowid() AS id');
+      return num(r.id);
+    });
+    return (await this.find(id))!;
   }
 
   async find(id: number): Promise<Script | null> {

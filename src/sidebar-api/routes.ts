@@ -15,14 +15,15 @@ import { ensureSidebarBuilt, SIDEBAR_DIST } from './build';
 import { demoRoutes } from './demo-routes';
 import { myRemindersRoutes } from './my-reminders';
 import { scriptSidebarRoutes } from '../scripts/sidebar-routes';
+import { materialSidebarRoutes } from '../materials/sidebar-routes';
 import { JssdkSigner, type TicketSource } from './jssdk-signature';
 import { ProfileService } from './profile-service';
 import { noReminders, type ReminderSource } from './reminders-port';
 import { SessionCodec } from './session';
 import { loadSidebarConfigFile, resolveSidebarSettings, type SidebarSettings } from './sidebar-config';
 import { StaticFiles } from './static-files';
-import type { ExternalContactDetail } from '../wecom/types';
-import type { RemarkRequest } from '../wecom/requests';
+import type { ExternalContactDetail, UploadedMedia } from '../wecom/types';
+import type { MediaUploadRequest, RemarkRequest } from '../wecom/requests';
 import { loadProfileConfig } from '../profile/config';
 import { repToolsRoutes } from './rep-tools';
 
@@ -32,6 +33,8 @@ export interface SidebarWecom extends TicketSource {
   markTag(r: { userId: string; externalUserId: string; addTag?: string[]; removeTag?: string[] }): Promise<void>;
   /** The rep's profile edits of WeCom's remark fields (phone, company, description; src/profile). */
   remark(r: RemarkRequest): Promise<void>;
+  /** Images and files reps send from the 素材 library, as temporary media (src/materials). */
+  uploadMedia(r: MediaUploadRequest): Promise<UploadedMedia>;
   /** A customer Fencun does not know yet, fetched when a rep opens them (contact-on-demand.ts). */
   getExternalContact(externalUserId: string): Promise<ExternalContactDetail>;
   getCorpTagList(): Promise<{ groupId: string; groupName: string; order: number; createTime: number; deleted: boolean;
@@ -124,7 +127,7 @@ export function sidebarRoutes(deps: SidebarDeps): Router {
   };
 
   const router = new Router();
-  for (const r of [authRoutes(sc), apiRoutes(sc), repToolsRoutes(sc, profileConfig), myRemindersRoutes(sc), scriptSidebarRoutes(sc), ...(deps.config.demo ? [demoRoutes(sc)] : [])]) {
+  for (const r of [authRoutes(sc), apiRoutes(sc), repToolsRoutes(sc, profileConfig), myRemindersRoutes(sc), scriptSidebarRoutes(sc), materialSidebarRoutes(sc), ...(deps.config.demo ? [demoRoutes(sc)] : [])]) {
     router.use(r.routes(), r.allowedMethods());
   }
   return router;
