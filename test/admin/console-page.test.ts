@@ -503,6 +503,7 @@ describe('operations and audit', () => {
     await save.locator('summary').click();
     // Saved versions are whole policies; the trail shows what changed in them.
     expect(await save.locator('[data-test=audit-changes]').textContent()).toContain('pressure.tiers.key.caps.marketing.week 1 → 2');
+    expect(await save.locator('[data-test=audit-changes]').textContent()).toContain('tiers.tiers[key].minScore 45 → 60');
     await shot(page, 'audit');
     await context.close();
   });
