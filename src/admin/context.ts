@@ -5,7 +5,7 @@ import type { Services } from '../services';
 import { Auditor } from './audit';
 import { AdminSessions, LOCAL_ACTOR } from './auth';
 import { AdminRepository } from './repository';
-import { allows, forbidden, loadAdminConfig, loginBaseOf, Roles, type AdminConfig, type Role } from './roles';
+import { adminConfigFile, allows, forbidden, loadAdminConfig, loginBaseOf, Roles, type AdminConfig, type Role } from './roles';
 
 /** What every console route shares: who may sign in, sessions, the audit trail, the live policy. */
 export interface ConsoleContext {
@@ -34,8 +34,9 @@ const CONTEXTS = new WeakMap<Services, ConsoleContext>();
 export function consoleContext(s: Services): ConsoleContext {
   let c = CONTEXTS.get(s);
   if (c) return c;
-  const settings = loadAdminConfig();
-  const roles = new Roles(settings);
+  const file = adminConfigFile();
+  const settings = loadAdminConfig(file);
+  const roles = new Roles(file, settings, (message) => s.log.error({ file, err: message }, 'config/admin.json changed into an invalid file; keeping the members read before'));
   const repo = new AdminRepository(s.db);
   c = {
     s, settings, roles, repo,

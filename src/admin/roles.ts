@@ -42,7 +42,11 @@ export const DEFAULT_ADMIN_CONFIG_FILE = path.resolve(__dirname, '../../config/a
 export const WECOM_WEB_LOGIN_BASE = 'https://login.work.weixin.qq.com';
 
 /** config/admin.json, or FENCUN_ADMIN_CONFIG's file; a missing file is no members. */
-export function loadAdminConfig(file = process.env.FENCUN_ADMIN_CONFIG || DEFAULT_ADMIN_CONFIG_FILE): AdminConfig {
+export function adminConfigFile(): string {
+  return process.env.FENCUN_ADMIN_CONFIG || DEFAULT_ADMIN_CONFIG_FILE;
+}
+
+export function loadAdminConfig(file = adminConfigFile()): AdminConfig {
   let raw: unknown = {};
   if (fs.existsSync(file)) {
     try {
@@ -56,21 +60,58 @@ export function loadAdminConfig(file = process.env.FENCUN_ADMIN_CONFIG || DEFAUL
   return r.data;
 }
 
+/**
+ * The members and their roles, from the file as it is now: its modification time is checked on
+ * every look-up (one stat), and a changed file is read again, so a member removed from it loses
+ * access at their next request. A file edited into something invalid is logged and the members
+ * read before are kept (the console must not lock everyone out over a typo).
+ */
 export class Roles {
-  private readonly byUser = new Map<string, Role>();
+  private byUser = new Map<string, Role>();
+  private stamp = '';
 
-  constructor(c: AdminConfig) {
+  constructor(private readonly file: string | null, initial: AdminConfig, private readonly onError: (message: string) => void = () => {}) {
+    this.set(initial);
+    this.stamp = this.stampOf();
+  }
+
+  private set(c: AdminConfig): void {
+    const next = new Map<string, Role>();
     for (const [list, role] of [[c.viewers, 'viewer'], [c.operators, 'operator'], [c.admins, 'admin']] as const) {
-      for (const u of list) this.byUser.set(u, role);
+      for (const u of list) next.set(u, role);
+    }
+    this.byUser = next;
+  }
+
+  private stampOf(): string {
+    if (!this.file) return '';
+    try {
+      const st = fs.statSync(this.file);
+      return `${st.mtimeMs}:${st.size}`;
+    } catch {
+      return 'missing';
+    }
+  }
+
+  private fresh(): void {
+    const stamp = this.stampOf();
+    if (stamp === this.stamp) return;
+    this.stamp = stamp;
+    try {
+      this.set(loadAdminConfig(this.file!));
+    } catch (err) {
+      this.onError((err as Error).message);
     }
   }
 
   /** The member's role, or null when the console is not theirs. */
   of(userId: string): Role | null {
+    this.fresh();
     return this.byUser.get(userId) ?? null;
   }
 
   get size(): number {
+    this.fresh();
     return this.byUser.size;
   }
 }

@@ -25,7 +25,7 @@ describe('the console API', () => {
   const clock = manualClock(T0);
   let sim: RunningSimulator;
   let app: TestApp;
-  let config: { restore(): void };
+  let config: ReturnType<typeof useAdminConfig>;
   let admin: string;
   let operator: string;
   let viewer: string;
@@ -204,6 +204,23 @@ describe('the console API', () => {
       expect(Number(made)).toBe(2);
       const creators = await app.services.db.query<{ creator: string }>("SELECT creator FROM group_posts WHERE name = 'role test' ORDER BY id");
       expect(creators.map((c) => c.creator)).toEqual([operator, admin]);
+    });
+
+    it('should take access away at the next request when a member is removed from config/admin.json, and keep the members when the file is broken', async () => {
+      const v = await signedIn(viewer);
+      expect((await v.json('GET', '/admin/api/me')).status).toBe(200);
+      try {
+        config.write('{"admins": [');
+        expect((await v.json('GET', '/admin/api/me')).status).toBe(200);
+        expect(app.logs.lines().some((l) => String(l.msg).includes('invalid file; keeping the members read before'))).toBe(true);
+        config.write({ admins: [admin], operators: [operator] });
+        const gone = await v.json<{ code: string }>('GET', '/admin/api/me');
+        expect(gone).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+        expect((await new ConsoleBrowser(app.url).scanAs(sim, viewer)).res.status).toBe(403);
+      } finally {
+        config.write({ admins: [admin], operators: [operator], viewers: [viewer] });
+      }
+      expect((await v.json('GET', '/admin/api/me')).status).toBe(200);
     });
 
     it('should refuse a cross-site mutation carrying a valid session: nothing is created or audited', async () => {

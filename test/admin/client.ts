@@ -75,13 +75,16 @@ export class ConsoleBrowser {
 }
 
 /** config/admin.json for a test, named by FENCUN_ADMIN_CONFIG while the test runs. */
-export function useAdminConfig(config: Record<string, unknown>): { restore(): void } {
+export function useAdminConfig(config: Record<string, unknown>): { write(next: Record<string, unknown> | string): void; restore(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fencun-admin-'));
   const file = path.join(dir, 'admin.json');
   fs.writeFileSync(file, JSON.stringify(config));
   const previous = process.env.FENCUN_ADMIN_CONFIG;
   process.env.FENCUN_ADMIN_CONFIG = file;
   return {
+    write(next) {
+      fs.writeFileSync(file, typeof next === 'string' ? next : JSON.stringify(next));
+    },
     restore() {
       if (previous === undefined) delete process.env.FENCUN_ADMIN_CONFIG;
       else process.env.FENCUN_ADMIN_CONFIG = previous;
