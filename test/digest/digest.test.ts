@@ -11,6 +11,7 @@ import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { manualClock } from '../helpers/clock';
 import { TEST_WECOM } from '../helpers/wecom-callback';
+import { ledger } from '../outbox/support';
 import { signToken } from '../../src/sidebar-api/signed-token';
 import { DATE, DEPARTMENTS, MEMBERS, NOW, seedBook, seedOrg } from './world';
 import fs from 'node:fs';
@@ -177,24 +178,31 @@ describe('the digest on a seeded book', () => {
 
 describe('exactly one digest per supervisor per day', () => {
   let database: TestDatabase;
+  let sim: RunningSimulator;
   let one: TestApp;
   let two: TestApp;
+  const env = () => ({ WECOM_API_BASE: sim.url, PUBLIC_BASE_URL: 'https://scrm.example.com' });
+  const clock = manualClock(NOW);
   beforeAll(async () => {
     database = await createTestDatabase();
-    one = await startTestApp({ database, clock: manualClock(NOW) });
-    two = await startTestApp({ database, clock: manualClock(NOW) });
+    sim = await startDigestSimulator();
+    one = await startTestApp({ database, clock, env: env() });
+    two = await startTestApp({ database, clock, env: env() });
     await seedOrg(one.services.db);
     await seedBook(one.services.db);
   });
   afterAll(async () => {
     await one?.stop();
     await two?.stop();
+    await sim?.stop();
     await database?.drop();
   });
 
+  const drainBoth = () => Promise.all([one.services.outboxWorker.drain(), two.services.outboxWorker.drain()]);
+  const delivered = async () => (await ledger(sim, 'app_message')).filter((r) => (r.content as { msgtype: string }).msgtype === 'markdown');
   const intents = async () => one.services.db.query<{ idem_key: string; body: string }>("SELECT idem_key, body FROM outbox_intents WHERE origin = 'digest' ORDER BY idem_key");
 
-  it('should enqueue one intent per supervisor when two instances race the slot, run it again directly and an instance restarts', async () => {
+  it('should deliver one app message per supervisor to WeCom when two instances race the slot, run it again directly, send at once and an instance restarts', async () => {
     const slot = new Date('2026-03-03T08:30:00+08:00');
     expect(supervisorDigest.schedule).toBe('30 8 * * *');
     const [a, b] = await Promise.all([one.running.jobs.runSlot(supervisorDigest, slot), two.running.jobs.runSlot(supervisorDigest, slot)]);
@@ -203,24 +211,37 @@ describe('exactly one digest per supervisor per day', () => {
     // (a takeover while the first owner wakes up, an operator's `jobs run` during the slot).
     const [x, y] = await Promise.all([runDigests(one.services, slot), runDigests(two.services, new Date(slot.getTime() + 60_000))]);
     expect(Number(x.enqueued) + Number(y.enqueued)).toBe(0);
-    // A restart: a fresh instance catches up on the same morning.
-    const three = await startTestApp({ database, clock: manualClock(new Date(slot.getTime() + 3_600_000)) });
+    // Both instances' outbox workers send at once.
+    await drainBoth();
+    // A restart: a fresh instance catches up on the same morning, runs the job again and sends what is due.
+    const three = await startTestApp({ database, clock: manualClock(new Date(slot.getTime() + 3_600_000)), env: env() });
     try {
       const again = await three.running.jobs.runNow(supervisorDigest, new Date(slot.getTime() + 3_600_000));
       expect(again).toMatchObject({ date: DATE, enqueued: 0, existing: 4 });
+      await three.services.outboxWorker.drain();
     } finally {
       await three.stop();
     }
+    await drainBoth();
+    // What arrived at WeCom: exactly one markdown app message per supervisor, the text of its intent.
+    const got = await delivered();
+    expect(got.map((r) => r.recipients.join(',')).sort()).toEqual(['boss', 'lead2', 'lead3', 'lead4']);
     const rows = await intents();
     expect(rows.map((r) => r.idem_key)).toEqual(['boss', 'lead2', 'lead3', 'lead4'].map((u) => `digest:${u}:${DATE}`));
     const body = JSON.parse(rows.find((r) => r.idem_key === `digest:lead3:${DATE}`)!.body);
     expect(body).toMatchObject({ kind: 'app_message', toUser: 'lead3', message: { msgtype: 'markdown' } });
     expect(body.message.markdown.content).toContain('王芳（备注：王姐-VIP）');
+    const lead3 = got.find((r) => r.recipients[0] === 'lead3')!;
+    expect((lead3.content as { markdown: { content: string } }).markdown.content).toBe(body.message.markdown.content);
+    expect(body.message.markdown.content).toContain('[查看图表和明细](https://scrm.example.com/digest/?date=2026-03-02)');
   });
 
   it('should make the next morning a new digest', async () => {
-    const r = await runDigests(one.services, new Date('2026-03-04T08:30:00+08:00'));
+    clock.set(new Date('2026-03-04T08:30:00+08:00'));
+    const r = await runDigests(one.services, clock());
     expect(r).toMatchObject({ date: '2026-03-03', enqueued: 4 });
+    await drainBoth();
+    expect(await delivered()).toHaveLength(8);
   });
 });
 
@@ -229,15 +250,7 @@ describe('the digest page', () => {
   let app: TestApp;
   let browser: Browser;
   beforeAll(async () => {
-    sim = await startSimulator({
-      port: 0, corpId: TEST_WECOM.corpId, agentId: TEST_WECOM.agentId, secret: TEST_WECOM.secret, callbackToken: TEST_WECOM.token,
-      callbackAesKey: TEST_WECOM.aesKey, callbackUrl: null,
-      seed: {
-        version: 1, corpName: '山茶花', departments: DEPARTMENTS.map((d) => ({ id: d.id, name: d.name, parentId: d.parentId ?? 0, order: d.id, leaders: d.leaders })),
-        users: MEMBERS.map((m) => ({ userId: m.userId, name: m.name, departments: m.depts, mainDepartment: m.depts[0], position: '顾问', gender: 1 })),
-        customers: [], follows: [], tagGroups: [], groupChats: [], kfAccounts: [], kfMessages: [],
-      },
-    });
+    sim = await startDigestSimulator();
     const port = await freePort();
     app = await startTestApp({
       clock: manualClock(NOW),
@@ -359,6 +372,19 @@ describe('the digest page', () => {
     await context.close();
   });
 });
+
+/** The WeCom simulator with the corp's org chart (no customers: the book is seeded in the database). */
+function startDigestSimulator(): Promise<RunningSimulator> {
+  return startSimulator({
+    port: 0, corpId: TEST_WECOM.corpId, agentId: TEST_WECOM.agentId, secret: TEST_WECOM.secret, callbackToken: TEST_WECOM.token,
+    callbackAesKey: TEST_WECOM.aesKey, callbackUrl: null,
+    seed: {
+      version: 1, corpName: '山茶花', departments: DEPARTMENTS.map((d) => ({ id: d.id, name: d.name, parentId: d.parentId ?? 0, order: d.id, leaders: d.leaders })),
+      users: MEMBERS.map((m) => ({ userId: m.userId, name: m.name, departments: m.depts, mainDepartment: m.depts[0], position: '顾问', gender: 1 })),
+      customers: [], follows: [], tagGroups: [], groupChats: [], kfAccounts: [], kfMessages: [],
+    },
+  });
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
