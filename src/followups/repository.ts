@@ -23,9 +23,8 @@ export async function addFollowUp(tx: Sql, f: NewFollowUp): Promise<number> {
   await tx.exec(
     `INSERT INTO notes (external_user_id, user_id, text, is_complaint, follow_type, next_follow_up_at, created_at, updated_at)
      VALUES (?,?,?,0,?,?,?,?)`, [f.externalUserId, f.userId, f.text, f.type, f.nextAt, f.at, f.at]);
-  const [row] = await tx.query<{ id: unknown }>(
-    'SELECT id FROM notes WHERE external_user_id = ? AND user_id = ? AND created_at = ? AND follow_type = ? ORDER BY id DESC LIMIT 1',
-    [f.externalUserId, f.userId, f.at, f.type]);
+  // This connection's own insert (another record of the same instant may commit meanwhile).
+  const [row] = await tx.query<{ id: unknown }>(tx.dialect === 'mysql' ? 'SELECT LAST_INSERT_ID() AS id' : 'SELECT last_insert_rowid() AS id');
   return num(row.id);
 }
 

@@ -2,14 +2,15 @@ import { DateTime } from 'luxon';
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
 import { AppError } from '../errors';
-import type { NewReminder } from '../reminders/repository';
+import { retryOnLockConflict } from '../db/sql';
+import { insertReminders } from '../reminders/repository';
 import { ZoneCalendar } from '../policy/zone-calendar';
 import { addFollowUp, closeFulfilledFollowUps, FOLLOW_UP_REMINDER_KIND } from './repository';
 import { FOLLOW_UP_LABELS, type FollowUpType } from './wording';
 
 /**
  * A follow-up record (微信, 电话, 到店, 拜访) with an optional next follow-up. The next follow-up
- * becomes a reminder for the rep who wrote it, made by the reminders module (one per record:
+ * becomes a reminder for the rep who wrote it, a row of the reminders module (one per record:
  * its cause is the record), due at the time the rep chose. A new record closes the rep's
  * follow-up reminders it fulfils (see closeFulfilledFollowUps).
  */
@@ -22,7 +23,6 @@ export interface FollowUpDeps {
   db: Database;
   clock: Clock;
   timeZone: string;
-  reminders: { create(items: NewReminder[], now: number): Promise<number> };
 }
 
 export interface FollowUpInput {
@@ -60,19 +60,21 @@ export class FollowUps {
     const text = input.text.trim();
     const cal = new ZoneCalendar(this.d.timeZone);
     const endOfToday = cal.instantOnLocalDay(cal.localDay(now) + 1, 0);
-    const id = await this.d.db.transaction(async (tx) => {
-      const noteId = await addFollowUp(tx, { externalUserId, userId, type: input.type, text, nextAt, at: now });
-      await closeFulfilledFollowUps(tx, userId, externalUserId, nextAt === null ? endOfToday - 1 : null, now);
-      return noteId;
-    });
-    if (nextAt === null) return { id, reminder: false };
     const label = FOLLOW_UP_LABELS[input.type];
-    const created = await this.d.reminders.create([{
-      externalUserId, userId, kind: FOLLOW_UP_REMINDER_KIND, ruleKey: `follow_up:${id}`,
-      title: `${label}跟进：${clip(text, 24)}`, message: null, dueAt: nextAt,
-      reason: `你在${label}跟进记录里约好了这次跟进`,
-    }], now);
-    return { id, reminder: created === 1 };
+    // The record, the plans it fulfils and the reminder it makes land together. Closing before
+    // inserting, under the transaction's locks (the closing UPDATE locks the rep's follow-up rows
+    // on MySQL; SQLite runs one writer), leaves one open plan however many records race.
+    return retryOnLockConflict(() => this.d.db.transaction(async (tx) => {
+      const id = await addFollowUp(tx, { externalUserId, userId, type: input.type, text, nextAt, at: now });
+      await closeFulfilledFollowUps(tx, userId, externalUserId, nextAt === null ? endOfToday - 1 : null, now);
+      if (nextAt === null) return { id, reminder: false };
+      const created = await insertReminders(tx, [{
+        externalUserId, userId, kind: FOLLOW_UP_REMINDER_KIND, ruleKey: `follow_up:${id}`,
+        title: `${label}跟进：${clip(text, 24)}`, message: null, dueAt: nextAt,
+        reason: `你在${label}跟进记录里约好了这次跟进`,
+      }], now);
+      return { id, reminder: created === 1 };
+    }), 6);
   }
 }
 

@@ -47,10 +47,7 @@ export class ReminderStore implements ReminderSource {
     let created = 0;
     for (const part of chunks(items, 500)) {
       // A multi-row insert that MySQL picked as a deadlock victim was rolled back whole: retry it.
-      created += await retryOnLockConflict(() => insertIgnoringDuplicates(this.db, 'reminders',
-        ['external_user_id', 'user_id', 'kind', 'rule_key', 'title', 'message', 'reason', 'due_at', 'status', 'created_at', 'updated_at'],
-        part.map((r) => [r.externalUserId, r.userId, r.kind, r.ruleKey, r.title, r.message, r.reason ?? null, r.dueAt, 'open', now, now]),
-        ['rule_key']));
+      created += await retryOnLockConflict(() => insertReminders(this.db, part, now));
     }
     return created;
   }
@@ -289,6 +286,18 @@ export class ReminderStore implements ReminderSource {
     const [r] = await this.db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM reminders WHERE status = 'open' AND due_at < ?`, [now]);
     return num(r.n);
   }
+}
+
+/**
+ * Inserts reminders whose cause has none yet (the unique cause keeps the first); returns how many
+ * were new. `create` in batches, or inside a caller's transaction (a follow-up record and the
+ * reminder it plans land together).
+ */
+export function insertReminders(db: Sql, items: NewReminder[], now: number): Promise<number> {
+  return insertIgnoringDuplicates(db, 'reminders',
+    ['external_user_id', 'user_id', 'kind', 'rule_key', 'title', 'message', 'reason', 'due_at', 'status', 'created_at', 'updated_at'],
+    items.map((r) => [r.externalUserId, r.userId, r.kind, r.ruleKey, r.title, r.message, r.reason ?? null, r.dueAt, 'open', now, now]),
+    ['rule_key']);
 }
 
 function groupRows<R>(rows: R[], key: (r: R) => string): Map<string, R[]> {

@@ -5,7 +5,6 @@ import { FollowUps } from '../followups/service';
 import { FOLLOW_UP_TYPES } from '../followups/wording';
 import { loadProfileConfig, type ProfileConfig } from '../profile/config';
 import { ProfileEditor, type Editor } from '../profile/service';
-import { ReminderStore } from '../reminders/repository';
 import type { FollowRef, Viewer } from './access';
 import { json } from './api-routes';
 import type { SidebarContext } from './routes';
@@ -46,7 +45,7 @@ export function repToolsRoutes(sc: SidebarContext, config: ProfileConfig = loadP
     db: deps.db, clock: deps.clock, timeZone: deps.config.timezone, log: deps.log, wecom: deps.wecom, judgement: sc.judgement, config,
   });
   // Follow-up reminders are the reminders module's rows whatever the sidebar lists them from.
-  const followUps = new FollowUps({ db: deps.db, clock: deps.clock, timeZone: deps.config.timezone, reminders: new ReminderStore(deps.db) });
+  const followUps = new FollowUps({ db: deps.db, clock: deps.clock, timeZone: deps.config.timezone });
   const r = new Router({ prefix: '/sidebar/api/contacts/:id' });
   r.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');

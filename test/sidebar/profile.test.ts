@@ -168,6 +168,21 @@ describe('follow-up records', () => {
     expect((await followUpReminders()).map((r) => r.status)).toEqual(['done', 'open']);
   });
 
+  it('should leave one open plan when several records with a next follow-up race', async () => {
+    const c = await as(REPS.lina);
+    const at = (d: number) => `2025-03-${String(10 + d).padStart(2, '0')}T10:00`;
+    const answers = await Promise.all([0, 1, 2, 3, 4].map((d) =>
+      c.json('POST', `/sidebar/api/contacts/${CUSTOMERS.zheng}/follow-ups`, { type: 'wechat', text: `第 ${d + 1} 次约`, nextAt: at(d) })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    const rows = await db().query<{ status: string; rule_key: string }>(
+      `SELECT status, rule_key FROM reminders WHERE external_user_id = ? AND kind = 'follow_up'`, [CUSTOMERS.zheng]);
+    expect(rows).toHaveLength(5);
+    expect(rows.filter((r) => r.status === 'open')).toHaveLength(1);
+    // Each record has its own reminder (its cause), none shared.
+    const notes = await db().query<{ id: unknown }>(`SELECT id FROM notes WHERE external_user_id = ? AND follow_type = 'wechat'`, [CUSTOMERS.zheng]);
+    expect(new Set(rows.map((r) => r.rule_key))).toEqual(new Set(notes.map((n) => `follow_up:${n.id}`)));
+  });
+
   it.each([
     [{ type: 'email', text: '发了邮件' }, '请选择跟进方式：微信、电话、到店或拜访'],
     [{ type: 'phone', text: '   ' }, '请写下这次跟进的内容'],
