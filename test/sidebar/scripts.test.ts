@@ -1,3 +1,4 @@
+import type { Browser } from 'playwright-core';
 import { fixedClock } from '../../src/clock';
 import { saveProfile } from '../../src/profile/repository';
 import { loadScriptsConfig } from '../../src/scripts/config';
@@ -8,7 +9,8 @@ import type { ScriptLibraryView, ScriptRecord } from '../../src/scripts/types';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { CUSTOMERS, NOW, REPS, seedDatabase } from './fixture';
 import { SidebarClient } from './http';
-import type { SidebarWorld } from './world';
+import { launchChromium, openPhone, screenshot } from './browser';
+import { startSidebarWorld, type SidebarWorld } from './world';
 
 jest.setTimeout(120_000);
 
@@ -238,5 +240,71 @@ describe('话术 library over HTTP (production wiring)', () => {
     expect(after.lastUsedAt).toBe(NOW.toISOString());
     expect((await lina.json('POST', '/sidebar/api/scripts/0/uses')).status).toBe(404);
     expect((await lina.json('POST', '/sidebar/api/scripts/1e3/uses')).status).toBe(404);
+  });
+});
+
+describe('话术 sheet on a phone in WeCom', () => {
+  let world: SidebarWorld;
+  let browser: Browser;
+  beforeAll(async () => {
+    [world, browser] = await Promise.all([startSidebarWorld(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await world?.stop();
+  });
+
+  it('should offer suggestions for this customer, let the rep edit one and put the edited text into the chat', async () => {
+    const { page, context, bridgeCalls } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    await page.goto(`${world.url}/sidebar/`);
+    await page.waitForSelector('[data-test=next-action]');
+    await screenshot(page, 'library-buttons');
+    await page.click('[data-test=open-scripts]');
+    await page.waitForSelector('[data-test=script-suggestion]');
+    const suggestions = await page.locator('[data-test=script-suggestion]').allInnerTexts();
+    expect(suggestions).toHaveLength(3);
+    // The card says 售后关怀 for 陈静: so do the suggestions, with her safe name and the product as people say it.
+    expect(suggestions[0]).toContain('适合售后关怀');
+    expect(suggestions.join('\n')).toContain('陈姐您好，山茶花精华套装收到了吧？');
+    await screenshot(page, 'scripts-sheet');
+
+    await page.locator('[data-test=script-suggestion]', { hasText: '到货后关怀' }).click();
+    const editor = page.locator('[data-test=script-editor]');
+    expect(await editor.inputValue()).toBe('陈姐您好，山茶花精华套装收到了吧？用着还顺手吗？有不清楚的地方随时问我。');
+    const edited = '陈姐您好，山茶花精华套装收到了吧？用着还顺手吗？早晚各一次效果最好，有不清楚的地方随时问我。';
+    await editor.fill(edited);
+    await screenshot(page, 'script-editor');
+    await page.click('[data-test=script-insert]');
+    await page.waitForSelector('.toast:has-text("已放入输入框")');
+    const send = (await bridgeCalls()).find((c) => c.name === 'sendChatMessage');
+    expect(send!.params).toMatchObject({ msgtype: 'text', enterChat: false, text: { content: edited } });
+    const used = async () => (await world.app.services.db.query<{ uses: unknown }>("SELECT uses FROM scripts WHERE seed_key = 'care-arrived'"))[0].uses;
+    for (let i = 0; i < 50 && Number(await used()) < 1; i++) await page.waitForTimeout(20);
+    expect(Number(await used())).toBe(1);
+
+    // Saved as the rep's own: her name and the product go back to placeholders.
+    await page.click('[data-test=script-save]');
+    await page.waitForSelector('.toast:has-text("已存为我的话术")');
+    const [mine] = await world.app.services.db.query<{ body: string }>("SELECT body FROM scripts WHERE scope = 'personal' AND owner_user_id = ?", [REPS.lina]);
+    expect(mine.body).toBe('{称呼}您好，{产品}收到了吧？用着还顺手吗？早晚各一次效果最好，有不清楚的地方随时问我。');
+    await context.close();
+  });
+
+  it('should search the library as the rep types and filter by category', async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.xie });
+    await page.goto(`${world.url}/sidebar/`);
+    await page.click('[data-test=open-scripts]');
+    await page.waitForSelector('[data-test=script-item]');
+    for (const text of await page.locator('[data-test=script-item]').allInnerTexts()) expect(text).not.toContain('爱砍价');
+    await page.fill('[data-test=script-search]', '退款');
+    await page.waitForFunction(() => document.querySelectorAll('[data-test=script-item]').length === 1);
+    expect(await page.locator('[data-test=script-item]').innerText()).toContain('谢总您好，退款已经帮您提交了');
+    await screenshot(page, 'scripts-search');
+    await page.fill('[data-test=script-search]', '');
+    await page.click('[data-test="script-category-节日祝福"]');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-test=script-item]')].every((e) => e.textContent!.includes('节日祝福')));
+    await page.fill('[data-test=script-search]', '没有这种话术');
+    await page.waitForSelector('[data-test=script-empty]');
+    await context.close();
   });
 });

@@ -111,6 +111,21 @@ export async function insertIntoChat(text: string, app: Pick<SessionInfo, 'corpI
   }
 }
 
+/**
+ * Puts a material (image, file, link card, mini-program) into the chat, with the same
+ * registration, timeout and explanations as insertIntoChat. `message` is what the server's
+ * /materials/:id/message answered: { msgtype, [msgtype]: {...} }.
+ */
+export async function sendToChat(message: { msgtype: string } & Record<string, unknown>, app: Pick<SessionInfo, 'corpId' | 'agentId'> | null): Promise<void> {
+  if (!app) throw new BridgeError(t.insertNoConfig, '');
+  register(app);
+  try {
+    await answered('sendChatMessage', ww.sendChatMessage({ ...message, enterChat: false } as never));
+  } catch (err) {
+    throw explainInsert(err);
+  }
+}
+
 /** What went wrong with 插入聊天, in words for the rep (the text is copied as well). */
 function explainInsert(err: unknown): BridgeError {
   if (err instanceof BridgeTimeout) return new BridgeError(t.insertTimeout, '', err.message);
