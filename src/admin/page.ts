@@ -104,7 +104,7 @@ export const ACTION_LABELS: Record<string, string> = {
 };
 
 export function renderLoginPage(o: { token: boolean; wecom: boolean; error?: string }): string {
-  const wecom = o.wecom ? '<a class="wecom" href="/admin/auth/wecom/start">企业微信扫码登录</a><p class="muted">控制台成员（config/admin.json）用企业微信扫码登录。</p>' : '';
+  const wecom = o.wecom ? '<a class="wecom" href="/admin/auth/wecom/start">企业微信扫码登录</a><p class="muted" style="margin-top:8px">请用企业微信扫码登录；没有权限请联系管理员。</p>' : '';
   const token = o.token ? `<form method="post" action="/admin/login"><p class="muted">首次设置阶段：请输入服务器上配置的管理口令 <code>FENCUN_ADMIN_TOKEN</code>。</p>
 <label for="token">管理口令</label><input id="token" name="token" type="password" autocomplete="current-password" required${o.wecom ? '' : ' autofocus'}>
 <button type="submit">登录</button></form>` : '';
@@ -114,6 +114,6 @@ export function renderLoginPage(o: { token: boolean; wecom: boolean; error?: str
 input{font:inherit;width:100%;padding:8px 10px;border:1px solid #c9cdd4;border-radius:8px}.login button{margin-top:16px;width:100%;padding:8px}
 a.wecom{display:block;margin-top:16px;text-align:center;padding:9px;border-radius:8px;background:#1a6dff;color:#fff;text-decoration:none}a.wecom:focus-visible{outline:2px solid #1a6dff;outline-offset:2px}
 .login form{margin-top:${o.wecom ? '20px;border-top:1px solid #f2f3f5;padding-top:8px' : '0'}}</style></head><body>
-<main class="login"><h1>分寸控制台</h1>
-${o.error ? `<p class="err" role="alert">${esc(o.error)}</p>` : ''}${wecom}${token}</main></body></html>`;
+<div class="login" role="main"><h1>分寸控制台</h1>
+${o.error ? `<p class="err" role="alert">${esc(o.error)}</p>` : ''}${wecom}${token}</div></body></html>`;
 }
