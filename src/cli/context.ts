@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, loadDatabaseConfig } from '../config';
 import { createDataSource } from '../db/data-source';
 import { Database } from '../db/database';
 import { createLogger, Log } from '../log';
+import { livePolicyOf } from '../policy/live';
 import type { Services } from '../services';
 
 /** CLI logs go to stderr so that command output on stdout stays clean for pipes. */
@@ -30,6 +31,8 @@ export async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<
   const log = cliLogger();
   const config = guard(() => loadConfig());
   const services = await createServices(config, { log });
+  // Commands judge by the policy the servers use: the version saved through the console, if any.
+  await livePolicyOf(services).refresh({ force: true }).catch((err: Error) => log.warn({ err: err.message }, 'cannot read saved policy versions; using config/'));
   try {
     return await fn(services);
   } finally {
