@@ -1,3 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Browser } from 'playwright-core';
+import { MaterialLibrary } from '../../src/materials/service';
+import { ensureSidebarBuilt, SIDEBAR_DIST } from '../../src/sidebar-api/build';
 import type { ChatMaterialMessage, MaterialLibraryView, MaterialRecord } from '../../src/materials/types';
 import { WecomApiError } from '../../src/wecom/client';
 import { startSimulator, type RunningSimulator } from '../../src/wecom-simulator';
@@ -5,9 +11,10 @@ import { startTestApp, type TestApp } from '../helpers/app';
 import { manualClock, type ManualClock } from '../helpers/clock';
 import { TEST_WECOM } from '../helpers/wecom-callback';
 import { makeClient, openTestDb, startTestSimulator, type OpenDb } from '../wecom/support';
-import { NOW, REPS, seedDatabase, simulatorSeed } from './fixture';
+import { CUSTOMERS, NOW, REPS, seedDatabase, simulatorSeed } from './fixture';
 import { SidebarClient } from './http';
-import type { SidebarWorld } from './world';
+import { launchChromium, openPhone, screenshot } from './browser';
+import { startSidebarWorld, type SidebarWorld } from './world';
 
 jest.setTimeout(120_000);
 
@@ -211,5 +218,86 @@ describe('素材 library over HTTP (production wiring, the WeCom simulator behin
     expect(row.content).toBeNull();
     expect((await lina.json('POST', '/sidebar/api/materials/abc/uses')).status).toBe(404);
     expect((await api('/abc')).status).toBe(400);
+  });
+});
+
+describe('素材 sheet on a phone in WeCom', () => {
+  let world: SidebarWorld;
+  let browser: Browser;
+  const ids: Record<string, number> = {};
+  beforeAll(async () => {
+    [world, browser] = await Promise.all([startSidebarWorld(), launchChromium()]);
+    const s = world.app.services;
+    const library = new MaterialLibrary({ db: s.db, clock: s.clock, log: s.log, wecom: s.wecom });
+    ids.image = (await library.create({ kind: 'image', category: '海报', title: '春季新品海报', description: '', file: { name: '春季海报.png', contentType: 'image/png', base64: b64(PNG_1PX) } }, 'test')).id;
+    ids.link = (await library.create({ kind: 'link', category: '文章', title: '换季护肤指南', description: '三步搞定换季敏感', url: 'https://mp.weixin.qq.com/s/abc', picUrl: 'https://cdn.example.com/cover.png' }, 'test')).id;
+    ids.file = (await library.create({ kind: 'file', category: '资料', title: '2025 春季价目表', description: '', file: { name: '价目表.pdf', contentType: 'application/pdf', base64: b64(PDF) } }, 'test')).id;
+    ids.mini = (await library.create({ kind: 'miniprogram', category: '商城', title: '山茶花旗舰店', description: '', appid: 'wx0123456789abcdef', page: '/pages/shop/index', picUrl: 'https://cdn.example.com/shop.png' }, 'test')).id;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await world?.stop();
+  });
+
+  it('should list the materials and send an image and a link into the chat with the right msgtype', async () => {
+    const { page, context, bridgeCalls } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    // The pictures of links live on other sites; the phone shows a grey box when they do not load.
+    await page.route('https://cdn.example.com/**', (r) => r.fulfill({ status: 200, contentType: 'image/png', body: PNG_1PX }));
+    await page.goto(`${world.url}/sidebar/`);
+    await page.click('[data-test=open-materials]');
+    await page.waitForSelector('[data-test=material-item]');
+    expect(await page.locator('[data-test=material-item]').count()).toBe(4);
+    expect(await page.locator('[data-test=material-item]', { hasText: '价目表' }).innerText()).toContain(`文件 · 价目表.pdf · ${PDF.length} B`);
+    await page.waitForFunction(() => [...document.querySelectorAll('img.thumb')].every((i) => (i as HTMLImageElement).complete));
+    await screenshot(page, 'materials-sheet');
+
+    await page.click(`[data-test=material-send-${ids.image}]`);
+    await page.waitForSelector('.toast:has-text("已放入聊天，确认后发送")');
+    const image = (await bridgeCalls()).filter((c) => c.name === 'sendChatMessage').at(-1)!;
+    expect(image.params).toMatchObject({ msgtype: 'image', enterChat: false });
+    const mediaid = (image.params.image as { mediaid: string }).mediaid;
+    expect(world.sim.admin.media(mediaid)!.data.equals(PNG_1PX)).toBe(true);
+
+    await page.click(`[data-test=material-send-${ids.link}]`);
+    await page.waitForFunction(() => (window as unknown as { __bridgeCalls: { name: string }[] }).__bridgeCalls.filter((c) => c.name === 'sendChatMessage').length === 2);
+    const link = (await bridgeCalls()).filter((c) => c.name === 'sendChatMessage').at(-1)!;
+    // The SDK adds its verify* fields; the content is exactly the link card.
+    expect(link.params).toMatchObject({
+      msgtype: 'news', enterChat: false,
+      news: { link: 'https://mp.weixin.qq.com/s/abc', title: '换季护肤指南', desc: '三步搞定换季敏感', imgUrl: 'https://cdn.example.com/cover.png' },
+    });
+    expect(Object.keys(link.params.news as object).sort()).toEqual(['desc', 'imgUrl', 'link', 'title']);
+    const uses = async () => (await world.app.services.db.query<{ id: unknown; uses: unknown }>('SELECT id, uses FROM materials ORDER BY id')).map((r) => Number(r.uses));
+    for (let i = 0; i < 50 && (await uses())[1] < 1; i++) await page.waitForTimeout(20);
+    expect(await uses()).toEqual([1, 1, 0, 0]);
+
+    await page.fill('[data-test=material-search]', '价目表');
+    await page.waitForFunction(() => document.querySelectorAll('[data-test=material-item]').length === 1);
+    await context.close();
+  });
+
+  it('should tell the rep why a send failed, and not count it', async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen, fail: { sendChatMessage: 'no permission' } });
+    await page.goto(`${world.url}/sidebar/`);
+    await page.click('[data-test=open-materials]');
+    await page.click(`[data-test=material-send-${ids.mini}]`);
+    await page.waitForSelector('.toast');
+    expect(await page.textContent('.toast')).toBe('应用没有「插入聊天」的权限，请管理员在应用的 JS-SDK 权限中开启 sendChatMessage');
+    await screenshot(page, 'materials-send-refused');
+    const [row] = await world.app.services.db.query<{ uses: unknown }>('SELECT uses FROM materials WHERE id = ?', [ids.mini]);
+    expect(Number(row.uses)).toBe(0);
+    await context.close();
+  });
+
+  it('should keep the sidebar within its budget: JS and CSS at most 80 KB gzipped', async () => {
+    await ensureSidebarBuilt(world.app.services.log);
+    const assets = path.join(SIDEBAR_DIST, 'assets');
+    const index = fs.readFileSync(path.join(SIDEBAR_DIST, 'index.html'), 'utf8');
+    // What the page loads: the files index.html names (the console's own bundle is not the sidebar's).
+    const loaded = fs.readdirSync(assets).filter((f) => index.includes(`assets/${f}`) && /\.(js|css)$/.test(f));
+    expect(loaded.some((f) => f.endsWith('.js'))).toBe(true);
+    const gz = loaded.reduce((n, f) => n + gzipSync(fs.readFileSync(path.join(assets, f)), { level: 9 }).length, 0);
+    process.stdout.write(`sidebar JS+CSS gzipped: ${(gz / 1024).toFixed(1)} KB (${loaded.join(', ')})\n`);
+    expect(gz).toBeLessThanOrEqual(80 * 1024);
   });
 });
