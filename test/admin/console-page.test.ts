@@ -555,6 +555,47 @@ describe('roles', () => {
   });
 });
 
+describe('keyboard', () => {
+  /** Presses Tab until the focused element matches `selector` (at most `max` times). */
+  async function tabTo(page: Page, selector: string, max = 60): Promise<void> {
+    for (let i = 0; i < max; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return;
+    }
+    throw new Error(`Tab never reached ${selector}`);
+  }
+  /** Form controls a screen reader could not name (no label around them, no aria-label, no label[for]). */
+  const unnamed = (page: Page) => page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => !el.closest('label') && !el.getAttribute('aria-label') && !(el.id && document.querySelector(`label[for="${el.id}"]`)))
+    .map((el) => el.outerHTML.slice(0, 80)));
+
+  it('should reach every page and open a calendar post with the keyboard alone, every control named', async () => {
+    const { context, page } = await desktop();
+    await signInWithToken(page, '#/campaigns');
+    await page.click('[data-test=new-campaign]');
+    expect(await unnamed(page)).toEqual([]);
+    await page.goto(`${app.url}/admin/console/#/campaigns`);
+    await page.waitForSelector('[data-test=me]');
+    await tabTo(page, '[data-test=nav-calendar]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-test=calendar] .chip');
+    await tabTo(page, '.chip');
+    const name = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-test=post-sends]');
+    expect(name).toContain(await page.textContent('.side h2'));
+    for (const panel of ['new-post', 'import-csv']) {
+      await page.click(`[data-test=${panel}]`);
+      expect(await unnamed(page)).toEqual([]);
+    }
+    await tabTo(page, '[data-test=nav-policy]', 200);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-test=caps]');
+    expect(await unnamed(page)).toEqual([]);
+    await context.close();
+  });
+});
+
 describe('budget', () => {
   it('should keep the console entry under 120 KB gzipped JS+CSS and render its first page within 1.5 s at 4x CPU throttling', async () => {
     const { context, page } = await desktop();
