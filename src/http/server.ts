@@ -75,7 +75,7 @@ function rateLimitRules(): RateLimitRule[] {
       limiter: limiter(RATE_LIMITS.authFailures), counts: 'refusals', refusals: (st) => st === 401 || st === 403,
     },
     {
-      name: 'oauth-failures', applies: (ctx) => /^\/(sidebar|digest)\/auth\//.test(ctx.path), key: ip,
+      name: 'oauth-failures', applies: (ctx) => /^\/(sidebar|digest|admin)\/auth\//.test(ctx.path), key: ip,
       limiter: limiter(RATE_LIMITS.authFailures), counts: 'refusals', refusals: (st) => st === 400,
     },
     {

@@ -1,5 +1,6 @@
 import { groupContentService } from '../../src/group-content/service';
 import { saveGroupChat } from '../../src/groups/repository';
+import { RATE_LIMITS } from '../../src/http/middleware/rate-limit';
 import { signToken } from '../../src/sidebar-api/signed-token';
 import type { RunningSimulator } from '../../src/wecom-simulator';
 import { startTestApp, type TestApp } from '../helpers/app';
@@ -391,4 +392,21 @@ describe('the console API', () => {
       expect(page2.body.entries[0].id).toBeLessThan(page1.body.entries[2].id);
     });
   });
+  // Last: it leaves this address rate limited on the sign-in paths.
+  describe('sign-in abuse', () => {
+    it(`should answer 429 once ${RATE_LIMITS.authFailures} callbacks from one address were refused, even to a good one`, async () => {
+      const b = new ConsoleBrowser(app.url);
+      // Earlier tests already spent a few of this address's refusals (replays, a made-up code).
+      const statuses: number[] = [];
+      for (let i = 0; i <= RATE_LIMITS.authFailures; i++) statuses.push((await b.get(`/admin/auth/wecom/callback?code=guess${i}&state=guess${i}`)).status);
+      const first429 = statuses.indexOf(429);
+      expect(first429).toBeGreaterThan(RATE_LIMITS.authFailures / 2);
+      expect(statuses.slice(0, first429).every((x) => x === 400)).toBe(true);
+      expect(statuses.slice(first429).every((x) => x === 429)).toBe(true);
+      const start = await b.get('/admin/auth/wecom/start');
+      expect(start.status).toBe(429);
+      expect(b.jar.has('fc_admin')).toBe(false);
+    });
+  });
+
 });
