@@ -199,3 +199,26 @@ export async function findWaitingCustomers(db: Sql, limit: number): Promise<{ ex
      WHERE cf.unanswered_since IS NOT NULL ORDER BY cf.unanswered_since LIMIT ?`, [limit]);
   return rows.map((r) => ({ externalUserId: r.external_user_id, userId: r.user_id }));
 }
+
+/** Group owners by how many active customer groups they own, most first (the demo's group calendar picks one). */
+export async function findGroupOwners(db: Sql): Promise<{ userId: string; groups: number }[]> {
+  const rows = await db.query<{ owner_user_id: string; n: unknown }>(
+    `SELECT owner_user_id, COUNT(*) AS n FROM customer_groups WHERE status = 'active' AND owner_user_id IS NOT NULL
+     GROUP BY owner_user_id ORDER BY COUNT(*) DESC, owner_user_id`);
+  return rows.map((r) => ({ userId: r.owner_user_id, groups: num(r.n) }));
+}
+
+/** The earliest planned group send after `after` (the demo's replay steps to it), or null. */
+export async function nextPlannedGroupSend(db: Sql, after: number): Promise<number | null> {
+  const [r] = await db.query<{ t: unknown }>("SELECT MIN(planned_at) AS t FROM group_post_sends WHERE status = 'planned' AND planned_at > ?", [after]);
+  return r?.t == null ? null : num(r.t);
+}
+
+/** Group sends by decision and status (the demo's one-line summary and its test). */
+export async function countGroupSends(db: Sql, postIds: number[]): Promise<{ decision: string; status: string; reason: string | null; n: number }[]> {
+  if (!postIds.length) return [];
+  const rows = await db.query<{ decision: string; status: string; reason: string | null; n: unknown }>(
+    `SELECT decision, status, reason, COUNT(*) AS n FROM group_post_sends WHERE post_id IN (${placeholders(postIds.length)})
+     GROUP BY decision, status, reason ORDER BY decision, status, reason`, postIds);
+  return rows.map((r) => ({ decision: r.decision, status: r.status, reason: r.reason ?? null, n: num(r.n) }));
+}

@@ -5,6 +5,7 @@ import { findJob } from '../jobs/registry';
 import type { Services } from '../services';
 import { recordTouch } from '../touches/repository';
 import type { RunningSimulator } from '../wecom-simulator';
+import { campaignLine, groupLine, seedOutreach, type OutreachSummary } from './outreach';
 import { postJson } from './post-json';
 import { planHistory, type DemoHistory, type Story } from './history';
 import { showcaseRep } from './picker';
@@ -39,6 +40,7 @@ export interface DemoSeedSummary {
   showcase: Partial<Record<Story, string>>;
   /** What the plan sent in, to compare with what Fencun stored. */
   planned: { orders: number; messages: number; touches: number; deletions: number; readds: number; newContacts: number };
+  outreach: OutreachSummary;
   ms: number;
 }
 
@@ -46,6 +48,9 @@ export interface DemoSeedMarker {
   seededAt: string;
   showcaseRep: string | null;
   showcase: Partial<Record<Story, string>>;
+  /** The replayed campaign and group posts (absent in a database seeded before they existed). */
+  campaignId?: number;
+  groupPostIds?: number[];
 }
 
 export async function readDemoSeed(services: Services): Promise<DemoSeedMarker | null> {
@@ -66,7 +71,7 @@ export async function seedDemo(d: SeedDemoDeps): Promise<DemoSeedSummary> {
     };
   })();
 
-  say('  1/4 reading the corp from WeCom (contacts-sync: members, departments, customers, follows, tags, groups)…');
+  say('  1/5 reading the corp from WeCom (contacts-sync: members, departments, customers, follows, tags, groups)…');
   await d.jobs.runNow(job('contacts-sync'), clock(), () => undefined);
   const synced = await countDemoData(db);
   say(`      ${synced.members} members in ${synced.departments} departments, ${synced.customers} customers, ${synced.follows} follows, ${synced.tags} tags, ${synced.groups} customer groups (${lap()})`);
@@ -76,7 +81,7 @@ export async function seedDemo(d: SeedDemoDeps): Promise<DemoSeedSummary> {
   const now = clock().getTime();
   const plan = planHistory(await findCorpFollows(db), start?.userId ?? null, now);
 
-  say(`  2/4 six months of history: ${plan.orders.length} orders (POST /api/orders), ${plan.messages.length} chat records (POST /api/archive/messages), ${plan.touches.length} past outreach…`);
+  say(`  2/5 six months of history: ${plan.orders.length} orders (POST /api/orders), ${plan.messages.length} chat records (POST /api/archive/messages), ${plan.touches.length} past outreach…`);
   await postBatches(d, '/api/orders', plan.orders.map((o) => ({ ...o })), (batch) => ({ orders: batch }));
   await postBatches(d, '/api/archive/messages', plan.messages, (batch) => batch);
   for (const t of plan.touches) {
@@ -85,11 +90,11 @@ export async function seedDemo(d: SeedDemoDeps): Promise<DemoSeedSummary> {
   await services.reminders.create(plan.reminders.map((x) => ({ ...x, kind: 'follow_up' })), now);
   say(`      stored (${lap()})`);
 
-  say(`  3/4 WeCom events: ${plan.deletions.length} customers delete their rep, ${plan.readds.length} add them again, ${plan.newContacts.length} new customers…`);
+  say(`  3/5 WeCom events: ${plan.deletions.length} customers delete their rep, ${plan.readds.length} add them again, ${plan.newContacts.length} new customers…`);
   await playWecomEvents(d, plan);
   say(`      processed by Fencun's inbox (${lap()})`);
 
-  say('  4/4 jobs, as the scheduler runs them: complaint-scan, tiers-recompute, care-reminders…');
+  say('  4/5 jobs, as the scheduler runs them: complaint-scan, tiers-recompute, care-reminders…');
   const at = clock();
   await d.jobs.runNow(job('complaint-scan'), at, () => undefined);
   // The rep confirms the complaint Fencun suggested from the customer's message.
@@ -104,7 +109,16 @@ export async function seedDemo(d: SeedDemoDeps): Promise<DemoSeedSummary> {
   await d.jobs.runNow(job('tiers-refresh'), clock(), () => undefined);
   say(`      done (${lap()})`);
 
-  const marker: DemoSeedMarker = { seededAt: new Date(now).toISOString(), showcaseRep: start?.userId ?? null, showcase: plan.showcase };
+  say('  5/5 outreach history: a campaign of four days ago and last week\'s group posts, replayed through the outbox and WeCom…');
+  const outreach = await seedOutreach({ services, sim, keepOut: start?.userId ?? null });
+  say(`      ${campaignLine(outreach)}`);
+  say(`      ${groupLine(outreach)} (${lap()})`);
+  // The integrator's spot: a digest of the seeded days can be run here (after the outreach, before the marker).
+
+  const marker: DemoSeedMarker = {
+    seededAt: new Date(now).toISOString(), showcaseRep: start?.userId ?? null, showcase: plan.showcase,
+    campaignId: outreach.campaign.id, groupPostIds: outreach.groups.postIds,
+  };
   await writeCursor(db, DEMO_SEED_CURSOR, marker, clock().getTime());
   return {
     counts: await countDemoData(db), showcaseRep: start ? { userId: start.userId, name: start.name } : null, showcase: plan.showcase,
@@ -112,6 +126,7 @@ export async function seedDemo(d: SeedDemoDeps): Promise<DemoSeedSummary> {
       orders: plan.orders.length, messages: plan.messages.length + 2 * plan.newContacts.length, touches: plan.touches.length,
       deletions: plan.deletions.length, readds: plan.readds.length, newContacts: plan.newContacts.length,
     },
+    outreach,
     ms: Date.now() - started,
   };
 }

@@ -87,6 +87,48 @@ describe('the demo seeding', () => {
   });
 });
 
+describe('the demo outreach history', () => {
+  it('should leave one finished campaign, sent through the outbox to WeCom, with every per-customer outcome WeCom reports', async () => {
+    const { campaign } = world.summary.outreach;
+    const marker = await readDemoSeed(world.app.services);
+    expect(marker?.campaignId).toBe(campaign.id);
+    const [row] = await q<{ status: string; approved_at: unknown }>('SELECT status, approved_at FROM campaigns WHERE id = ?', [campaign.id]);
+    expect(row.status).toBe('done');
+    // It ran four days ago (the corp clock's day, 10:00 local): approved then, not at seeding time.
+    expect(START.getTime() - num(row.approved_at)).toBeGreaterThan(3 * 86_400_000);
+    for (const outcome of ['sent', 'not_friend', 'over_quota', 'not_sent']) expect(campaign.results[outcome]).toBeGreaterThan(0);
+    expect(campaign.plan.audience).toBe(Object.values(campaign.results).reduce((a, b) => a + b, 0));
+    expect(campaign.reminded.length).toBe(1);
+    // One WeCom task per batch, each created by the outbox.
+    const [{ n: batches }] = await q<{ n: unknown }>("SELECT COUNT(*) AS n FROM campaign_batches WHERE campaign_id = ? AND outbox_id IS NOT NULL", [campaign.id]);
+    const tasks = world.sim.admin.msgTemplates().filter((m) => m.text === undefined || String(m.text).startsWith('春季焕新季'));
+    expect(tasks.length).toBe(num(batches));
+    // A touch for each customer WeCom says was sent, at WeCom's send time (four days ago), none for the others.
+    const sent = await q<{ external_user_id: string; result_at: unknown }>("SELECT external_user_id, result_at FROM campaign_recipients WHERE campaign_id = ? AND result = 'sent'", [campaign.id]);
+    const touches = await q<{ external_user_id: string; at: unknown }>("SELECT external_user_id, at FROM touches WHERE source = 'campaign'");
+    expect(new Set(touches.map((t) => t.external_user_id))).toEqual(new Set(sent.map((r) => r.external_user_id)));
+    for (const t of touches) expect(START.getTime() - num(t.at)).toBeGreaterThan(3 * 86_400_000);
+  });
+
+  it('should leave a week of group posts: some sent, some moved and some skipped, each with its reason', async () => {
+    const { groups } = world.summary.outreach;
+    const rows = await q<{ decision: string; status: string; reason: string | null; explanation: string; occurrence_at: unknown }>(
+      `SELECT decision, status, reason, explanation, occurrence_at FROM group_post_sends WHERE post_id IN (${groups.postIds.map(() => '?').join(',')})`, groups.postIds);
+    expect(rows.filter((r) => r.status === 'sent').length).toBeGreaterThan(0);
+    for (const kind of ['moved', 'skipped']) {
+      const of = rows.filter((r) => r.decision === kind);
+      expect(of.length).toBeGreaterThan(0);
+      for (const r of of) {
+        expect(r.reason).toBeTruthy();
+        expect(r.explanation.length).toBeGreaterThan(5);
+      }
+    }
+    // Nothing left half-way: every send is final, and all of them lie in the past week.
+    expect(rows.filter((r) => r.status === 'planned' || r.status === 'dispatched')).toEqual([]);
+    for (const r of rows) expect(START.getTime() - num(r.occurrence_at)).toBeLessThanOrEqual(8 * 86_400_000);
+  });
+});
+
 describe('the demo picker', () => {
   it('should list colleagues by name and team and suggest where to start', async () => {
     const reps = (await client.json<DemoRep[]>('GET', '/sidebar/api/demo/reps')).body;
