@@ -155,6 +155,12 @@ describe('话术 library over HTTP (production wiring)', () => {
     expect((await api(`/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await api(`/${id}`)).status).toBe(404);
 
+    // Created in the same millisecond (the clock is fixed): each answer is its own script.
+    const burst = await Promise.all(['甲', '乙', '丙', '丁', '戊'].map((n) => api('', { method: 'POST', body: { category: '测试', title: `并发${n}`, text: `{称呼}您好，${n}` } })));
+    expect(burst.map((r) => r.body.title)).toEqual(['并发甲', '并发乙', '并发丙', '并发丁', '并发戊']);
+    expect(new Set(burst.map((r) => r.body.id)).size).toBe(5);
+    await Promise.all(burst.map((r) => api(`/${r.body.id}`, { method: 'DELETE' })));
+
     const seeded = (await corp()).find((s) => s.seedKey === 'festival')!;
     expect((await api(`/${seeded.id}`, { method: 'DELETE' })).status).toBe(204);
     // A new process seeds again: the deleted one stays deleted.
