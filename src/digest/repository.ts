@@ -63,9 +63,11 @@ export class DigestRepository {
       byIds<Record<string, unknown>>((w) =>
         `SELECT external_user_id, paid_at FROM orders WHERE paid_at >= ? AND paid_at < ? AND amount > 0 AND external_user_id IS NOT NULL${w}`,
         [rangeStart - REPEAT_WINDOW_MS, dayEnd]),
-      // MariaDB would rather walk chat_id IS NULL (half the table); the range index covers the read.
+      // Everyone's: MariaDB would rather walk chat_id IS NULL (half the table); the range index
+      // covers the read. A team's: each customer's own range (external_user_id, msg_time), not
+      // the whole corp's 31 days once per chunk of ids.
       byIds<Record<string, unknown>>((w) =>
-        `SELECT external_user_id, user_id, direction, msg_time FROM messages${this.db.dialect === 'mysql' ? ' FORCE INDEX (idx_messages_digest)' : ''}
+        `SELECT external_user_id, user_id, direction, msg_time FROM messages${this.db.dialect !== 'mysql' ? '' : ids ? ' FORCE INDEX (ix_messages_external_user_id_msg_time)' : ' FORCE INDEX (idx_messages_digest)'}
          WHERE msg_time >= ? AND msg_time <= ? AND chat_id IS NULL AND external_user_id IS NOT NULL${w}`, [rangeStart, asOf]),
       this.db.query<Record<string, unknown>>(
         `SELECT user_id, status, due_at, done_at FROM reminders WHERE ((due_at >= ? AND due_at < ?) OR (done_at >= ? AND done_at < ?) OR (status = 'open' AND due_at < ?))${inReps('user_id')}`,
