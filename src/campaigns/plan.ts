@@ -204,6 +204,8 @@ function summarize(decisions: Map<string, Decision>, batches: PlanBatch[], first
 }
 
 const PLAN_LABELS: Record<PlanReason, string> = { ...REASON_LABELS, SCHEDULE_FULL: '发送速度上限内排不下，活动结束前轮不到' };
+/** A customer moved to a later day by the rate does get the message: say only that the day is full. */
+const DEFERRED_FULL = '这位成员当天的发送量已满（每日发送速度上限）';
 
 function when(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM-dd HH:mm');
@@ -216,7 +218,7 @@ function routeText(r: Route): string {
 /** One sentence an operator can read: what happens to this customer and why. */
 export function explainDecision(d: Decision, first: number, zone: string): string {
   if (d.kind === 'admitted') return `${when(d.sendAt, zone)} 发送；${routeText(d.route)}`;
-  const labels = d.reasons.map((r) => `${PLAN_LABELS[r]}（${r}）`);
+  const labels = d.reasons.map((r) => `${d.kind === 'deferred' && r === 'SCHEDULE_FULL' ? DEFERRED_FULL : PLAN_LABELS[r]}（${r}）`);
   if (d.kind === 'deferred') {
     return `推迟到 ${when(d.sendAt, zone)} 发送：${when(first, zone)} 时${labels.join('；')}；${routeText(d.route)}`;
   }

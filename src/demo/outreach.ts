@@ -61,11 +61,17 @@ export async function seedOutreach(d: OutreachDeps): Promise<OutreachSummary> {
     await services.processor.drain();
   };
   await services.outboxWorker.stop();
+  // WeCom's callbacks for replayed events (a customer deleting a rep and adding them back) are not
+  // sent: they would carry a days-old timestamp, which Fencun rightly refuses as a replayed
+  // request. The customer is back before today, so Fencun's follows are today's either way.
+  const callbackUrl = sim.admin.configureCallbacks({}).url;
+  sim.admin.setCallbackUrl(null);
   try {
     const groups = await replayGroupWeek(d, clock, at, worker, zone);
     const campaign = await replayCampaign(d, clock, at, worker, zone, settle);
     return { campaign, groups };
   } finally {
+    sim.admin.setCallbackUrl(callbackUrl);
     sim.admin.advanceTime(-simOffset);
     services.outboxWorker.start();
   }
