@@ -73,14 +73,19 @@ export class ScriptLibrary {
   }
 
   /** A rep's own script, saved from the sidebar: this customer's name and product become placeholders again. */
-  async savePersonal(userId: string, body: { category: string; title: string; text: string }, values: PlaceholderValues): Promise<ScriptView> {
+  async savePersonal(userId: string, body: { category: string; title: string; text: string; from?: number }, values: PlaceholderValues): Promise<ScriptView> {
     if ((await this.repo.count('personal', userId)) >= MAX_PERSONAL_SCRIPTS) {
       throw new AppError('TOO_MANY_SCRIPTS', `每人最多保存 ${MAX_PERSONAL_SCRIPTS} 条个人话术，请先删掉不用的`, { status: 409 });
     }
     const text = templatize(body.text, values);
+    // Edited from a script the rep may see: it suits what that one suits (a copy of an after-delivery
+    // script is not suggested to a customer who bought months ago) and keeps its title.
+    const src = body.from === undefined ? null : await this.repo.find(body.from);
+    const from = src && (src.scope === 'corp' || src.ownerUserId === userId) ? src : null;
     const s = await this.repo.create({
       scope: 'personal', ownerUserId: userId, category: body.category || PERSONAL_CATEGORY,
-      title: body.title || shortTitle(text), text, kinds: [], stages: [], tiers: [], createdBy: userId,
+      title: body.title || from?.title || shortTitle(text), text,
+      kinds: from?.kinds ?? [], stages: from?.stages ?? [], tiers: from?.tiers ?? [], createdBy: userId,
     }, this.d.clock().getTime());
     return { id: s.id, scope: s.scope, category: s.category, title: s.title, text: fillPlaceholders(s.text, values), uses: 0, fit: [] };
   }

@@ -54,6 +54,8 @@ function corpScriptFields(tierIds: readonly string[]) {
 
 /** A rep's own script saved from the sidebar (messages in the rep's words). */
 export const PersonalScriptBody = z.strictObject({
+  /** The script it was edited from: its title and what it suits carry over. */
+  from: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   category: z.string().trim().max(MAX_CATEGORY, `分类最多 ${MAX_CATEGORY} 个字`).default(''),
   title: z.string().trim().max(MAX_TITLE, `标题最多 ${MAX_TITLE} 个字`).default(''),
   text: z.string().trim().min(1, '请先写点内容').max(MAX_TEXT, `话术最多 ${MAX_TEXT} 字`).superRefine((t, ctx) => {

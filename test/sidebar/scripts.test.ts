@@ -229,6 +229,19 @@ describe('话术 library over HTTP (production wiring)', () => {
     expect((await zhang.json('DELETE', `/sidebar/api/scripts/${saved.body.id}`)).status).toBe(404);
     expect((await zhang.json('POST', `/sidebar/api/scripts/${saved.body.id}/uses`)).status).toBe(404);
 
+    // Edited from a corp script: its title and what it suits carry over; from someone else's own script, nothing does.
+    const refund = (await corp()).find((s) => s.seedKey === 'complaint-refund')!;
+    const copy = await lina.json<{ id: number; title: string }>('POST', `/sidebar/api/contacts/${CUSTOMERS.chen}/scripts`, { text: '陈姐您好，退款今天到账', from: refund.id });
+    expect(copy.body.title).toBe('退款进度');
+    expect((await api(`/${copy.body.id}`)).body).toMatchObject({ scope: 'personal', kinds: ['complaint_follow_up'], text: '{称呼}您好，退款今天到账' });
+    const zhangs = await zhang.json<{ id: number }>('POST', `/sidebar/api/contacts/${CUSTOMERS.zhou}/scripts`, { text: '周婷您好，新品到了' });
+    const notTheirs = await lina.json<{ id: number; title: string }>('POST', `/sidebar/api/contacts/${CUSTOMERS.chen}/scripts`, { text: '陈姐您好，新品到了', from: zhangs.body.id });
+    expect((await api(`/${notTheirs.body.id}`)).body).toMatchObject({ title: '您好，新品到了', kinds: [] });
+    for (const [c, id] of [[lina, copy.body.id], [zhang, zhangs.body.id], [lina, notTheirs.body.id]] as const) {
+      expect((await c.json('DELETE', `/sidebar/api/scripts/${id}`)).status).toBe(204);
+    }
+    expect((await lina.json('POST', `/sidebar/api/contacts/${CUSTOMERS.chen}/scripts`, { text: '您好', from: -1 })).status).toBe(400);
+
     const bad = await lina.json<{ message: string }>('POST', `/sidebar/api/contacts/${CUSTOMERS.chen}/scripts`, { text: '{姓名}您好' });
     expect(bad).toMatchObject({ status: 400, body: { message: 'text: 话术里的 {姓名} 无法自动填写，可用 {称呼}、{产品}、{顾问}' } });
     expect((await lina.json('POST', `/sidebar/api/contacts/${CUSTOMERS.chen}/scripts`, { text: '   ' })).status).toBe(400);
@@ -291,8 +304,29 @@ describe('话术 sheet on a phone in WeCom', () => {
     // Saved as the rep's own: her name and the product go back to placeholders.
     await page.click('[data-test=script-save]');
     await page.waitForSelector('.toast:has-text("已存为我的话术")');
-    const [mine] = await world.app.services.db.query<{ body: string }>("SELECT body FROM scripts WHERE scope = 'personal' AND owner_user_id = ?", [REPS.lina]);
-    expect(mine.body).toBe('{称呼}您好，{产品}收到了吧？用着还顺手吗？早晚各一次效果最好，有不清楚的地方随时问我。');
+    const [mine] = await world.app.services.db.query<{ body: string; title: string; kinds: string }>(
+      "SELECT body, title, kinds FROM scripts WHERE scope = 'personal' AND owner_user_id = ?", [REPS.lina]);
+    // Its title and what it suits come from the script it was edited from.
+    expect(mine).toEqual({ body: '{称呼}您好，{产品}收到了吧？用着还顺手吗？早晚各一次效果最好，有不清楚的地方随时问我。', title: '到货后关怀', kinds: 'post_sale_care' });
+    await context.close();
+  });
+
+  it('should repeat the pressure strip\'s hold-back in the sheet for a customer to give space', async () => {
+    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.sun });
+    await page.goto(`${world.url}/sidebar/`);
+    await page.waitForSelector('[data-test=pressure]');
+    const strip = await page.textContent('[data-test=pressure]');
+    await page.click('[data-test=open-scripts]');
+    await page.waitForSelector('[data-test=script-suggestion]');
+    const notice = (await page.textContent('[data-test=script-notice]'))!.trim();
+    expect(notice).toMatch(/^暂不打扰：.+起再联系$/);
+    expect(strip).toContain(notice);
+    // Nothing written for another case, not even the rep's own after-delivery copy (saved in the test above).
+    const offered = await page.locator('[data-test=script-suggestion]').allInnerTexts();
+    expect(offered.length).toBeGreaterThan(0);
+    for (const o of offered) expect(o).not.toMatch(/收到了吧|到货后关怀/);
+    expect(offered[0]).toContain('孙总');
+    await screenshot(page, 'scripts-give-space');
     await context.close();
   });
 

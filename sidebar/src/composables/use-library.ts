@@ -39,8 +39,8 @@ export function useScripts(externalUserId: string, rank: ScriptRank) {
   function used(s: ScriptView): void {
     api(`/scripts/${s.id}/uses`, { method: 'POST', body: {} }).catch(() => undefined);
   }
-  function saveMine(text: string): Promise<ScriptView> {
-    return api<ScriptView>(`/contacts/${encodeURIComponent(externalUserId)}/scripts`, { method: 'POST', body: { text } });
+  function saveMine(text: string, from: ScriptView): Promise<ScriptView> {
+    return api<ScriptView>(`/contacts/${encodeURIComponent(externalUserId)}/scripts`, { method: 'POST', body: { text, from: from.id } });
   }
   return { data, failed, load, used, saveMine };
 }
