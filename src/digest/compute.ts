@@ -55,6 +55,7 @@ export interface ChangeFact {
 }
 
 export interface CustomerFact {
+  /** '' from the repository: names are read afterwards for the listed customers only (nameListed). */
   name: string;
   tier: string | null;
   stage: string | null;
@@ -162,6 +163,8 @@ export interface NamedCustomer {
   externalUserId: string;
   /** WeCom name, with the rep's remark marked as such (internal: the digest goes to a supervisor). */
   label: string;
+  /** The rep's remark on this customer (internal). */
+  remark: string | null;
   tier: string | null;
   rep: string;
   /** What makes them listed, e.g. "等待 2 小时 10 分（目标 30 分钟）". */
@@ -266,7 +269,8 @@ export function bookByRep(data: DigestData, range: DayRange, asOf: number, polic
   }
   const named = (id: string, rep: string, note: string, weight: number): NamedCustomer => {
     const c = data.customers.get(id);
-    return { externalUserId: id, label: customerLabel(c?.name ?? '', rows.get(rep + '|' + id)?.remark ?? null), tier: c?.tier ?? null, rep, note, weight };
+    const remark = rows.get(rep + '|' + id)?.remark ?? null;
+    return { externalUserId: id, label: customerLabel(c?.name ?? '', remark), remark, tier: c?.tier ?? null, rep, note, weight };
   };
 
   // Relations active at the start of each day (retention's denominator): day starts s with
@@ -416,6 +420,20 @@ export function bookByRep(data: DigestData, range: DayRange, asOf: number, polic
     }
   }
   return books;
+}
+
+const LISTS = ['lostByCustomer', 'lostByRep', 'waiting', 'atRisk', 'dormant', 'underServed', 'saturated'] as const;
+
+/** Every customer a book names: only they need their WeCom name read (a few hundred of 100k). */
+export function listedIds(books: Map<string, RepBook>): string[] {
+  const ids = new Set<string>();
+  for (const b of books.values()) for (const l of LISTS) for (const c of b[l]) ids.add(c.externalUserId);
+  return [...ids];
+}
+
+/** Labels the named customers with their WeCom names, read after the book (see listedIds). */
+export function nameListed(books: Map<string, RepBook>, names: Map<string, string>): void {
+  for (const b of books.values()) for (const l of LISTS) for (const c of b[l]) c.label = customerLabel(names.get(c.externalUserId) ?? '', c.remark);
 }
 
 export interface Kpi {

@@ -50,13 +50,12 @@ export class DigestRepository {
       return out;
     };
     // One round of concurrent reads (a team first needs its customers' ids, above).
-    const [members, followRows, changeRows, contacts, tiers, facts, orders, messages, reminders, denials, campaigns, groupPosts] = await Promise.all([
+    const [members, followRows, changeRows, tiers, facts, orders, messages, reminders, denials, campaigns, groupPosts] = await Promise.all([
       this.db.query<{ user_id: string; name: string }>('SELECT user_id, name FROM members'),
       byIds<Record<string, unknown>>((w) => `SELECT user_id, external_user_id, status, added_at, ended_at, ended_by, remark FROM follows WHERE 1 = 1${w}`, []),
       byIds<Record<string, unknown>>((w) =>
         `SELECT user_id, external_user_id, kind, at, detail FROM customer_changes
          WHERE kind IN ('follow_added', 'follow_ended') AND at >= ? AND at < ?${w}`, [rangeStart, dayEnd]),
-      byIds<Record<string, unknown>>((w) => `SELECT external_user_id, name FROM external_contacts WHERE 1 = 1${w}`, []),
       byIds<Record<string, unknown>>((w) => `SELECT external_user_id, tier, stage FROM customer_tiers WHERE 1 = 1${w}`, []),
       byIds<Record<string, unknown>>((w) =>
         `SELECT external_user_id, unanswered_since, last_touch_at, last_outbound_at, touches_since_inbound FROM customer_facts WHERE 1 = 1${w}`, []),
@@ -94,7 +93,6 @@ export class DigestRepository {
       if (!c) customers.set(id, (c = { name: '', tier: null, stage: null, unansweredSince: null, lastCareAt: null, touchesSinceInbound: 0 }));
       return c;
     };
-    for (const r of contacts) get(String(r.external_user_id)).name = String(r.name ?? '');
     for (const r of tiers) Object.assign(get(String(r.external_user_id)), { tier: String(r.tier), stage: (r.stage as string) ?? null });
     for (const r of facts) {
       const touch = numOrNull(r.last_touch_at);
@@ -119,6 +117,17 @@ export class DigestRepository {
       campaigns,
       groupPosts,
     };
+  }
+
+  /** WeCom names of these customers (the ones a digest names; read after the book). */
+  async names(ids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunks(ids, 1000)) {
+      if (!part.length) continue;
+      const rows = await this.db.query<Record<string, unknown>>(`SELECT external_user_id, name FROM external_contacts WHERE external_user_id IN (${placeholders(part.length)})`, part);
+      for (const r of rows) out.set(String(r.external_user_id), String(r.name ?? ''));
+    }
+    return out;
   }
 
   /**

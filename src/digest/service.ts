@@ -1,7 +1,8 @@
 import type { Database } from '../db/database';
+import { OutboxRepository } from '../outbox/repository';
 import { enqueue } from '../outbox/service';
 import type { PolicyConfig } from '../policy/config';
-import { bookByRep, dayRange, digestFor, type Digest, type DigestPolicy, type RepBook, type SectionsKnown } from './compute';
+import { bookByRep, dayRange, digestFor, listedIds, nameListed, type Digest, type DigestPolicy, type RepBook, type SectionsKnown } from './compute';
 import { digestMarkdown } from './message';
 import { DigestRepository } from './repository';
 import { supervisionsOf, type Supervision } from './supervision';
@@ -46,7 +47,9 @@ export class DigestService {
   async books(date: string, asOf: number, reps: string[] | null): Promise<{ books: Map<string, RepBook>; known: SectionsKnown }> {
     const range = dayRange(date, this.o.timeZone);
     const data = await this.repo.load(range, asOf, reps);
-    return { books: bookByRep(data, range, asOf, this.dp), known: { campaigns: data.campaigns !== null, groupPosts: data.groupPosts !== null } };
+    const books = bookByRep(data, range, asOf, this.dp);
+    nameListed(books, await this.repo.names(listedIds(books)));
+    return { books, known: { campaigns: data.campaigns !== null, groupPosts: data.groupPosts !== null } };
   }
 
   async digestOf(s: Supervision, date: string, asOf: number): Promise<Digest> {
@@ -64,15 +67,22 @@ export class DigestService {
 
   /**
    * One app message per supervisor about `date`, enqueued with key digest:<supervisor>:<date>.
-   * The book is read once for everyone; a second run (another instance, a takeover, a rerun)
-   * finds every key taken and enqueues nothing new.
+   * The book is read once for everyone; a second run (another instance, a takeover, a rerun,
+   * a catch-up after a restart) finds the keys taken and neither reads the book nor enqueues
+   * anything. Two runs that both find a key free both enqueue it: the key keeps one.
    */
   async enqueueAll(date: string, now: number): Promise<{ supervisors: number; enqueued: number; existing: number; quiet: number }> {
     const supervisions = await this.supervisions();
     const out = { supervisors: supervisions.length, enqueued: 0, existing: 0, quiet: 0 };
-    if (supervisions.length === 0) return out;
-    const { books, known } = await this.books(date, now, null);
+    const outbox = new OutboxRepository(this.o.db);
+    const due: Supervision[] = [];
     for (const s of supervisions) {
+      if (await outbox.findByKey(this.o.db, digestKey(s.userId, date))) out.existing++;
+      else due.push(s);
+    }
+    if (due.length === 0) return out;
+    const { books, known } = await this.books(date, now, null);
+    for (const s of due) {
       const d = digestFor(s, books, date, known);
       if (d.quiet) out.quiet++;
       const r = await this.o.db.transaction((tx) => enqueue(tx, {
