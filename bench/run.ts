@@ -6,6 +6,7 @@ import { benchCallback } from './callback';
 import { benchCampaigns } from './campaigns';
 import { benchData, benchReconcileOnly } from './data';
 import { benchDigest } from './digest';
+import { benchInboxBacklog } from './inbox';
 import { benchJudgement } from './judgement';
 import { benchOutbox } from './outbox';
 import { benchReminders } from './reminders';
@@ -21,6 +22,7 @@ const CASES: Record<string, () => Promise<string[]>> = {
   digest: benchDigest,
   campaigns: benchCampaigns,
   outbox: benchOutbox,
+  'inbox-backlog': benchInboxBacklog,
 };
 
 async function main(): Promise<void> {

@@ -237,7 +237,7 @@ export class InboxProcessor {
         if (run.abort.signal.aborted) throw new LeaseLost();
         await handle({ db: this.db, inboxId: row.id, event, now, log, signal: run.abort.signal });
       }
-      if (!(await this.repo.markDone(row.id, token, this.clock().getTime()))) throw new LeaseLost();
+      if (!(await this.repo.markDone(row.id, token, this.clock().getTime(), row.orderKey))) throw new LeaseLost();
       this.metrics.inboxProcessed.inc({ kind: row.kind, result: 'done' });
       this.metrics.processingLag.observe(Math.max(0, this.clock().getTime() - row.receivedAt) / 1000);
     } catch (err) {
@@ -255,7 +255,7 @@ export class InboxProcessor {
     const d = decideFailure(row, err, this.clock().getTime(), this.opts);
     let recorded: boolean;
     try {
-      recorded = await this.repo.markFailed(row.id, token, { error: message, retryAt: d.retryAt, failures: d.failures, firstFailedAt: d.firstFailedAt });
+      recorded = await this.repo.markFailed(row.id, token, { error: message, retryAt: d.retryAt, failures: d.failures, firstFailedAt: d.firstFailedAt }, row.orderKey);
     } catch (markErr) {
       // The lease will expire and the event will be claimed again; nothing is lost.
       log.error({ err: errorMessage(markErr) }, 'inbox: could not record a failure; the event will be retried after its lease expires');
