@@ -123,10 +123,9 @@ export async function startFencun(config: Config, opts: FencunOptions & { runJob
     (stopping ??= (async () => {
       log.info('shutting down: no new requests; finishing in-flight work');
       livePolicy.stop();
-      await closeGracefully(server);
-      await jobs.stop();
-      await services.processor.stop();
-      await services.outboxWorker.stop();
+      // All at once: every loop stops claiming now (one stopped after another would keep
+      // claiming while the first finishes), then each finishes what it holds.
+      await Promise.all([closeGracefully(server), jobs.stop(), services.processor.stop(), services.outboxWorker.stop()]);
       await services.writer.idle();
       await services.db.ds.destroy();
       log.info('shut down cleanly');
