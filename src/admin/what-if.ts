@@ -59,12 +59,12 @@ export async function whatIf(s: Services, o: { current: CurrentPolicy; candidate
     current: createPressurePolicy(o.current.policy.pressure, zone),
     candidate: createPressurePolicy(o.candidate.pressure, zone),
   };
-  const [tiers, reminders, campaigns, groupPosts] = [
-    await tierChanges(s, repo, o.current.policy, o.candidate, o.now),
-    await judgeTouches(s, policies, await repo.remindersDue(from, to), o.now, () => ({ category: 'care' })),
-    await judgeTouches(s, policies, await repo.campaignSendsDue(from, to), o.now, (t) => campaignRequest(t.category === 'marketing' ? 'marketing' : 'care')),
-    await groupPostChanges(s, policies, from, to, o.now),
-  ];
+  const [tiers, reminders, campaigns, groupPosts] = await Promise.all([
+    tierChanges(s, repo, o.current.policy, o.candidate, o.now),
+    repo.remindersDue(from, to).then((t) => judgeTouches(s, policies, t, o.now, () => ({ category: 'care' }))),
+    repo.campaignSendsDue(from, to).then((t) => judgeTouches(s, policies, t, o.now, (x) => campaignRequest(x.category === 'marketing' ? 'marketing' : 'care'))),
+    groupPostChanges(s, policies, from, to, o.now),
+  ]);
   return {
     now: o.now.toISOString(), window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() }, currentVersion: o.current.version,
     tiers, touches: { reminders, campaigns, groupPosts },
@@ -78,11 +78,14 @@ async function tierChanges(s: Services, repo: AdminRepository, current: PolicyCo
   const moves = new Map<string, number>();
   let customers = 0;
   let changed = 0;
+  const batches: string[][] = [];
   for (let after = 0; ;) {
     const batch = await repo.customersAfter(after, CUSTOMER_BATCH);
     if (!batch.length) break;
     after = batch[batch.length - 1].id;
-    const ids = batch.map((b) => b.externalUserId);
+    batches.push(batch.map((b) => b.externalUserId));
+  }
+  const score = async (ids: string[]) => {
     const curInputs = await loadCustomerInputs(s.db, ids, now, cur.windows());
     const candInputs = sameWindows ? curInputs : await loadCustomerInputs(s.db, ids, now, cand.windows());
     for (const id of ids) {
@@ -97,7 +100,13 @@ async function tierChanges(s: Services, repo: AdminRepository, current: PolicyCo
       const k = `${x}\u0000${y}`;
       moves.set(k, (moves.get(k) ?? 0) + 1);
     }
-  }
+  };
+  // MariaDB answers several batches' reads at once (a pool); SQLite has one connection.
+  const lanes = s.db.dialect === 'mysql' ? 3 : 1;
+  let next = 0;
+  await Promise.all(Array.from({ length: lanes }, async () => {
+    while (next < batches.length) await score(batches[next++]);
+  }));
   return {
     customers, changed,
     moves: [...moves].map(([k, count]) => ({ from: k.split('\u0000')[0], to: k.split('\u0000')[1], count })).sort((a, b) => b.count - a.count || a.from.localeCompare(b.from)),
