@@ -11,6 +11,7 @@ import { benchJudgement } from './judgement';
 import { benchOutbox } from './outbox';
 import { benchReminders } from './reminders';
 import { benchSidebar } from './sidebar';
+import { benchWhatIf } from './what-if';
 
 const CASES: Record<string, () => Promise<string[]>> = {
   callback: benchCallback,
@@ -23,6 +24,7 @@ const CASES: Record<string, () => Promise<string[]>> = {
   campaigns: benchCampaigns,
   outbox: benchOutbox,
   'inbox-backlog': benchInboxBacklog,
+  'what-if': benchWhatIf,
 };
 
 async function main(): Promise<void> {
