@@ -37,16 +37,46 @@ export async function benchDigest(): Promise<string[]> {
         dayStart + (i % 1440) * 60_000, `bench-digest:${i}`, T]);
     }
     await insertIgnoringDuplicates(db, 'customer_changes', ['external_user_id', 'user_id', 'kind', 'detail', 'at', 'dedupe_key', 'created_at'], changes, ['dedupe_key']);
-    const svc = digestServiceOf({ ...services, judgement: { ...services.judgement, policy: { ...services.judgement.policy, digest: { ...services.judgement.policy.digest, admins: ['bench_head'] } } } });
-    const b0 = Date.now();
-    await db.query('SELECT external_user_id, name FROM external_contacts');
-    const baselineMs = Date.now() - b0;
-    const t0 = Date.now();
-    const r = await svc.enqueueAll(date, T);
-    const ms = Date.now() - t0;
-    lines.push(`digests for ${SCALE.reps} reps / ${SCALE.customers} customers / ${SCALE.messages} messages: ${ms} ms, ${JSON.stringify(r)}; `
+    const withAdmin = { ...services, judgement: { ...services.judgement, policy: { ...services.judgement.policy, digest: { ...services.judgement.policy.digest, admins: ['bench_head'] } } } };
+    const svc = digestServiceOf(withAdmin);
+    // Three rounds, each with its own baseline (these machines are shared and noisy): the median counts.
+    const rounds: { ms: number; baselineMs: number; r: unknown }[] = [];
+    for (let round = 0; round < 3; round++) {
+      await db.exec("DELETE FROM outbox_intents WHERE origin = 'digest' AND idem_key LIKE ?", [`digest:%:${date}`]);
+      const b0 = Date.now();
+      await db.query('SELECT external_user_id, name FROM external_contacts');
+      const baselineMs = Date.now() - b0;
+      const t0 = Date.now();
+      const r = await svc.enqueueAll(date, T);
+      rounds.push({ ms: Date.now() - t0, baselineMs, r });
+    }
+    const { ms, baselineMs, r } = [...rounds].sort((a, b) => a.ms - b.ms)[1];
+    lines.push(`digests for ${SCALE.reps} reps / ${SCALE.customers} customers / ${SCALE.messages} messages (median of 3: ${rounds.map((x) => x.ms).join(', ')} ms): ${ms} ms, ${JSON.stringify(r)}; `
       + `goal < 5000 ms ${ms < 5000 ? 'PASS' : 'MISS'}, bar < 10000 ms ${ms < 10000 ? 'PASS' : 'FAIL'}; `
       + `${(ms / baselineMs).toFixed(1)}x a baseline SELECT of every customer's name (${baselineMs} ms)`);
+    // Where the time goes: the corp-wide read's statements one at a time, then the computation.
+    const timed = new Map<string, number>();
+    const plain = db.query.bind(db);
+    let chain: Promise<unknown> = Promise.resolve();
+    const probe = Object.assign(Object.create(Object.getPrototypeOf(db)), db, {
+      query: (sql: string, params?: unknown[]) => {
+        const run = chain.then(async () => {
+          const t = Date.now();
+          const rows = await plain(sql, params);
+          const key = /FROM (\w+)/.exec(sql)?.[1] ?? sql.slice(0, 30);
+          timed.set(key, (timed.get(key) ?? 0) + Date.now() - t);
+          return rows;
+        });
+        chain = run.catch(() => undefined);
+        return run;
+      },
+    });
+    const probeSvc = digestServiceOf({ ...withAdmin, db: probe });
+    const p0 = Date.now();
+    await probeSvc.books(date, T, null);
+    const readMs = [...timed.values()].reduce((a, b) => a + b, 0);
+    lines.push(`the book for everyone, statements one at a time: ${Date.now() - p0} ms, of which SQL ${readMs} ms (`
+      + `${[...timed].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${v}`).join(', ')}) and the rest decoding and computing`);
     const t1 = Date.now();
     const again = await svc.enqueueAll(date, T);
     lines.push(`again for the same day (every key taken): ${Date.now() - t1} ms, enqueued ${again.enqueued}`);
