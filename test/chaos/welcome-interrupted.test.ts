@@ -1,6 +1,7 @@
 import { sendWelcome, WelcomeTemplates } from '../../src/contacts/welcome';
 import type { CustomerDataWecom } from '../../src/contacts/wecom-port';
 import type { RunningSimulator } from '../../src/wecom-simulator';
+import { manualClock, ManualClock } from '../helpers/clock';
 import { captureLog } from '../helpers/logs';
 import { busiestRep, makeClient, OpenDb, openTestDb, startTestSimulator } from '../wecom/support';
 
@@ -16,6 +17,8 @@ import { busiestRep, makeClient, OpenDb, openTestDb, startTestSimulator } from '
 describe('a welcome whose instance died mid-send', () => {
   let store: OpenDb;
   let sim: RunningSimulator;
+  // Fencun and the simulator share one fixed clock: the 20 s welcome window never depends on the machine's time.
+  let clock: ManualClock;
   const templates: WelcomeTemplates = { default: { text: '您好，我是{rep_name}' }, byState: {} };
 
   beforeAll(async () => {
@@ -25,7 +28,8 @@ describe('a welcome whose instance died mid-send', () => {
     await store.close();
   });
   beforeEach(async () => {
-    sim = await startTestSimulator();
+    clock = manualClock('2026-03-02T02:00:00Z');
+    sim = await startTestSimulator({ clock });
     await store.db.exec('DELETE FROM wecom_tokens');
   });
   afterEach(async () => {
@@ -36,8 +40,8 @@ describe('a welcome whose instance died mid-send', () => {
   async function dieMidSend(requestLeft: boolean) {
     const rep = busiestRep(sim);
     const { externalUserId, welcomeCode } = sim.admin.addContact({ userId: rep });
-    const { sut } = makeClient(store.db, sim);
-    const event = { type: 'add_external_contact' as const, at: Date.now(), userId: rep, externalUserId, welcomeCode: welcomeCode! };
+    const { sut } = makeClient(store.db, sim, { clock });
+    const event = { type: 'add_external_contact' as const, at: clock().getTime(), userId: rep, externalUserId, welcomeCode: welcomeCode! };
     let delivered!: () => void;
     const reached = new Promise<void>((r) => (delivered = r));
     const dying = {

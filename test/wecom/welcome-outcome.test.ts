@@ -1,6 +1,7 @@
 import { sendWelcome, WelcomeTemplates } from '../../src/contacts/welcome';
 import { findTouchesOfCustomer } from '../../src/touches/repository';
 import type { RunningSimulator } from '../../src/wecom-simulator';
+import { manualClock, ManualClock } from '../helpers/clock';
 import { captureLog } from '../helpers/logs';
 import { busiestRep, makeClient, OpenDb, openTestDb, startTestSimulator } from './support';
 
@@ -12,6 +13,8 @@ import { busiestRep, makeClient, OpenDb, openTestDb, startTestSimulator } from '
 describe('a welcome whose answer came after the timeout', () => {
   let store: OpenDb;
   let sim: RunningSimulator;
+  // Fencun and the simulator share one fixed clock: the 20 s welcome window never depends on the machine's time.
+  let clock: ManualClock;
   const templates: WelcomeTemplates = { default: { text: '您好，我是{rep_name}' }, byState: {} };
 
   beforeAll(async () => {
@@ -21,7 +24,8 @@ describe('a welcome whose answer came after the timeout', () => {
     await store.close();
   });
   beforeEach(async () => {
-    sim = await startTestSimulator();
+    clock = manualClock('2026-03-02T02:00:00Z');
+    sim = await startTestSimulator({ clock });
     await store.db.exec('DELETE FROM wecom_tokens');
   });
   afterEach(async () => {
@@ -32,11 +36,11 @@ describe('a welcome whose answer came after the timeout', () => {
   async function addAndSend(slowAnswers: number) {
     const rep = busiestRep(sim);
     const { externalUserId, welcomeCode } = sim.admin.addContact({ userId: rep });
-    const { sut } = makeClient(store.db, sim, { timeoutMs: 400 });
+    const { sut } = makeClient(store.db, sim, { timeoutMs: 400, clock });
     await sut.getAccessToken();
     if (slowAnswers) sim.admin.injectFault({ endpoint: 'externalcontact/send_welcome_msg', kind: 'latency', afterAction: true, latencyMs: 60_000, count: slowAnswers });
     const logs = captureLog();
-    const now = new Date();
+    const now = clock();
     const event = { type: 'add_external_contact' as const, at: now.getTime(), userId: rep, externalUserId, welcomeCode: welcomeCode! };
     const send = () => sendWelcome({ db: store.db, wecom: sut, templates, event, now, log: logs.log });
     return { rep, externalUserId, welcomeCode: welcomeCode!, send, logs };
