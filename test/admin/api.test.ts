@@ -392,6 +392,35 @@ describe('the console API', () => {
       expect(page2.body.entries[0].id).toBeLessThan(page1.body.entries[2].id);
     });
   });
+  describe('hostile input', () => {
+    it('should answer every mutation with hostile bodies and ids with a 4xx, never a 5xx, and leave every read answering', async () => {
+      const b = await signedIn(admin);
+      const bodies: unknown[] = [null, [], 'text', 42, true, {}, { policy: null }, { policy: [] }, { policy: { tiers: 'x' } }, { at: 12 }, { at: '9999-99-99T99:99' },
+        { name: 'x'.repeat(10_000) }, { audience: { tiers: [{}] } }, { externalUserIds: Array(3).fill({}) }, { note: 'n', basedOn: -1 }, { token: {} },
+        { __proto__: { admin: true } }, { constructor: { prototype: { x: 1 } } }];
+      const routes = ['/admin/api/campaigns', '/admin/api/campaigns/audience-count', '/admin/api/campaigns/1/plan', '/admin/api/group-posts',
+        // (Not the token sign-in: its 401s would spend this address's auth-failure budget.)
+        '/admin/api/group-posts/1/reschedule', '/admin/api/policy', '/admin/api/policy/what-if',
+        '/admin/api/inbox/0/retry', '/admin/api/campaigns/-1/cancel', '/admin/api/group-posts/1e3/cancel', '/admin/api/campaigns/99999999999999999999/approve'];
+      const seen = new Set<number>();
+      for (const route of routes) {
+        for (const body of bodies) {
+          const res = await b.request('POST', route, { raw: typeof body === 'string' ? body : JSON.stringify(body) });
+          seen.add(res.status);
+          expect(`${route} ${JSON.stringify(body)?.slice(0, 40)} → ${res.status}`).not.toMatch(/→ 5\d\d$/);
+          await res.arrayBuffer();
+        }
+      }
+      expect([...seen].every((x) => x < 500)).toBe(true);
+      for (const q of ['?now=2026-13-01T00:00:00Z', '?view=week&date=x', '?from=2026-03-01T00:00:00Z&to=2025-01-01T00:00:00Z', '?from=2026-01-01T00:00:00Z&to=2026-12-01T00:00:00Z']) {
+        expect((await b.json('GET', `/admin/api/group-posts${q}`)).status).toBe(400);
+      }
+      for (const path of ['/admin/api/me', '/admin/api/operations', '/admin/api/campaigns', '/admin/api/group-posts?view=month', '/admin/api/policy', '/admin/api/policy/versions', '/admin/api/audit']) {
+        expect(`${path} ${(await b.json('GET', path)).status}`).toBe(`${path} 200`);
+      }
+    });
+  });
+
   // Last: it leaves this address rate limited on the sign-in paths.
   describe('sign-in abuse', () => {
     it(`should answer 429 once ${RATE_LIMITS.authFailures} callbacks from one address were refused, even to a good one`, async () => {
