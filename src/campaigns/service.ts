@@ -12,6 +12,8 @@ import type { Services } from '../services';
 import type { WecomClient } from '../wecom/client';
 import type { MsgAttachment } from '../wecom/requests';
 import { campaignRequest, explainDecision, orderReasons, planCampaign, type Plan, type PlanRecipient } from './plan';
+import { MaterialLibrary } from '../materials/service';
+import { checkMaterials, resolveAttachments } from './media';
 import * as repo from './repository';
 import { NewCampaignSchema, type Campaign, type PlanSummary, type RecipientResult } from './types';
 
@@ -52,8 +54,11 @@ const RESULT_OF_STATUS: Record<number, RecipientResult> = { 0: 'pending', 1: 'se
 export class CampaignService {
   private readonly outbox: OutboxRepository;
 
+  private readonly library: MaterialLibrary;
+
   constructor(private readonly d: CampaignDeps) {
     this.outbox = new OutboxRepository(d.db);
+    this.library = new MaterialLibrary({ db: d.db, clock: d.clock, log: d.log, wecom: d.wecom });
   }
 
   async create(input: unknown): Promise<Campaign> {
@@ -61,6 +66,7 @@ export class CampaignService {
     if (!r.success) {
       throw new AppError('CAMPAIGN_INVALID', `the campaign is invalid: ${r.error.issues.map((i) => `${i.path.join('.') || 'campaign'} ${i.message}`).join('; ')}`, { status: 400 });
     }
+    await checkMaterials(r.data.content.attachments, this.library, 'CAMPAIGN_INVALID');
     const now = this.d.clock().getTime();
     const id = await this.d.db.transaction((tx) => repo.insertCampaign(tx, r.data, now));
     this.d.log.info({ campaignId: id, name: r.data.name }, 'campaign created');
@@ -160,6 +166,15 @@ export class CampaignService {
         const reasons = orderReasons(d.reasons);
         return { id: d.externalUserId, reason: reasons[0], explanation: explainDecision({ kind: 'excluded', reason: reasons[0], reasons, nextAllowedAt: d.nextAllowedAt?.getTime() ?? null, route: null }, t, zone) };
       });
+      // Library images and files become WeCom media_ids before the intent is written (no WeCom
+      // call inside the transaction); an upload that fails leaves the batch for the next run.
+      let attachments: MsgAttachment[] | undefined;
+      try {
+        attachments = verdict.allowed.length ? await resolveAttachments(c.content.attachments, this.library) : undefined;
+      } catch (err) {
+        this.d.log.warn({ campaignId: c.id, batch: b.no, err: (err as Error).message }, 'campaign batch waits: its attachments could not be uploaded to WeCom');
+        continue;
+      }
       const done = await this.d.db.transaction(async (tx) => {
         if (!verdict.allowed.length) {
           if (!(await repo.markDispatched(tx, b.campaignId, b.no, null, t, 'every customer was re-decided out before sending'))) return false;
@@ -168,7 +183,7 @@ export class CampaignService {
         }
         const { intent } = await enqueue(tx, {
           kind: 'mass_task', chatType: 'single', sender: b.sender, externalUserIds: verdict.allowed,
-          text: c.content.text, attachments: c.content.attachments as MsgAttachment[] | undefined,
+          text: c.content.text, attachments,
           touch: { category: c.category, source: 'campaign' },
           key: `campaign:${c.id}:batch:${b.no}`, dueAt: b.sendAt, expiresAt: Date.parse(c.schedule.end), origin: 'campaign',
         }, t);

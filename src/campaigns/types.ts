@@ -35,11 +35,13 @@ export type Audience = z.infer<typeof AudienceSchema>;
 
 /** The attachments WeCom's add_msg_template takes (wecom/API.md 4.10); media ids come from the client's upload. */
 const attachment = z.discriminatedUnion('msgtype', [
-  z.strictObject({ msgtype: z.literal('image'), image: z.strictObject({ media_id: z.string().min(1).optional(), pic_url: z.string().url().optional() })
-    .refine((i) => i.media_id || i.pic_url, 'needs media_id or pic_url') }),
+  // material_id: an image or file of the 素材 library (/api/materials), uploaded to WeCom when sent.
+  z.strictObject({ msgtype: z.literal('image'), image: z.strictObject({ media_id: z.string().min(1).optional(), pic_url: z.string().url().optional(), material_id: z.number().int().positive().optional() })
+    .refine((i) => i.media_id || i.pic_url || i.material_id, 'needs media_id, pic_url or material_id') }),
   z.strictObject({ msgtype: z.literal('link'), link: z.strictObject({ title: z.string().min(1), url: z.string().url(), picurl: z.string().url().optional(), desc: z.string().optional() }) }),
   z.strictObject({ msgtype: z.literal('miniprogram'), miniprogram: z.strictObject({ title: z.string().min(1), pic_media_id: z.string().min(1), appid: z.string().min(1), page: z.string().min(1) }) }),
-  z.strictObject({ msgtype: z.literal('file'), file: z.strictObject({ media_id: z.string().min(1) }) }),
+  z.strictObject({ msgtype: z.literal('file'), file: z.strictObject({ media_id: z.string().min(1).optional(), material_id: z.number().int().positive().optional() })
+    .refine((f) => f.media_id || f.material_id, 'needs media_id or material_id') }),
 ], { error: 'msgtype must be image, link, miniprogram or file' });
 
 export const ContentSchema = z.strictObject({

@@ -13,6 +13,8 @@ import type { MsgAttachment } from '../wecom/requests';
 import { occurrencesBetween, scheduleBounds } from './calendar';
 import { parsePostsCsv } from './csv';
 import { explainDecision, planOccurrences, type PlanOccurrence } from './plan';
+import { checkMaterials, resolveAttachments } from '../campaigns/media';
+import { MaterialLibrary } from '../materials/service';
 import * as repo from './repository';
 import { NewPostSchema, type GroupDecision, type NewPost, type Post, type SendStatus } from './types';
 
@@ -73,8 +75,11 @@ export interface PreviewRow {
 export class GroupContentService {
   private readonly outbox: OutboxRepository;
 
+  private readonly library: MaterialLibrary;
+
   constructor(private readonly d: GroupContentDeps) {
     this.outbox = new OutboxRepository(d.db);
+    this.library = new MaterialLibrary({ db: d.db, clock: d.clock, log: d.log, wecom: d.wecom });
   }
 
   // ---- posts ---------------------------------------------------------------------------------
@@ -94,6 +99,7 @@ export class GroupContentService {
   async create(input: unknown, now: Date, source = 'api'): Promise<Post> {
     const t = now.getTime();
     const c = this.check(input, t);
+    await checkMaterials(c.post.content.attachments, this.library, 'GROUP_POST_INVALID');
     const id = await this.d.db.transaction((tx) => repo.insertPost(tx, c.post, { first: c.first, last: c.last, source, now: t }));
     this.d.log.info({ groupPostId: id, name: c.post.name }, 'group post created');
     return (await repo.findPost(this.d.db, id))!;
@@ -104,6 +110,7 @@ export class GroupContentService {
     const t = now.getTime();
     const posts = parsePostsCsv(text, { timeZone: this.d.timeZone, now: t });
     const checked = posts.map((p) => this.check(p, t));
+    for (const c of checked) await checkMaterials(c.post.content.attachments, this.library, 'GROUP_POST_INVALID');
     const ids = await this.d.db.transaction(async (tx) => {
       const out: number[] = [];
       for (const c of checked) out.push(await repo.insertPost(tx, c.post, { first: c.first, last: c.last, source, now: t }));
@@ -258,6 +265,15 @@ export class GroupContentService {
           `skipped: due at ${new Date(plannedAt).toISOString()} but Fencun only got to it at ${new Date(t).toISOString()}, later than the post may be moved`, t));
         continue;
       }
+      // Library images and files become WeCom media_ids first (never inside the transaction);
+      // a failed upload leaves these rows planned for the next run.
+      let attachments: MsgAttachment[] | undefined;
+      try {
+        attachments = await resolveAttachments(post.content.attachments, this.library);
+      } catch (err) {
+        this.d.log.warn({ groupPostId: post.id, err: (err as Error).message }, 'group post waits: its attachments could not be uploaded to WeCom');
+        continue;
+      }
       for (let part = 0; part * MAX_CHATS_PER_TASK < rows.length; part++) {
         const chunk = rows.slice(part * MAX_CHATS_PER_TASK, (part + 1) * MAX_CHATS_PER_TASK);
         const key = outboxKey(first, part);
@@ -265,7 +281,7 @@ export class GroupContentService {
           const done = await this.d.db.transaction(async (tx) => {
             const { intent, created } = await enqueue(tx, {
               kind: 'mass_task', chatType: 'group', sender: first.owner!, chatIds: chunk.map((r) => r.chatId),
-              text: post.content.text, attachments: post.content.attachments as MsgAttachment[] | undefined,
+              text: post.content.text, attachments,
               key, dueAt: plannedAt, expiresAt: plannedAt + Math.max(limit, HOUR), origin: 'group-content',
             }, t);
             const n = await repo.markDispatched(tx, chunk.map((r) => r.id), intent.id, key, t);
