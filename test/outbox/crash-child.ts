@@ -2,8 +2,9 @@
  * A worker process for the kill -9 test (crash.test.ts). It drains the outbox once and exits; when
  * CRASH_AT names a hook point it SIGKILLs itself there on the first send that is not resolving an
  * earlier attempt. The crash is this test script's doing, through the worker's test hooks: the
- * production worker has no such switch. CLOCK_OFFSET_MS moves this process's clock forward (a
- * restart after the crashed claim's lease ran out).
+ * production worker has no such switch. The clock is fixed: CLOCK_START_MS (the test's instant)
+ * plus CLOCK_OFFSET_MS, which moves it forward per round (a restart after the crashed claim's
+ * lease ran out).
  */
 import { parseDatabaseUrl } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
@@ -18,8 +19,9 @@ import { wecomConfig } from '../wecom/support';
 
 async function main(): Promise<void> {
   const env = process.env;
-  const offset = Number(env.CLOCK_OFFSET_MS ?? 0);
-  const clock = () => new Date(Date.now() + offset);
+  const at = Number(env.CLOCK_START_MS) + Number(env.CLOCK_OFFSET_MS ?? 0);
+  if (!Number.isFinite(at)) throw new Error('crash-child needs CLOCK_START_MS (epoch ms)');
+  const clock = () => new Date(at);
   const ds = createDataSource(parseDatabaseUrl(env.DATABASE_URL!)!);
   await ds.initialize();
   const db = new Database(ds);

@@ -14,6 +14,9 @@ import { ledger, ledgerText, outboxRig, textTo } from './support';
  * once per intent, alternating; each restart comes after the dead claim's lease ran out.
  */
 const LEASE_MS = 5_000;
+/** Fencun's clock in this test and in every child, and WeCom's: each round moves both forward. */
+const T0 = Date.parse('2026-03-02T02:00:00Z');
+let simAt = T0;
 
 function runChild(env: Record<string, string>): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -29,7 +32,7 @@ describe('outbox: kill -9 between "WeCom accepted" and "recorded locally"', () =
 
   beforeAll(async () => {
     o = await openTestDb();
-    sim = await startTestSimulator();
+    sim = await startTestSimulator({ clock: () => new Date(simAt) });
   });
   afterAll(async () => {
     await sim.stop();
@@ -40,8 +43,8 @@ describe('outbox: kill -9 between "WeCom accepted" and "recorded locally"', () =
     const [repA, repB] = sim.admin.reps().map((r) => r.userId);
     const customersA = [...sim.state.followsByUser.get(repA)!.keys()].slice(0, 2);
     const customersB = [...sim.state.followsByUser.get(repB)!.keys()].slice(0, 2);
-    const { service } = outboxRig(o.db, sim);
-    const now = Date.now();
+    const { service } = outboxRig(o.db, sim, { clock: () => new Date(T0) });
+    const now = T0;
     const { externalUserId, welcomeCode } = sim.admin.addContact({ userId: repA, welcome: true });
     const intents = [
       (await service.enqueueNow({ kind: 'welcome', welcomeCode: welcomeCode!, userId: repA, externalUserId, text: '欢迎您', key: 'crash-welcome', dueAt: now - 100, origin: 'test' })).intent,
@@ -49,13 +52,15 @@ describe('outbox: kill -9 between "WeCom accepted" and "recorded locally"', () =
       (await service.enqueueNow({ kind: 'mass_task', chatType: 'single', sender: repA, externalUserIds: customersA, text: 'crash-test mass A', key: 'crash-mass-a', dueAt: now - 80, origin: 'test' })).intent,
       (await service.enqueueNow({ kind: 'mass_task', chatType: 'single', sender: repB, externalUserIds: customersB, text: 'crash-test mass B', key: 'crash-mass-b', dueAt: now - 79, origin: 'test' })).intent,
     ];
-    const base = { DATABASE_URL: o.database.url, SIM_URL: sim.url, LEASE_MS: String(LEASE_MS) };
+    const base = { DATABASE_URL: o.database.url, SIM_URL: sim.url, LEASE_MS: String(LEASE_MS), CLOCK_START_MS: String(T0) };
     let crashes = 0;
     for (let round = 0; round < intents.length; round++) {
+      simAt = T0 + round * (LEASE_MS + 1_000);
       const r = await runChild({ ...base, CRASH_AT: round % 2 ? 'afterMark' : 'afterSend', CLOCK_OFFSET_MS: String(round * (LEASE_MS + 1_000)) });
       if (r.signal === 'SIGKILL') crashes++;
       else expect(r).toEqual(expect.objectContaining({ code: 0 }));
     }
+    simAt = T0 + intents.length * (LEASE_MS + 1_000);
     const last = await runChild({ ...base, CLOCK_OFFSET_MS: String(intents.length * (LEASE_MS + 1_000)) });
     expect(last.stderr).toBe('');
     expect(last.stdout).toContain('drained');
