@@ -47,7 +47,7 @@ function repBars(d: Digest): string {
 
 function list(title: string, items: NamedCustomer[], names: Map<string, string>, empty: string): string {
   if (items.length === 0) return `<section><h2>${esc(title)}</h2><p class="muted">${esc(empty)}</p></section>`;
-  const rows = items.slice(0, 50).map((c) => `<tr data-customer="${esc(c.externalUserId)}"><td>${esc(c.label)}</td><td>${esc(names.get(c.rep) ?? c.rep)}</td><td>${esc(c.note)}</td></tr>`).join('');
+  const rows = items.slice(0, 50).map((c) => `<tr data-customer="${esc(c.externalUserId)}"><td><a href="/sidebar/?contact=${encodeURIComponent(c.externalUserId)}">${esc(c.label)}</a></td><td>${esc(names.get(c.rep) ?? c.rep)}</td><td>${esc(c.note)}</td></tr>`).join('');
   return `<section><h2>${esc(title)} <span class="count">${items.length}</span></h2><table><thead><tr><th>客户</th><th>员工</th><th>说明</th></tr></thead><tbody>${rows}</tbody></table>`
     + (items.length > 50 ? `<p class="muted">另有 ${items.length - 50} 位未列出</p>` : '') + '</section>';
 }
@@ -75,7 +75,7 @@ section,.kpis{background:#fff;border-radius:12px;padding:14px}.kpis{display:grid
 table{width:100%;border-collapse:collapse;font-size:13px}td,th{text-align:left;padding:6px 4px;border-bottom:1px solid #f2f3f5;vertical-align:top}th{color:#86909c;font-weight:normal}
 .muted{color:#86909c;margin:0}.count{color:#86909c;font-weight:normal}form{display:flex;gap:8px;flex-wrap:wrap;margin-top:8px}
 input,select,button{font:inherit;padding:6px 8px;border:1px solid #c9cdd4;border-radius:8px;background:#fff}button{background:#1a6dff;color:#fff;border-color:#1a6dff}
-.good{color:#00b42a}.quiet{font-size:15px}summary{font-size:15px;font-weight:600}.defs{margin:8px 0 0;padding-left:18px;color:#4e5969;font-size:13px}
+a{color:#1a6dff;text-decoration:none}.good{color:#00b42a}.quiet{font-size:15px}summary{font-size:15px;font-weight:600}.defs{margin:8px 0 0;padding-left:18px;color:#4e5969;font-size:13px}
 </style></head><body>
 <header><h1>${dateZh(d.date)} · ${who}客户日报</h1><div class="muted">${d.reps} 位员工 · 名单中的“备注”是员工写给自己看的备注，仅内部可见</div>
 <form method="get" action="/digest/">${o.canPickTeam ? `<input type="hidden" name="supervisor" value="${esc(o.teamOf.userId)}">` : ''}

@@ -364,6 +364,8 @@ describe('the digest page', () => {
     expect(res!.status()).toBe(200);
     expect(await page.locator('[data-kpi] svg path').count()).toBeGreaterThanOrEqual(4);
     expect(await page.textContent('body')).toContain('王芳（备注：王姐-VIP）');
+    // Each named customer links to their profile in the sidebar.
+    expect(await page.locator('tr[data-customer="c1"] a').first().getAttribute('href')).toBe('/sidebar/?contact=c1');
     const dir = path.resolve(__dirname, '..', '..', 'test-artifacts', 'digest');
     fs.mkdirSync(dir, { recursive: true });
     await page.screenshot({ path: path.join(dir, 'digest-phone.png'), fullPage: true });
