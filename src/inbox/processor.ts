@@ -5,6 +5,7 @@ import type { Database } from '../db/database';
 import { errorMessage } from '../errors';
 import type { Log } from '../log';
 import type { Metrics } from '../ops/metrics';
+import { LeaseHeartbeat, PollLoop } from '../outbox/loop';
 import { decideFailure } from './failures';
 import type { HandlerRegistry } from './handlers';
 import type { InboxRepository, InboxRow } from './repository';
@@ -58,12 +59,9 @@ interface Run {
  * nothing.
  */
 export class InboxProcessor {
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private woken = false;
+  private readonly loop: PollLoop;
   private readonly inFlight = new Map<number, Run>();
-  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly heartbeat: LeaseHeartbeat;
 
   constructor(
     private readonly db: Database,
@@ -73,25 +71,25 @@ export class InboxProcessor {
     private readonly clock: Clock,
     private readonly log: Log,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    // More may be due while slots are free; otherwise wait for a slot, a new event or the poll.
+    this.loop = new PollLoop(async () => (await this.fill()) > 0 && this.inFlight.size < this.opts.concurrency, opts.idlePollMs,
+      (err) => log.error({ err: errorMessage(err) }, 'inbox: could not claim events (database unavailable?); retrying'));
+    this.heartbeat = new LeaseHeartbeat(opts.heartbeatMs ?? Math.floor(opts.leaseMs / 3), () => this.renewLeases());
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.runLoop();
+    this.loop.start();
   }
 
   /** Stops claiming, lets in-flight events finish (their leases still renewed). */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
+    await this.loop.stop();
     await this.idle();
   }
 
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   /** Processes everything due now, slot by slot; returns how many events were handled (tests, CLI). */
@@ -146,19 +144,6 @@ export class InboxProcessor {
     this.log.warn({ inboxId: run.row.id, kind: run.row.kind }, `inbox: lease lost while handling (${why}); this run's outcome will not be recorded`);
   }
 
-  /** The heartbeat runs only while events run here. */
-  private startHeartbeat(): void {
-    const every = this.opts.heartbeatMs ?? Math.floor(this.opts.leaseMs / 3);
-    if (this.heartbeat || every <= 0) return;
-    this.heartbeat = setInterval(() => void this.renewLeases(), every);
-    this.heartbeat.unref();
-  }
-
-  private stopHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = null;
-  }
-
   /** Waits for every event running here to finish. */
   private async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map((r) => r.done));
@@ -191,40 +176,13 @@ export class InboxProcessor {
       const run: Run = { row, token: row.leaseToken!, leaseUntil: row.leaseUntil!, abort: new AbortController(), done: Promise.resolve() };
       run.done = this.processOne(run).finally(() => {
         this.inFlight.delete(row.id);
-        if (this.inFlight.size === 0) this.stopHeartbeat();
+        if (this.inFlight.size === 0) this.heartbeat.stop();
         this.wake();
       });
       this.inFlight.set(row.id, run);
     }
-    if (claimed.length > 0) this.startHeartbeat();
-  }
-
-  private async runLoop(): Promise<void> {
-    while (this.running) {
-      this.woken = false;
-      let claimed = 0;
-      try {
-        claimed = await this.fill();
-      } catch (err) {
-        this.log.error({ err: errorMessage(err) }, 'inbox: could not claim events (database unavailable?); retrying');
-      }
-      if (!this.running) break;
-      // More may be due while slots are free; otherwise wait for a slot, a new event or the poll.
-      if (claimed > 0 && this.inFlight.size < this.opts.concurrency) continue;
-      await this.sleep(this.opts.idlePollMs);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.woken) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
+    // The heartbeat runs only while events run here.
+    if (claimed.length > 0) this.heartbeat.start();
   }
 
   private async processOne(run: Run): Promise<void> {

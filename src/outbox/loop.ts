@@ -50,3 +50,25 @@ export class PollLoop {
     }
   }
 }
+
+/**
+ * Renews the leases of the work running here every `everyMs` (the inbox and the outbox: leaseMs
+ * / 3 by default) while started; 0 never beats (tests call the renewal themselves). The timer
+ * does not keep the process alive.
+ */
+export class LeaseHeartbeat {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly everyMs: number, private readonly beat: () => Promise<void>) {}
+
+  start(): void {
+    if (this.timer || this.everyMs <= 0) return;
+    this.timer = setInterval(() => void this.beat(), this.everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

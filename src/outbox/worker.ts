@@ -9,7 +9,7 @@ import {
   apiKeyOf, contentFingerprint, dayOf, Draw, drawsOf, duplicateCheckSeconds, endpointOf, failureSentence, freeAt, judgeFailure,
   OutboxConfig, paceLogHorizonMs, pauseMs, withinDuplicateWindow,
 } from './policy';
-import { PollLoop } from './loop';
+import { LeaseHeartbeat, PollLoop } from './loop';
 import type { Claimed, OutboxRepository, Outcome } from './repository';
 import type { AppMessageIntent, MassTaskIntent, OutboxIntent, WelcomeIntent } from './types';
 
@@ -77,11 +77,12 @@ export class OutboxWorker {
   private readonly loop: PollLoop;
   private prunedAt = 0;
   private readonly inFlight = new Map<number, Run>();
-  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly heartbeat: LeaseHeartbeat;
   private readonly random: () => number;
 
   constructor(private readonly d: OutboxWorkerDeps, private readonly opts: OutboxWorkerOptions) {
     this.random = d.random ?? Math.random;
+    this.heartbeat = new LeaseHeartbeat(opts.heartbeatMs ?? Math.floor(opts.leaseMs / 3), () => this.renewLeases());
     this.loop = new PollLoop(() => this.step(), opts.idlePollMs,
       (err) => d.log.error({ err: errorMessage(err) }, 'outbox: could not claim intents (database unavailable?); retrying'));
   }
@@ -155,25 +156,13 @@ export class OutboxWorker {
       const run: Run = { claimed: c, token: c.intent.leaseToken!, leaseUntil: c.intent.leaseUntil!, lost: false, done: Promise.resolve() };
       run.done = this.process(run).finally(() => {
         this.inFlight.delete(c.intent.id);
-        if (this.inFlight.size === 0) this.stopHeartbeat();
+        if (this.inFlight.size === 0) this.heartbeat.stop();
         this.wake();
       });
       this.inFlight.set(c.intent.id, run);
     }
-    if (claimed.length > 0) this.startHeartbeat();
+    if (claimed.length > 0) this.heartbeat.start();
     return claimed.length;
-  }
-
-  private startHeartbeat(): void {
-    const every = this.opts.heartbeatMs ?? Math.floor(this.opts.leaseMs / 3);
-    if (this.heartbeat || every <= 0) return;
-    this.heartbeat = setInterval(() => void this.renewLeases(), every);
-    this.heartbeat.unref();
-  }
-
-  private stopHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = null;
   }
 
   // ---- pacing (inside the claim's transaction, under the claim lock) ---------------------------
