@@ -92,7 +92,7 @@ Example file:
             `${bar} ${final}/${total} customers with a final result`,
             ...['sent', 'pending', 'not_friend', 'over_quota', 'not_sent', 'cancelled', 'excluded'].map((k) => `  ${k.padEnd(11)} ${st.results[k] ?? 0}`),
             'batch  sender            send at (UTC)          size  status      task',
-            ...st.batches.map((b) => `${String(b.no).padStart(5)}  ${b.sender.padEnd(16)}  ${new Date(b.sendAt).toISOString().slice(0, 16)}  ${String(b.size).padStart(6)}  ${b.status.padEnd(10)}  ${b.taskStatus === 2 ? 'sent by member' : b.msgId ? 'waiting for member' : '-'}`),
+            ...st.batches.map((b) => `${String(b.no).padStart(5)}  ${b.sender.padEnd(16)}  ${new Date(b.sendAt).toISOString().slice(0, 16)}  ${String(b.size).padStart(6)}  ${b.status.padEnd(10)}  ${taskLabel(b)}`),
           ];
           process.stdout.write((every && process.stdout.isTTY ? '\x1b[2J\x1b[H' : '') + lines.join('\n') + '\n');
           if (!every || st.campaign.status === 'done' || st.campaign.status === 'cancelled') return;
@@ -123,4 +123,11 @@ export function formatPlan(p: PlanSummary): string {
     ...Object.entries(p.samples).flatMap(([r, list]) => [`${r}:`, ...(list ?? []).map((x) => `  ${x.externalUserId}: ${x.explanation}`)]),
   ];
   return lines.join('\n') + '\n';
+}
+
+/** What the member did with a batch's WeCom task: a finished batch the member never sent is final, not waiting. */
+function taskLabel(b: { taskStatus?: number | null; msgId?: string | null; status: string }): string {
+  if (b.taskStatus === 2) return 'sent by member';
+  if (!b.msgId) return '-';
+  return b.status === 'done' ? 'not sent by member' : 'waiting for member';
 }
