@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { startFencun, RunningFencun } from '../app';
 import { NOW_OPTION_HELP, parseNowOption } from '../cli/now';
 import { ConfigError, loadConfig } from '../config';
+import { demoDigestLines } from '../digest/demo';
+import { digestServiceOf } from '../digest/job';
 import { findJob } from '../jobs/registry';
 import { ensureSidebarBuilt } from '../sidebar-api/build';
 import { createLogger } from '../log';
@@ -29,6 +31,10 @@ const DB_FILE = path.join(DATA_DIR, 'demo.sqlite');
 const CORP_FILE = path.join(DATA_DIR, 'demo-corp.json');
 /** Opens the demo's machine APIs (orders, archive); printed, since it only opens a local demo. */
 const DEMO_API_TOKEN = 'fencun-demo-api-token-local-only';
+/** Opens the demo's console by local token too (printed, as above). */
+const DEMO_ADMIN_TOKEN = 'fencun-demo-admin-token-local-only';
+/** Who may sign in to the demo's console: written after seeding, read by the console on every request. */
+const ADMIN_FILE = path.join(DATA_DIR, 'demo-admin.json');
 
 interface DemoOptions {
   reset: boolean;
@@ -98,8 +104,11 @@ async function main(argv: string[], env: Record<string, string | undefined> = pr
       WECOM_CALLBACK_AES_KEY: DEMO_CORP.callbackAesKey,
       WECOM_API_BASE: sim.url,
       FENCUN_API_TOKEN: DEMO_API_TOKEN,
+      FENCUN_ADMIN_TOKEN: DEMO_ADMIN_TOKEN,
       FENCUN_DEMO: '1',
     });
+    // The console's roles come from this file (src/admin/roles.ts), unless the operator named another.
+    process.env.FENCUN_ADMIN_CONFIG ||= path.resolve(ADMIN_FILE);
     say(`Starting the Fencun (分寸) demo — corp clock ${localTimeLabel(clock(), timeZone)}`);
     fencun = await startFencun(config, { log, defaultMetrics: true, clock });
   } catch (err) {
@@ -127,6 +136,10 @@ async function main(argv: string[], env: Record<string, string | undefined> = pr
       say(`Reusing ${DB_FILE} (seeded ${marker.seededAt.slice(0, 10)}; \`npm run demo -- --reset\` starts fresh); tiers and reminders brought up to date.`);
     }
 
+    // The supervisors' morning digest for yesterday, as the 08:30 job sends it (once per day, whatever the starts).
+    for (const line of await demoDigestLines({ services: fencun.services, url: fencun.url })) say(line);
+    const admin = await writeDemoAdmins(fencun);
+
     const pageError = await page;
     if (pageError) say(`  the sidebar page could not be built (${pageError}); run npm run build:sidebar`);
     const summary = sim.admin.summary();
@@ -136,6 +149,8 @@ async function main(argv: string[], env: Record<string, string | undefined> = pr
     say(`  sidebar            ${fencun.url}/sidebar/${showcase ? `   (pick ${showcase}: every kind of advice is in that book)` : ''}`);
     say(`  Fencun             ${fencun.url}    metrics ${fencun.url}/metrics    readiness ${fencun.url}/readyz`);
     say(`  machine APIs       ${fencun.url}/api/…  (Authorization: Bearer ${DEMO_API_TOKEN})`);
+    say(`  console            ${fencun.url}/admin/console/   (企业微信扫码 as ${admin ?? 'a listed member'}, the demo admin; or local token ${DEMO_ADMIN_TOKEN})`);
+    say(`  digest page        ${fencun.url}/digest/`);
     say(`  WeCom simulator    ${sim.url}   (admin: ${sim.url}/__admin/state)`);
     say(`  demo corp          ${summary.users} members, ${summary.customers} customers, ${summary.groupChats} customer groups`);
     say(`  callback URL       ${verified.ok ? 'verified by the simulator' : 'NOT verified: check the log'}`);
@@ -170,8 +185,23 @@ async function main(argv: string[], env: Record<string, string | undefined> = pr
   await shutdown(sim, fencun, CORP_FILE);
 }
 
+/**
+ * The demo's console roles: the supervisor of the most reps is the demo admin, the other
+ * supervisors operators. Returns the admin's name for the banner.
+ */
+async function writeDemoAdmins(fencun: RunningFencun): Promise<string | null> {
+  if (process.env.FENCUN_ADMIN_CONFIG !== path.resolve(ADMIN_FILE)) return null;
+  const sups = (await digestServiceOf(fencun.services).supervisions()).sort((a, b) => b.reps.length - a.reps.length);
+  const [top, ...rest] = sups;
+  fs.writeFileSync(ADMIN_FILE, JSON.stringify({
+    $comment: 'Written by npm run demo: who may sign in to the demo console (config/admin.json explains the lists).',
+    admins: top ? [top.userId] : [], operators: rest.map((x) => x.userId), viewers: [], sessionTtlMinutes: 480, loginBase: null,
+  }, null, 2) + '\n');
+  return top ? `${top.name} (${top.userId})` : null;
+}
+
 function removeDemoData(): void {
-  for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`, CORP_FILE]) fs.rmSync(f, { force: true });
+  for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`, CORP_FILE, ADMIN_FILE]) fs.rmSync(f, { force: true });
 }
 
 /** Prints one line per WeCom callback Fencun finishes processing. */

@@ -113,7 +113,6 @@ export async function seedDemo(d: SeedDemoDeps): Promise<DemoSeedSummary> {
   const outreach = await seedOutreach({ services, sim, keepOut: start?.userId ?? null });
   say(`      ${campaignLine(outreach)}`);
   say(`      ${groupLine(outreach)} (${lap()})`);
-  // The integrator's spot: a digest of the seeded days can be run here (after the outreach, before the marker).
 
   const marker: DemoSeedMarker = {
     seededAt: new Date(now).toISOString(), showcaseRep: start?.userId ?? null, showcase: plan.showcase,

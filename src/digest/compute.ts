@@ -309,7 +309,7 @@ export function bookByRep(data: DigestData, range: DayRange, asOf: number, polic
     const b = bookOf(c.userId);
     if (c.kind === 'follow_added') {
       if (i !== TREND_DAYS || (c.addWay !== null && ASSIGNED_ADD_WAYS.has(c.addWay)) || transferredNear(c)) continue;
-      const state = c.state || '（无渠道）';
+      const state = c.state || '无渠道码';
       b.newByState[state] = (b.newByState[state] ?? 0) + 1;
     } else if (c.endedBy === 'customer_deleted' || c.endedBy === 'rep_deleted') {
       b.series.lost[i]++;
