@@ -73,7 +73,7 @@ export function renderAdminPage(s: OperationsSnapshot, o: { timezone: string; no
   const notice = o.notice ? `<div class="notice${o.notice.bad ? ' bad' : ''}" role="status">${esc(o.notice.text)}</div>` : '';
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>运维 · 分寸控制台</title><style>${STYLE}</style></head><body>
-<header><h1>分寸控制台</h1><nav><b>运维</b></nav><span class="muted">${t(s.now)}（${esc(o.timezone)}）</span>
+<header><h1>分寸控制台</h1><nav><a href="/admin/console/">群发活动、群日历、策略（完整控制台）</a> · <b>运维</b></nav><span class="muted">${t(s.now)}（${esc(o.timezone)}）</span>
 <form class="inline" method="post" action="/admin/logout"><button type="submit" class="ghost">退出</button></form></header>
 <main>${notice}
 <section data-test="inbox"><h2>收件箱 <span class="count">企业微信回调事件</span></h2>${statusBars(s.inbox, INBOX_LABELS, '收件箱按状态')}</section>
