@@ -323,3 +323,14 @@ export async function findRecipient(db: Sql, campaignId: number, id: string): Pr
   const [r] = await db.query<Record<string, unknown>>('SELECT decision, reason, result, explanation FROM campaign_recipients WHERE campaign_id = ? AND external_user_id = ?', [campaignId, id]);
   return r ? { decision: String(r.decision), reason: (r.reason as string) ?? null, result: String(r.result), explanation: String(r.explanation) } : null;
 }
+
+/** WeCom names of a few customers (a plan's samples), so an operator reads 陈女士, not an external id. */
+export async function findCustomerNames(db: Sql, ids: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const part of chunks(ids, 500)) {
+    const rows = await db.query<{ external_user_id: string; name: string | null }>(
+      `SELECT external_user_id, name FROM external_contacts WHERE external_user_id IN (${placeholders(part.length)})`, part);
+    for (const r of rows) if (r.name) out.set(r.external_user_id, r.name);
+  }
+  return out;
+}

@@ -103,10 +103,17 @@ export class CampaignService {
       repo.findRoutes(this.d.db, ids),
     ]);
     const recipients: PlanRecipient[] = ids.map((id) => ({ state: states.get(id)!, route: routes.get(id) ?? null }));
-    return planCampaign({
+    const plan = planCampaign({
       recipients, category: c.category, now, policy: this.d.judgement.pressurePolicy,
       schedule: { start: Date.parse(c.schedule.start), end: Date.parse(c.schedule.end), perSenderDailyRate: c.schedule.perSenderDailyRate },
     });
+    const samples = Object.values(plan.summary.samples).flat();
+    const names = await repo.findCustomerNames(this.d.db, [...new Set(samples.map((x) => x.externalUserId))]);
+    for (const x of samples) {
+      const name = names.get(x.externalUserId);
+      if (name) x.name = name;
+    }
+    return plan;
   }
 
   /**

@@ -104,6 +104,8 @@ export interface PlanBatch {
 
 export interface PlanSample {
   externalUserId: string;
+  /** The customer's WeCom name, when known (filled after the pure plan). */
+  name?: string;
   explanation: string;
 }
 

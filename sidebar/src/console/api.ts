@@ -77,7 +77,7 @@ export interface PlanSummary {
   excluded: Record<string, number>;
   routing: { lastChat: number; followOwner: number };
   batches: { no: number; sender: string; sendAt: string; customers: number }[];
-  samples: Record<string, { externalUserId: string; explanation: string }[]>;
+  samples: Record<string, { externalUserId: string; name?: string; explanation: string }[]>;
 }
 
 export type CampaignStatus = 'draft' | 'approved' | 'done' | 'cancelled';
