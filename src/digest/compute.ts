@@ -104,7 +104,7 @@ export interface OutcomeCounts {
 export interface DigestData {
   members: Map<string, string>;
   follows: FollowFact[];
-  /** Follow changes during the trend range. */
+  /** Follow changes from the trend range's start on (also after D: see the re-add in bookByRep). */
   changes: ChangeFact[];
   customers: Map<string, CustomerFact>;
   /** Paid orders (time, customer) from 90 days before the range on. */
@@ -292,12 +292,26 @@ export function bookByRep(data: DigestData, range: DayRange, asOf: number, polic
   }
 
   // A relation ended and added again since: its row only knows the re-add, its loss knows it was there before.
+  // That earlier episode began at the relation's last add before the loss when the range saw one
+  // (else before the range): without it, an episode added, deleted and re-added within the 30 days
+  // counted as active from D−30 on, and a second loss counted the first episode's days again
+  // (found by test/digest/brute-force.test.ts).
+  const addsOf = new Map<string, number[]>();
+  for (const c of data.changes) {
+    if (c.kind !== 'follow_added') continue;
+    const k = c.userId + '|' + c.externalUserId;
+    const xs = addsOf.get(k);
+    if (xs) xs.push(c.at);
+    else addsOf.set(k, [c.at]);
+  }
   for (const c of data.changes) {
     if (c.kind !== 'follow_ended' || (c.endedBy !== 'customer_deleted' && c.endedBy !== 'rep_deleted')) continue;
-    const f = rows.get(c.userId + '|' + c.externalUserId);
+    const k = c.userId + '|' + c.externalUserId;
+    const f = rows.get(k);
     if (!f || f.addedAt === null || f.addedAt <= c.at) continue;
+    const began = (addsOf.get(k) ?? []).filter((t) => t < c.at).reduce((a, t) => Math.max(a, t), -Infinity);
     const s = bookOf(c.userId).series.base;
-    for (let i = 0; i <= TREND_DAYS; i++) if (starts[i] <= c.at && !(f.addedAt < starts[i])) s[i]++;
+    for (let i = 0; i <= TREND_DAYS; i++) if (starts[i] <= c.at && !(f.addedAt < starts[i]) && began < starts[i]) s[i]++;
   }
 
   // New and lost, from the change history (a re-add after a deletion is both: lost that day, new again).

@@ -49,13 +49,16 @@ export class DigestRepository {
       }
       return out;
     };
-    // One round of concurrent reads (a team first needs its customers' ids, above).
+    // One round of concurrent reads (a team first needs its customers' ids, above). Follow changes
+    // are read past D too: a relation deleted and re-added after D (a past date on the page) has a
+    // row that only knows the re-add, and its later loss says it was there during D's range
+    // (found by test/digest/brute-force.test.ts); figures of D still count only D's changes.
     const [members, followRows, changeRows, tiers, facts, orders, messages, reminders, denials, campaigns, groupPosts] = await Promise.all([
       this.db.query<{ user_id: string; name: string }>('SELECT user_id, name FROM members'),
       byIds<Record<string, unknown>>((w) => `SELECT user_id, external_user_id, status, added_at, ended_at, ended_by, remark FROM follows WHERE 1 = 1${w}`, []),
       byIds<Record<string, unknown>>((w) =>
         `SELECT user_id, external_user_id, kind, at, detail FROM customer_changes
-         WHERE kind IN ('follow_added', 'follow_ended') AND at >= ? AND at < ?${w}`, [rangeStart, dayEnd]),
+         WHERE kind IN ('follow_added', 'follow_ended') AND at >= ?${w}`, [rangeStart]),
       byIds<Record<string, unknown>>((w) => `SELECT external_user_id, tier, stage FROM customer_tiers WHERE 1 = 1${w}`, []),
       byIds<Record<string, unknown>>((w) =>
         `SELECT external_user_id, unanswered_since, last_touch_at, last_outbound_at, touches_since_inbound FROM customer_facts WHERE 1 = 1${w}`, []),
