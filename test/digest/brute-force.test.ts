@@ -23,11 +23,12 @@ import { DAY, NOW, SEED, TARGET_MIN, at, generateWorld, insertWorld, type World 
  * campaign and group-post outcomes, the quiet flag, and each KPI's value, previous 7 and 30
  * days and its 31 daily values. The lists are compared as sets of rep:customer (their order is
  * presentation) and the notes' wording is left to digest.test.ts.
- * Not derivable independently: the WeCom names in the labels (they are the seeded names).
+ * Not derived independently: the labels and notes' wording (digest.test.ts checks them by hand), and
+ * response waits already open before D−30 (KPIS.md: waits are read from D−30, so the recount reads
+ * the same window rather than the whole history).
  */
 jest.setTimeout(180_000);
 
-const TZ_OFFSET = 8 * 3_600_000; // Asia/Shanghai, no daylight saving.
 const DATES = ['2026-03-02', '2026-03-01', '2026-02-20'];
 const SUPERVISORS = ['boss', 'lead2', 'lead3', 'lead4'];
 const HIGH = new Set(['core', 'key']);
@@ -36,9 +37,8 @@ const FALLBACK_TIER = 'potential';
 const CAP = ['DAILY_CAP', 'WEEKLY_CAP', 'MONTHLY_CAP', 'MIN_GAP', 'PLATFORM_QUOTA', 'SCHEDULE_FULL', 'BACKOFF_PAUSED'];
 const GROUP_CAP = ['PLATFORM_QUOTA', 'MONTHLY_CAP', 'WEEKLY_CAP', 'DAILY_CAP', 'MIN_GAP', 'QUIET_HOURS'];
 
-/** Local midnight of the day `offset` days from `date`. */
+/** Local midnight (Asia/Shanghai, no daylight saving) of the day `offset` days from `date`. */
 const midnight = (date: string, offset = 0) => at(`${date}T00:00:00`) + offset * DAY;
-void TZ_OFFSET;
 
 /** A leader supervises every active member of their departments' subtrees but themselves. */
 function teamOf(leader: string): string[] {
