@@ -29,12 +29,14 @@ type Guard = 'public' | 'signature' | 'token' | 'session' | 'page' | 'oauth-call
 const GUARDS: [RegExp, Guard][] = [
   [/^GET \/(healthz|readyz|metrics)$/, 'public'],
   [/^(GET|POST) \/wecom\/callback$/, 'signature'],
-  [/^(GET|POST) \/api\//, 'token'],
-  [/^(GET|POST) \/sidebar\/api\//, 'session'],
+  [/^(GET|POST|PATCH|DELETE) \/api\//, 'token'],
+  [/^(GET|POST|DELETE) \/sidebar\/api\//, 'session'],
   [/^GET \/digest\/api\//, 'session'],
   [/^GET \/(sidebar|digest)\/?$/, 'page'],
   [/^GET \/sidebar\/index\.html$/, 'page'],
   [/^GET \/sidebar\/assets\/:file$/, 'public'],
+  // The console's page and assets hold no data: every figure comes from /admin/api, which asks for a session.
+  [/^GET \/admin\/console(\/|\/assets\/:file)?$/, 'public'],
   [/^GET \/(sidebar|digest)\/auth\/start$/, 'public'],
   [/^GET \/(sidebar|digest)\/auth\/callback$/, 'oauth-callback'],
 ];
@@ -68,7 +70,7 @@ describe('every route is authenticated as it should be', () => {
           body: r.method === 'POST' ? '{}' : undefined,
         });
         const expected: Record<Guard, number[]> = {
-          public: [200, 302, 404, 503], signature: [400], token: [401], session: [401], page: [301, 302], 'oauth-callback': [400],
+          public: [200, 301, 302, 404, 503], signature: [400], token: [401], session: [401], page: [301, 302], 'oauth-callback': [400],
         };
         answers.push(`${r.method} ${r.path} ${res.status}`);
         expect({ route: `${r.method} ${r.path}`, status: res.status, ok: expected[guard].includes(res.status) })
