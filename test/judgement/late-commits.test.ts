@@ -202,15 +202,21 @@ describe('cursors under late commits', () => {
         });
         await written;
         const later = db().transaction((tx) => insertMessages(tx, [newMessage('order:b', 'wmFOLD3', 'in', T - 5 * MIN)], T));
+        let laterEnded: string | null = null;
+        later.then(() => (laterEnded = 'committed'), (err: Error) => (laterEnded = `failed (${err.message})`));
         try {
           const watcher = await rawConnection();
           await watcher.query('SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED');
-          // Wait (no timer tuning: the condition itself) until the later writer is blocked on a lock.
+          // Wait (no timer tuning: the condition itself) until the later writer is inside its
+          // statement on the customer's facts row, which the first holds. Read from PROCESSLIST,
+          // not INNODB_TRX: on a loaded server InnoDB's cached view once missed the wait for all of
+          // innodb_lock_wait_timeout (the writer then failed with a lock wait timeout).
           for (;;) {
             const [rows] = await watcher.query<CountRow[]>(
-              `SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-               WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()`);
+              `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
+               WHERE ID <> CONNECTION_ID() AND COMMAND = 'Query' AND INFO LIKE '%customer_facts%' AND INFO LIKE '%wmFOLD3%'`);
             if (Number(rows[0].n) > 0) break;
+            if (laterEnded) throw new Error(`the later writer ${laterEnded} before it was seen waiting for the first one`);
             // A short pause between polls: hammering information_schema starves the very writer watched.
             await new Promise((r) => setTimeout(r, 5));
           }
