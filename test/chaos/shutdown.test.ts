@@ -23,6 +23,8 @@ import { startTestSimulator } from '../wecom/support';
  * waits for that answer; a second intent is enqueued while it is shutting down.
  */
 const REPO = path.resolve(__dirname, '..', '..');
+/** The intents' created and due time: fixed, and in the past for the instance (which runs on its own clock), so due at once. */
+const ENQUEUED_AT = Date.parse('2026-03-02T01:00:00Z');
 
 interface Child {
   process: ChildProcess;
@@ -95,17 +97,17 @@ describe('graceful shutdown: SIGTERM while sending', () => {
     db = new Database(ds);
     const [rep] = sim.admin.reps().map((r) => r.userId);
     const intent = (n: number): NewIntent => ({
-      kind: 'app_message', toUser: rep, message: { msgtype: 'text', text: { content: `shutdown test #${n}` } }, key: `shutdown:${n}`, dueAt: 0, origin: 'test',
+      kind: 'app_message', toUser: rep, message: { msgtype: 'text', text: { content: `shutdown test #${n}` } }, key: `shutdown:${n}`, dueAt: ENQUEUED_AT, origin: 'test',
     });
     // WeCom delivers the message, then holds its answer until the test lets it go.
     sim.admin.injectFault({ endpoint: 'message/send', kind: 'latency', latencyMs: 120_000, afterAction: true, count: 1 });
     const sending = sim.admin.whenHeld('message/send', 1);
-    await db.transaction((tx) => enqueue(tx, intent(1), Date.now()));
+    await db.transaction((tx) => enqueue(tx, intent(1)));
     await sending;
 
     first.process.kill('SIGTERM');
     await first.waitFor('shutting down');
-    await db.transaction((tx) => enqueue(tx, intent(2), Date.now()));
+    await db.transaction((tx) => enqueue(tx, intent(2)));
     // Let the stopping instance's loops come round a few times (idle poll 500 ms): a loop still
     // claiming would take intent 2 now. A correct one passes however long this is.
     await new Promise((r) => setTimeout(r, 2_000));

@@ -21,11 +21,14 @@ jest.setTimeout(120_000);
 /** A 1×1 PNG: the smallest image WeCom's media/upload accepts as an image. */
 export const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
+const UPLOADED_AT = Date.parse('2026-03-02T01:00:00Z');
+
 describe('WeCom client: media/upload against the simulator', () => {
   let open: OpenDb;
   let sim: RunningSimulator;
   beforeAll(async () => {
-    [open, sim] = await Promise.all([openTestDb(), startTestSimulator()]);
+    // The simulator's clock is fixed: the media's created_at is then known exactly, on any date.
+    [open, sim] = await Promise.all([openTestDb(), startTestSimulator({ clock: () => new Date(UPLOADED_AT) })]);
   });
   afterAll(async () => {
     await sim?.stop();
@@ -37,7 +40,7 @@ describe('WeCom client: media/upload against the simulator', () => {
     const img = await sut.uploadMedia({ type: 'image', filename: '新品海报.png', contentType: 'image/png', data: PNG_1PX });
     expect(img.mediaId).toMatch(/^3sim/);
     expect(img.type).toBe('image');
-    expect(Math.abs(img.createdAt - Date.now())).toBeLessThan(60_000);
+    expect(img.createdAt).toBe(UPLOADED_AT);
     const held = sim.admin.media(img.mediaId)!;
     expect(held).toMatchObject({ type: 'image', filename: '新品海报.png', contentType: 'image/png' });
     expect(held.data.equals(PNG_1PX)).toBe(true);
