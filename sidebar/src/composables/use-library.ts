@@ -1,4 +1,4 @@
-import { ref, shallowRef } from 'vue';
+import { onMounted, ref, shallowRef, watch } from 'vue';
 import type { ChatMaterialMessage, MaterialLibraryView } from '../../../src/materials/types';
 import type { ScriptLibraryView, ScriptView } from '../../../src/scripts/types';
 import { api } from '../api/client';
@@ -19,6 +19,26 @@ function query(p: Record<string, string | null | undefined>): string {
   for (const [k, v] of Object.entries(p)) if (v) q.set(k, v);
   const s = q.toString();
   return s ? `?${s}` : '';
+}
+
+/**
+ * A library sheet's search box and category: the first load when the sheet opens, another 250 ms
+ * after the rep stops typing (not one per keystroke), and one at once when a category is picked.
+ */
+export function useLibraryFilter(load: (q: string, category: string | null) => Promise<void>) {
+  const q = ref('');
+  const category = ref<string | null>(null);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  onMounted(() => load('', null));
+  watch(q, () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => load(q.value.trim(), category.value), 250);
+  });
+  function pick(c: string | null): void {
+    category.value = c;
+    load(q.value.trim(), c);
+  }
+  return { q, category, pick };
 }
 
 /** The 话术 sheet's data: one request per search or category, the last answer wins. */
