@@ -1,9 +1,7 @@
 import { sendWelcome, WelcomeTemplates } from '../../src/contacts/welcome';
 import type { CustomerDataWecom } from '../../src/contacts/wecom-port';
-import type { RunningSimulator } from '../../src/wecom-simulator';
-import { manualClock, ManualClock } from '../helpers/clock';
 import { captureLog } from '../helpers/logs';
-import { busiestRep, makeClient, OpenDb, openTestDb, startTestSimulator } from '../wecom/support';
+import { busiestRep, makeClient, simulatorSuite, welcomeRow } from '../wecom/support';
 
 /**
  * Found by the chaos harness (an instance killed with SIGKILL while its add handler was sending
@@ -15,33 +13,15 @@ import { busiestRep, makeClient, OpenDb, openTestDb, startTestSimulator } from '
  * 41051 confirms the dead attempt), and marked unknown with the reason once the window has passed.
  */
 describe('a welcome whose instance died mid-send', () => {
-  let store: OpenDb;
-  let sim: RunningSimulator;
-  // Fencun and the simulator share one fixed clock: the 20 s welcome window never depends on the machine's time.
-  let clock: ManualClock;
+  const suite = simulatorSuite({ clockAt: '2026-03-02T02:00:00Z' });
   const templates: WelcomeTemplates = { default: { text: '您好，我是{rep_name}' }, byState: {} };
-
-  beforeAll(async () => {
-    store = await openTestDb();
-  });
-  afterAll(async () => {
-    await store.close();
-  });
-  beforeEach(async () => {
-    clock = manualClock('2026-03-02T02:00:00Z');
-    sim = await startTestSimulator({ clock });
-    await store.db.exec('DELETE FROM wecom_tokens');
-  });
-  afterEach(async () => {
-    await sim.stop();
-  });
 
   /** The first attempt "dies": the request reached WeCom (or never left), and the caller never hears back. */
   async function dieMidSend(requestLeft: boolean) {
-    const rep = busiestRep(sim);
-    const { externalUserId, welcomeCode } = sim.admin.addContact({ userId: rep });
-    const { sut } = makeClient(store.db, sim, { clock });
-    const event = { type: 'add_external_contact' as const, at: clock().getTime(), userId: rep, externalUserId, welcomeCode: welcomeCode! };
+    const rep = busiestRep(suite.sim);
+    const { externalUserId, welcomeCode } = suite.sim.admin.addContact({ userId: rep });
+    const { sut } = makeClient(suite.store.db, suite.sim, { clock: suite.clock });
+    const event = { type: 'add_external_contact' as const, at: suite.clock().getTime(), userId: rep, externalUserId, welcomeCode: welcomeCode! };
     let delivered!: () => void;
     const reached = new Promise<void>((r) => (delivered = r));
     const dying = {
@@ -51,14 +31,13 @@ describe('a welcome whose instance died mid-send', () => {
         return new Promise<never>(() => undefined);
       },
     } as unknown as CustomerDataWecom;
-    void sendWelcome({ db: store.db, wecom: dying, templates, event, now: new Date(event.at), log: captureLog('silent').log });
+    void sendWelcome({ db: suite.store.db, wecom: dying, templates, event, now: new Date(event.at), log: captureLog('silent').log });
     await reached;
-    const again = (nowMs: number) => sendWelcome({ db: store.db, wecom: sut, templates, event, now: new Date(nowMs), log: captureLog('silent').log });
+    const again = (nowMs: number) => sendWelcome({ db: suite.store.db, wecom: sut, templates, event, now: new Date(nowMs), log: captureLog('silent').log });
     return { welcomeCode: welcomeCode!, event, again };
   }
 
-  const row = async (code: string) =>
-    (await store.db.query<{ status: string; error: string | null }>('SELECT status, error FROM welcome_sends WHERE welcome_code = ?', [code]))[0];
+  const row = (code: string) => welcomeRow(suite.store.db, code);
 
   it('should confirm a welcome the dead attempt delivered, without a second delivery', async () => {
     const { welcomeCode, event, again } = await dieMidSend(true);
@@ -66,7 +45,7 @@ describe('a welcome whose instance died mid-send', () => {
 
     expect(await again(event.at + 5_000)).toBe('sent');
     expect(await row(welcomeCode)).toMatchObject({ status: 'sent', error: expect.stringContaining('41051') });
-    expect(sim.admin.ledger({ kind: 'welcome' }).filter((d) => d.ref === welcomeCode)).toHaveLength(1);
+    expect(suite.sim.admin.ledger({ kind: 'welcome' }).filter((d) => d.ref === welcomeCode)).toHaveLength(1);
   });
 
   it('should send a welcome whose dead attempt never left, once', async () => {
@@ -74,7 +53,7 @@ describe('a welcome whose instance died mid-send', () => {
 
     expect(await again(event.at + 5_000)).toBe('sent');
     expect(await row(welcomeCode)).toMatchObject({ status: 'sent', error: null });
-    expect(sim.admin.ledger({ kind: 'welcome' }).filter((d) => d.ref === welcomeCode)).toHaveLength(1);
+    expect(suite.sim.admin.ledger({ kind: 'welcome' }).filter((d) => d.ref === welcomeCode)).toHaveLength(1);
   });
 
   it('should say "unknown" with the reason when the event is taken over past the 20 s window', async () => {
@@ -82,6 +61,6 @@ describe('a welcome whose instance died mid-send', () => {
 
     expect(await again(event.at + 72_000)).toBe('late');
     expect(await row(welcomeCode)).toMatchObject({ status: 'unknown', error: expect.stringContaining('interrupted before its outcome was recorded') });
-    expect(sim.admin.ledger({ kind: 'welcome' })).toHaveLength(0);
+    expect(suite.sim.admin.ledger({ kind: 'welcome' })).toHaveLength(0);
   });
 });

@@ -7,6 +7,7 @@ import { migrateWithLock } from '../../src/db/migrate';
 import { Metrics } from '../../src/ops/metrics';
 import { WecomClient, WecomClientOptions } from '../../src/wecom/client';
 import { RunningSimulator, SimulatorOptions, startSimulator } from '../../src/wecom-simulator';
+import { manualClock, type ManualClock } from '../helpers/clock';
 import { captureLog, CapturedLog } from '../helpers/logs';
 import { createTestDatabase, TestDatabase } from '../helpers/db';
 import { TEST_WECOM } from '../helpers/wecom-callback';
@@ -85,4 +86,57 @@ export function makeClient(db: Database, sim: RunningSimulator, o: Partial<Wecom
 /** The rep with the most customers in the seeded corp. */
 export function busiestRep(sim: RunningSimulator): string {
   return sim.admin.reps()[0].userId;
+}
+
+/** What a file of simulator tests works with: set by the hooks simulatorSuite adds. */
+export interface SimulatorSuite {
+  store: OpenDb;
+  sim: RunningSimulator;
+  /** The manual clock Fencun and the simulator share (with `clockAt` only). */
+  clock: ManualClock;
+}
+
+/**
+ * Jest hooks for a file of tests against the simulator: one migrated database for the file and a
+ * simulator started fresh for each test, with no stored token, as on a new database. With
+ * `perFile` one simulator serves the whole file instead, its faults cleared after each test. Held
+ * answers are released after each test either way, so a test that holds one cannot stall the next
+ * or the stop. `clockAt` gives Fencun and the simulator one manual clock from that instant (a new
+ * one with each simulator), so WeCom's windows never depend on the machine's time.
+ */
+export function simulatorSuite(o: { perFile?: boolean; clockAt?: string } = {}): SimulatorSuite {
+  const suite = {} as SimulatorSuite;
+  async function start(): Promise<void> {
+    if (o.clockAt) suite.clock = manualClock(o.clockAt);
+    suite.sim = await startTestSimulator(o.clockAt ? { clock: suite.clock } : {});
+  }
+  beforeAll(async () => {
+    suite.store = await openTestDb();
+    if (o.perFile) await start();
+  });
+  afterAll(async () => {
+    if (o.perFile) await suite.sim?.stop();
+    await suite.store?.close();
+  });
+  if (o.perFile) {
+    afterEach(() => {
+      suite.sim.admin.clearFaults();
+      suite.sim.admin.releaseHeld();
+    });
+  } else {
+    beforeEach(async () => {
+      await start();
+      await suite.store.db.exec('DELETE FROM wecom_tokens');
+    });
+    afterEach(async () => {
+      suite.sim.admin.releaseHeld();
+      await suite.sim.stop();
+    });
+  }
+  return suite;
+}
+
+/** The welcome_sends row of a welcome code: what Fencun recorded of that welcome. */
+export async function welcomeRow(db: Database, code: string): Promise<{ status: string; error: string | null }> {
+  return (await db.query<{ status: string; error: string | null }>('SELECT status, error FROM welcome_sends WHERE welcome_code = ?', [code]))[0];
 }

@@ -2,9 +2,8 @@ import net from 'node:net';
 import {
   GroupMsg, WECOM_ENDPOINTS, WecomApiError, WecomClient, WecomOutcomeUnknownError, WecomRateLimitError, WecomUnavailableError,
 } from '../../src/wecom/client';
-import type { RunningSimulator } from '../../src/wecom-simulator';
 import type { DeliveryKind, LedgerEntry } from '../../src/wecom-simulator/state';
-import { busiestRep, makeClient, OpenDb, openTestDb, startTestSimulator, wecomConfig } from './support';
+import { busiestRep, makeClient, simulatorSuite, startTestSimulator, wecomConfig } from './support';
 
 /**
  * Invariant: an endpoint whose repeat is unsafe (a send) reaches WeCom at most once per call.
@@ -14,43 +13,27 @@ import { busiestRep, makeClient, OpenDb, openTestDb, startTestSimulator, wecomCo
  * left, and WeCom's own refusals (42001, 45009), still behave as before.
  */
 describe('unsafe WeCom calls are never repeated once they may have reached WeCom', () => {
-  let store: OpenDb;
-  let sim: RunningSimulator;
+  const suite = simulatorSuite();
   // Longer than any scheduling hiccup, far shorter than the held answer.
   const TIMEOUT_MS = 400;
   const HELD_MS = 60_000;
 
-  beforeAll(async () => {
-    store = await openTestDb();
-  });
-  afterAll(async () => {
-    await store.close();
-  });
-  beforeEach(async () => {
-    sim = await startTestSimulator();
-    await store.db.exec('DELETE FROM wecom_tokens');
-  });
-  afterEach(async () => {
-    sim.admin.releaseHeld();
-    await sim.stop();
-  });
-
   /** The simulator's admin API over HTTP, as a chaos harness would drive it. */
   async function admin<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const r = await fetch(`${sim.url}/__admin${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(`${suite.sim.url}/__admin${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
     const json = (await r.json()) as T;
     if (r.status !== 200) throw new Error(`admin ${path}: ${r.status} ${JSON.stringify(json)}`);
     return json;
   }
   const ledger = (kind: DeliveryKind) => admin<LedgerEntry[]>('GET', `/ledger?kind=${kind}`);
   const slowAnswer = (endpoint: string) => admin('POST', '/faults', { endpoint, kind: 'latency', afterAction: true, latencyMs: HELD_MS });
-  const client = (): WecomClient => makeClient(store.db, sim, { timeoutMs: TIMEOUT_MS }).sut;
+  const client = (): WecomClient => makeClient(suite.store.db, suite.sim, { timeoutMs: TIMEOUT_MS }).sut;
 
   describe('a WeCom that answers after the timeout', () => {
     const sends: { endpoint: string; kind: DeliveryKind; send(c: WecomClient): Promise<unknown> }[] = [
       {
         endpoint: 'message/send', kind: 'app_message',
-        send: (c) => c.sendAppMessage({ toUser: [busiestRep(sim)], msgtype: 'text', text: { content: '今天有 3 位客户待回访' } }),
+        send: (c) => c.sendAppMessage({ toUser: [busiestRep(suite.sim)], msgtype: 'text', text: { content: '今天有 3 位客户待回访' } }),
       },
       {
         endpoint: 'webhook/send', kind: 'webhook',
@@ -59,13 +42,13 @@ describe('unsafe WeCom calls are never repeated once they may have reached WeCom
       {
         endpoint: 'externalcontact/add_msg_template', kind: 'mass_task',
         send: (c) => {
-          const rep = busiestRep(sim);
-          return c.addMsgTemplate({ chatType: 'single', sender: rep, externalUserIds: [...sim.state.followsByUser.get(rep)!.keys()].slice(0, 2), text: '春季会员日' });
+          const rep = busiestRep(suite.sim);
+          return c.addMsgTemplate({ chatType: 'single', sender: rep, externalUserIds: [...suite.sim.state.followsByUser.get(rep)!.keys()].slice(0, 2), text: '春季会员日' });
         },
       },
       {
         endpoint: 'externalcontact/send_welcome_msg', kind: 'welcome',
-        send: (c) => c.sendWelcomeMsg({ welcomeCode: sim.admin.addContact({ userId: busiestRep(sim) }).welcomeCode!, text: '你好，我是你的专属顾问' }),
+        send: (c) => c.sendWelcomeMsg({ welcomeCode: suite.sim.admin.addContact({ userId: busiestRep(suite.sim) }).welcomeCode!, text: '你好，我是你的专属顾问' }),
       },
     ];
 
@@ -76,21 +59,21 @@ describe('unsafe WeCom calls are never repeated once they may have reached WeCom
 
       const err = await send(c).catch((e: unknown) => e);
       // The simulator has done the work before it held the answer back.
-      await sim.admin.whenHeld(endpoint);
+      await suite.sim.admin.whenHeld(endpoint);
 
       expect(err).toBeInstanceOf(WecomOutcomeUnknownError);
       expect(err).toMatchObject({ endpoint, code: 'WECOM_OUTCOME_UNKNOWN' });
       expect((err as Error).message).toContain(`no answer within ${TIMEOUT_MS}ms`);
       expect(await ledger(kind)).toHaveLength(1);
-      expect(sim.admin.callCount(endpoint)).toBe(1);
+      expect(suite.sim.admin.callCount(endpoint)).toBe(1);
     });
 
     it('should retry a safe read the same WeCom answered too late', async () => {
       const c = client();
       await slowAnswer('user/get');
-      const user = await c.getUser(busiestRep(sim));
-      expect(user.userId).toBe(busiestRep(sim));
-      expect(sim.admin.callCount('user/get')).toBe(2);
+      const user = await c.getUser(busiestRep(suite.sim));
+      expect(user.userId).toBe(busiestRep(suite.sim));
+      expect(suite.sim.admin.callCount('user/get')).toBe(2);
     });
   });
 
@@ -103,11 +86,11 @@ describe('unsafe WeCom calls are never repeated once they may have reached WeCom
       const c = client();
       await c.getAccessToken();
       await admin('POST', '/faults', { endpoint: 'message/send', afterAction: true, ...fault });
-      const err = await c.sendAppMessage({ toUser: [busiestRep(sim)], msgtype: 'text', text: { content: '复盘提醒' } }).catch((e: unknown) => e);
+      const err = await c.sendAppMessage({ toUser: [busiestRep(suite.sim)], msgtype: 'text', text: { content: '复盘提醒' } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WecomOutcomeUnknownError);
       expect((err as WecomOutcomeUnknownError).reason).toMatch(reason);
       expect(await ledger('app_message')).toHaveLength(1);
-      expect(sim.admin.callCount('message/send')).toBe(1);
+      expect(suite.sim.admin.callCount('message/send')).toBe(1);
     });
   });
 
@@ -115,7 +98,7 @@ describe('unsafe WeCom calls are never repeated once they may have reached WeCom
     it('should retry a send whose connection was refused, and report it as unavailable', async () => {
       const sleeps: number[] = [];
       // WeCom's address refuses connections: nothing was sent, so retrying cannot send twice.
-      const c = makeClient(store.db, sim, { config: wecomConfig(`http://127.0.0.1:${await closedPort()}`), sleep: async (ms) => void sleeps.push(ms) }).sut;
+      const c = makeClient(suite.store.db, suite.sim, { config: wecomConfig(`http://127.0.0.1:${await closedPort()}`), sleep: async (ms) => void sleeps.push(ms) }).sut;
       const err = await c.sendWebhook('robot-key-1', { msgtype: 'text', text: { content: '日报已生成' } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WecomUnavailableError);
       expect((err as Error).message).toMatch(/after 4 attempt\(s\): connection failed \(ECONNREFUSED\)/);
@@ -130,15 +113,15 @@ describe('unsafe WeCom calls are never repeated once they may have reached WeCom
     it('should refresh a rejected token and send once (42001)', async () => {
       const c = client();
       await c.getAccessToken();
-      sim.admin.expireTokens();
-      await c.sendAppMessage({ toUser: [busiestRep(sim)], msgtype: 'text', text: { content: '续期后发送' } });
-      expect(sim.admin.calls().recent.filter((x) => x.endpoint === 'message/send').map((x) => x.errcode)).toEqual([42001, 0]);
+      suite.sim.admin.expireTokens();
+      await c.sendAppMessage({ toUser: [busiestRep(suite.sim)], msgtype: 'text', text: { content: '续期后发送' } });
+      expect(suite.sim.admin.calls().recent.filter((x) => x.endpoint === 'message/send').map((x) => x.errcode)).toEqual([42001, 0]);
       expect(await ledger('app_message')).toHaveLength(1);
     });
 
     it('should report 45009 as a rate limit, with nothing delivered', async () => {
       const c = client();
-      sim.admin.setRateLimit('webhook/send:robot', { limit: 1, windowMs: 60_000 });
+      suite.sim.admin.setRateLimit('webhook/send:robot', { limit: 1, windowMs: 60_000 });
       await c.sendWebhook('robot-key-1', { msgtype: 'text', text: { content: '第一条' } });
       const err = await c.sendWebhook('robot-key-1', { msgtype: 'text', text: { content: '第二条' } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WecomRateLimitError);
@@ -159,12 +142,12 @@ describe('unsafe WeCom calls are never repeated once they may have reached WeCom
   describe('resolving an unknown outcome (what the outbox will do)', () => {
     it('should not deliver a message/send again within the duplicate-check interval', async () => {
       const c = client();
-      const rep = busiestRep(sim);
+      const rep = busiestRep(suite.sim);
       const message = { toUser: [rep], msgtype: 'text' as const, text: { content: '09:30 待办：3 位客户' }, enableDuplicateCheck: true, duplicateCheckInterval: 600 };
       await c.getAccessToken();
       await slowAnswer('message/send');
       expect(await c.sendAppMessage(message).catch((e: unknown) => e)).toBeInstanceOf(WecomOutcomeUnknownError);
-      await sim.admin.whenHeld('message/send');
+      await suite.sim.admin.whenHeld('message/send');
 
       // The resend WeCom suppresses answers ok, with the first message's id.
       const resent = await c.sendAppMessage(message);
@@ -173,7 +156,7 @@ describe('unsafe WeCom calls are never repeated once they may have reached WeCom
       expect(await ledger('app_message')).toHaveLength(1);
 
       // Past the interval the same content is a new message; without the check it always is.
-      sim.admin.advanceTime(601_000);
+      suite.sim.admin.advanceTime(601_000);
       await c.sendAppMessage(message);
       await c.sendAppMessage({ ...message, enableDuplicateCheck: false });
       expect(await ledger('app_message')).toHaveLength(3);
@@ -181,23 +164,23 @@ describe('unsafe WeCom calls are never repeated once they may have reached WeCom
 
     it('should refuse a duplicate-check interval WeCom would not accept, without calling it', async () => {
       const c = client();
-      const err = await c.sendAppMessage({ toUser: [busiestRep(sim)], msgtype: 'text', text: { content: 'x' }, enableDuplicateCheck: true, duplicateCheckInterval: 5 * 3600 })
+      const err = await c.sendAppMessage({ toUser: [busiestRep(suite.sim)], msgtype: 'text', text: { content: 'x' }, enableDuplicateCheck: true, duplicateCheckInterval: 5 * 3600 })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RangeError);
       expect((err as Error).message).toContain('4 hours');
-      expect(sim.admin.callCount('message/send')).toBe(0);
+      expect(suite.sim.admin.callCount('message/send')).toBe(0);
     });
 
     it('should find a mass task whose creation was unanswered by creator, time window and content', async () => {
       const c = client();
-      const rep = busiestRep(sim);
-      const customers = [...sim.state.followsByUser.get(rep)!.keys()].slice(0, 3);
-      const before = sim.admin.summary().now as string;
+      const rep = busiestRep(suite.sim);
+      const customers = [...suite.sim.state.followsByUser.get(rep)!.keys()].slice(0, 3);
+      const before = suite.sim.admin.summary().now as string;
       await c.getAccessToken();
       await slowAnswer('externalcontact/add_msg_template');
       const err = await c.addMsgTemplate({ chatType: 'single', sender: rep, externalUserIds: customers, text: '周年庆 · 专属礼' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WecomOutcomeUnknownError);
-      await sim.admin.whenHeld('externalcontact/add_msg_template');
+      await suite.sim.admin.whenHeld('externalcontact/add_msg_template');
       // Another task by the same rep that must not be mistaken for it.
       await c.addMsgTemplate({ chatType: 'single', sender: rep, externalUserIds: customers, text: '别的活动' });
 
@@ -228,17 +211,17 @@ describe('unsafe WeCom calls are never repeated once they may have reached WeCom
     it('should list pending faults and held answers, release them, and refuse a malformed fault', async () => {
       await slowAnswer('message/send');
       expect(await admin('GET', '/faults')).toMatchObject({ pending: [expect.objectContaining({ endpoint: 'message/send', afterAction: true })], held: 0 });
-      const c = makeClient(store.db, sim, { timeoutMs: HELD_MS }).sut;
-      const call = c.sendAppMessage({ toUser: [busiestRep(sim)], msgtype: 'text', text: { content: '放行' } });
-      await sim.admin.whenHeld('message/send');
+      const c = makeClient(suite.store.db, suite.sim, { timeoutMs: HELD_MS }).sut;
+      const call = c.sendAppMessage({ toUser: [busiestRep(suite.sim)], msgtype: 'text', text: { content: '放行' } });
+      await suite.sim.admin.whenHeld('message/send');
       expect(await admin('GET', '/faults')).toEqual({ pending: [], held: 1 });
       expect(await admin('POST', '/faults/release')).toEqual({ released: 1 });
       // Released in time, the answer arrives and the send succeeds: no unknown outcome.
       expect((await call).msgId).toBe((await ledger('app_message'))[0].ref);
 
-      const bad = await fetch(`${sim.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ endpoint: 'message/send', kind: 'latency', afterAction: 'yes' }) });
+      const bad = await fetch(`${suite.sim.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ endpoint: 'message/send', kind: 'latency', afterAction: 'yes' }) });
       expect(bad.status).toBe(400);
-      const badKind = await fetch(`${sim.url}/__admin/ledger?kind=parcel`);
+      const badKind = await fetch(`${suite.sim.url}/__admin/ledger?kind=parcel`);
       expect(badKind.status).toBe(400);
     });
   });
