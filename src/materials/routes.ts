@@ -1,9 +1,8 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
-import type { z } from 'zod';
 import { requireApiToken } from '../data-api/auth';
 import { AppError } from '../errors';
-import { readJson } from '../scripts/routes';
+import { firstQuery, parseBody, pathId, readJson } from '../http/request-input';
 import type { Services } from '../services';
 import { MaterialLibrary } from './service';
 import { MaterialBody, MaterialPatch } from './validate';
@@ -27,20 +26,20 @@ export function materialRoutes(s: Services): Router {
   const library = new MaterialLibrary({ db: s.db, clock: s.clock, log: s.log, wecom: s.wecom });
 
   router.get('/', async (ctx) => {
-    ctx.body = { materials: await library.list({ kind: one(ctx.query.kind), category: one(ctx.query.category), q: one(ctx.query.q) }) };
+    ctx.body = { materials: await library.list({ kind: firstQuery(ctx.query.kind), category: firstQuery(ctx.query.category), q: firstQuery(ctx.query.q) }) };
   });
   router.get('/:id', async (ctx) => {
     ctx.body = await library.get(idOf(ctx));
   });
   router.post('/', async (ctx) => {
-    const body = parse(MaterialBody, await readJson(ctx, BODY_LIMIT));
+    const body = parseBody(MaterialBody, await readJson(ctx, BODY_LIMIT), bad);
     ctx.status = 201;
     ctx.body = await library.create(body, 'api');
     ctx.state.log.info({ materialId: (ctx.body as { id: number }).id, kind: body.kind }, 'material created');
   });
   router.patch('/:id', async (ctx) => {
     const id = idOf(ctx);
-    const patch = parse(MaterialPatch, await readJson(ctx));
+    const patch = parseBody(MaterialPatch, await readJson(ctx), bad);
     if (Object.keys(patch).length === 0) throw bad('send at least one of category, title, description');
     ctx.body = await library.update(id, patch);
   });
@@ -51,23 +50,12 @@ export function materialRoutes(s: Services): Router {
   return router;
 }
 
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const r = schema.safeParse(body);
-  if (r.success) return r.data;
-  throw bad(r.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown field ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.join('.') || 'body'}: ${i.message}`)).join('; '));
-}
-
 function bad(message: string): AppError {
   return new AppError('INVALID_MATERIAL', message, { status: 400 });
 }
 
-function one(v: string | string[] | undefined): string | undefined {
-  const s = Array.isArray(v) ? v[0] : v;
-  return s === undefined || s === '' ? undefined : s;
-}
-
 function idOf(ctx: Koa.Context): number {
-  const id = Number(ctx.params.id);
-  if (!/^\d{1,15}$/.test(ctx.params.id) || id <= 0) throw bad(`material id must be a positive whole number (got "${ctx.params.id}")`);
+  const id = pathId(ctx.params.id);
+  if (id === null) throw bad(`material id must be a positive whole number (got "${ctx.params.id}")`);
   return id;
 }

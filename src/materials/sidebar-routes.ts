@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { AppError } from '../errors';
+import { pathId, queryText } from '../http/request-input';
 import type { SidebarContext } from '../sidebar-api/routes';
 import { MaterialLibrary } from './service';
 
@@ -18,7 +19,7 @@ export function materialSidebarRoutes(sc: SidebarContext): Router {
 
   r.get('/', async (ctx) => {
     await sc.viewer(ctx);
-    ctx.body = await library.browse({ q: text(ctx, 'q', 50), category: text(ctx, 'category', 16) });
+    ctx.body = await library.browse({ q: queryText(ctx, 'q', 50), category: queryText(ctx, 'category', 16) });
   });
 
   r.get('/:mid/image', async (ctx) => {
@@ -45,15 +46,8 @@ export function materialSidebarRoutes(sc: SidebarContext): Router {
   return r;
 }
 
-function text(ctx: Koa.Context, name: string, max: number): string | undefined {
-  const v = ctx.query[name];
-  if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string' || v.length > max) throw new AppError('BAD_QUERY', `${name} must be one text of at most ${max} characters`, { status: 400 });
-  return v;
-}
-
 function materialId(ctx: Koa.Context): number {
-  const n = Number(ctx.params.mid);
-  if (!/^\d{1,15}$/.test(ctx.params.mid) || n <= 0) throw new AppError('MATERIAL_NOT_FOUND', '没有找到这个素材', { status: 404 });
+  const n = pathId(ctx.params.mid);
+  if (n === null) throw new AppError('MATERIAL_NOT_FOUND', '没有找到这个素材', { status: 404 });
   return n;
 }

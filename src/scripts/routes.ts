@@ -1,14 +1,11 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
-import type { z } from 'zod';
 import { requireApiToken } from '../data-api/auth';
 import { AppError } from '../errors';
-import { BodyTooLarge, readBody } from '../http/read-body';
+import { firstQuery, parseBody, readJson } from '../http/request-input';
 import type { Services } from '../services';
 import { scriptLibraryFor } from './library';
 import { corpScriptSchema } from './validate';
-
-const BODY_LIMIT = 64 * 1024;
 
 /**
  * The 话术 library's machine API, behind the data API's bearer token (FENCUN_API_TOKEN):
@@ -27,22 +24,22 @@ export function scriptRoutes(s: Services): Router {
   const schema = corpScriptSchema(s.judgement.policy.tiers.tiers.map((t) => t.id));
 
   router.get('/', async (ctx) => {
-    const scope = one(ctx.query.scope);
+    const scope = firstQuery(ctx.query.scope);
     if (scope !== undefined && scope !== 'corp' && scope !== 'personal') throw bad('scope must be corp or personal (or left out for both)');
-    ctx.body = { scripts: await library.list({ scope, ownerUserId: one(ctx.query.owner), category: one(ctx.query.category), q: one(ctx.query.q) }) };
+    ctx.body = { scripts: await library.list({ scope, ownerUserId: firstQuery(ctx.query.owner), category: firstQuery(ctx.query.category), q: firstQuery(ctx.query.q) }) };
   });
   router.get('/:id', async (ctx) => {
     ctx.body = await library.get(idOf(ctx));
   });
   router.post('/', async (ctx) => {
-    const body = parse(schema.create, await readJson(ctx));
+    const body = parseBody(schema.create, await readJson(ctx), bad);
     ctx.status = 201;
     ctx.body = await library.createCorp(body, 'api');
     ctx.state.log.info({ scriptId: (ctx.body as { id: number }).id, category: body.category }, 'corp script created');
   });
   router.patch('/:id', async (ctx) => {
     const id = idOf(ctx);
-    const patch = parse(schema.patch, await readJson(ctx));
+    const patch = parseBody(schema.patch, await readJson(ctx), bad);
     if (Object.keys(patch).length === 0) throw bad('send at least one of category, title, text, kinds, stages, tiers');
     ctx.body = await library.update(id, patch);
   });
@@ -53,39 +50,13 @@ export function scriptRoutes(s: Services): Router {
   return router;
 }
 
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const r = schema.safeParse(body);
-  if (r.success) return r.data;
-  throw bad(r.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown field ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.join('.') || 'body'}: ${i.message}`)).join('; '));
-}
-
 function bad(message: string): AppError {
   return new AppError('INVALID_SCRIPT', message, { status: 400 });
 }
 
-function one(v: string | string[] | undefined): string | undefined {
-  const s = Array.isArray(v) ? v[0] : v;
-  return s === undefined || s === '' ? undefined : s;
-}
-
+// Not pathId: this API has always taken any safe integer, leading zeros too, and still does.
 function idOf(ctx: Koa.Context): number {
   const id = Number(ctx.params.id);
   if (!/^\d+$/.test(ctx.params.id) || !Number.isSafeInteger(id) || id <= 0) throw bad(`script id must be a positive whole number (got "${ctx.params.id}")`);
   return id;
-}
-
-export async function readJson(ctx: Koa.Context, limit = BODY_LIMIT): Promise<unknown> {
-  if (!ctx.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', { status: 415 });
-  let text: string;
-  try {
-    text = await readBody(ctx, limit);
-  } catch (err) {
-    if (err instanceof BodyTooLarge) throw new AppError('BODY_TOO_LARGE', `the request body is over ${Math.round(limit / 1024)} KB`, { status: 413 });
-    throw err;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new AppError('BAD_JSON', 'the request body is not valid JSON', { status: 400 });
-  }
 }

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { findContact, findFollowsOfCustomer } from '../contacts/repository';
 import { AppError } from '../errors';
+import { pathId, queryText } from '../http/request-input';
 import { productName } from '../next-action/wording';
 import { addressName } from '../profile/fields';
 import { findProfile } from '../profile/repository';
@@ -49,8 +50,8 @@ export function scriptSidebarRoutes(sc: SidebarContext): Router {
   r.get('/contacts/:id/scripts', async (ctx) => {
     const v = await sc.viewer(ctx);
     const visible = await sc.contactAccess(ctx, v, ctx.params.id);
-    const q = text(ctx, 'q', 50);
-    const category = text(ctx, 'category', 16);
+    const q = queryText(ctx, 'q', 50);
+    const category = queryText(ctx, 'category', 16);
     const rank: RankContext = { kind: id(ctx, 'kind'), stage: id(ctx, 'stage'), tier: id(ctx, 'tier') };
     ctx.body = await library.forCustomer(v.userId, await values(v, visible, ctx.params.id), rank, { q, category });
   });
@@ -79,13 +80,6 @@ export function scriptSidebarRoutes(sc: SidebarContext): Router {
   return r;
 }
 
-function text(ctx: Koa.Context, name: string, max: number): string | undefined {
-  const v = ctx.query[name];
-  if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string' || v.length > max) throw new AppError('BAD_QUERY', `${name} must be one text of at most ${max} characters`, { status: 400 });
-  return v;
-}
-
 function id(ctx: Koa.Context, name: string): string | null {
   const v = ctx.query[name];
   if (v === undefined || v === '') return null;
@@ -94,7 +88,7 @@ function id(ctx: Koa.Context, name: string): string | null {
 }
 
 function scriptId(ctx: Koa.Context): number {
-  const n = Number(ctx.params.sid);
-  if (!/^\d{1,15}$/.test(ctx.params.sid) || n <= 0) throw new AppError('SCRIPT_NOT_FOUND', '没有找到这条话术', { status: 404 });
+  const n = pathId(ctx.params.sid);
+  if (n === null) throw new AppError('SCRIPT_NOT_FOUND', '没有找到这条话术', { status: 404 });
   return n;
 }
