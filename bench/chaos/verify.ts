@@ -152,6 +152,8 @@ export async function verify(o: { db: Database; sim: RunningSimulator; workload:
   const welcomeRows = new Map((await db.query<{ welcome_code: string; status: string; error: string | null }>(
     `SELECT welcome_code, status, error FROM welcome_sends`)).map((r) => [r.welcome_code, r]));
   const welcomeStatuses = new Map<string, number>();
+  // Why welcomes went unsent, by the recorded reason with its numbers blanked: the table's note.
+  const welcomeReasons = new Map<string, number>();
   for (const e of workload.events) {
     if (e.kind !== 'add_external_contact' || !e.welcomeCode) continue;
     const n = welcomesDelivered.get(e.welcomeCode) ?? 0;
@@ -162,6 +164,7 @@ export async function verify(o: { db: Database; sim: RunningSimulator; workload:
       continue;
     }
     welcomeStatuses.set(row.status, (welcomeStatuses.get(row.status) ?? 0) + 1);
+    if (row.status !== 'sent') welcomeReasons.set(`${row.status}: ${reasonOf(row.error)}`, (welcomeReasons.get(`${row.status}: ${reasonOf(row.error)}`) ?? 0) + 1);
     if (row.status === 'sent' && n === 0) problem('lost', `welcome ${e.welcomeCode} recorded sent, WeCom has no delivery`);
     if (row.status === 'sending') {
       if (n === 0) problem('lost', `welcome ${e.welcomeCode} left "sending": not delivered, and no reason recorded`);
@@ -188,12 +191,19 @@ export async function verify(o: { db: Database; sim: RunningSimulator; workload:
   const [{ n: jobSlots }] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM job_runs`);
 
   const fmt = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+  if (welcomeReasons.size > 0) notes.push(`welcomes not sent, by recorded reason: ${[...welcomeReasons].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${v}× ${k}`).join('; ')}`);
   return {
     lost, doubled, misrecorded, stuck, eventsStored: inboxRows, unacknowledged,
     sendStatuses: fmt(statuses),
     welcomes: `${[...welcomeStatuses.values()].reduce((a, b) => a + b, 0)} welcomes (${fmt(welcomeStatuses)}), ${[...welcomesDelivered.values()].reduce((a, b) => a + b, 0)} delivered`,
     jobSlots: Number(jobSlots), problems, notes,
   };
+}
+
+/** A recorded error with its numbers (ages, waits, ids) blanked, so that like reasons group together. */
+function reasonOf(error: string | null): string {
+  if (!error) return 'no reason recorded';
+  return error.replace(/\d+(\.\d+)?/g, (d) => (/^-?\d{5}$/.test(d) || d === '1' ? d : 'N')).slice(0, 90);
 }
 
 function eventKey(kind: string, userId: string | null, externalUserId: string | null, at: number): string {
