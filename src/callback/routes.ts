@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import type { WecomConfig } from '../config';
 import { errorMessage } from '../errors';
 import { BodyTooLarge, readBody } from '../http/read-body';
-import type { InboxWriter } from '../inbox/writer';
+import { urgentUntil, type InboxWriter } from '../inbox/writer';
 import type { Log } from '../log';
 import type { Metrics } from '../ops/metrics';
 import { extractEncrypt } from './envelope';
@@ -59,6 +59,7 @@ export function callbackRoutes(deps: CallbackDeps): Router {
       const fields = parseWecomXml(plaintext);
       const event = toWecomEvent(fields);
       const key = dedupeKey(fields, encrypt);
+      const receivedAt = deps.clock().getTime();
       let outcome;
       try {
         outcome = await deps.writer.append({
@@ -67,7 +68,8 @@ export function callbackRoutes(deps: CallbackDeps): Router {
           orderKey: orderKey(event),
           payload: plaintext,
           eventTime: event.at,
-          receivedAt: deps.clock().getTime(),
+          receivedAt,
+          urgentUntil: urgentUntil(event, receivedAt),
         });
       } catch (err) {
         // Not acknowledging makes WeCom deliver it again, so nothing is lost.

@@ -11,6 +11,8 @@ export interface NewInboxRow {
   payload: string;
   eventTime: number;
   receivedAt: number;
+  /** Claimed before other due heads while now < urgentUntil (a welcome code's window; writer.ts urgentUntil). */
+  urgentUntil?: number | null;
 }
 
 export interface InboxRow extends NewInboxRow {
@@ -68,8 +70,8 @@ export class InboxRepository {
   async insertMany(rows: NewInboxRow[]): Promise<number> {
     return insertIgnoringDuplicates(
       this.db, 'inbox_events',
-      ['dedupe_key', 'kind', 'order_key', 'payload', 'event_time', 'received_at', 'status', 'attempts', 'next_attempt_at'],
-      rows.map((r) => [r.dedupeKey, r.kind, r.orderKey, r.payload, r.eventTime, r.receivedAt, 'pending', 0, r.receivedAt]),
+      ['dedupe_key', 'kind', 'order_key', 'payload', 'event_time', 'received_at', 'status', 'attempts', 'next_attempt_at', 'urgent_until'],
+      rows.map((r) => [r.dedupeKey, r.kind, r.orderKey, r.payload, r.eventTime, r.receivedAt, 'pending', 0, r.receivedAt, r.urgentUntil ?? null]),
       ['dedupe_key'],
     );
   }
@@ -88,6 +90,13 @@ export class InboxRepository {
    * the rows that arrived since the last one as head (1) or behind (2), and a finished head
    * promotes its key's next row. Every candidate is still checked against the rule above in the
    * same statement, so the marks decide only which rows are looked at, never the order of a key.
+   *
+   * Which heads are looked at first (dueHeads): those still inside a welcome code's 20 s window
+   * (urgent_until > now, set at ingress for an add event carrying a WelcomeCode), then expired
+   * leases, then the rest by due time. The lane only reorders heads of different keys: an urgent
+   * event behind an older unfinished one of its customer is not a head and waits, exactly as
+   * before; once that one ends and promotes it, the next claim takes it first. Past its window a
+   * row is ordinary again.
    *
    * A due head whose lease ran out `maxAbandoned` times without an outcome is poison (the worker
    * died on it each time): it is parked dead instead of claimed, and returned in `parked`.
@@ -108,12 +117,16 @@ export class InboxRepository {
       const claim: { row: InboxRow; token: string; takeover: boolean }[] = [];
       const park: InboxRow[] = [];
       // A candidate found behind an older row (a late commit or a requeue took the head) is
-      // marked so and leaves its slot free: look again, a few times at most.
-      for (let pass = 0; pass < 3 && claim.length + park.length < q.limit; pass++) {
-        const heads = await this.dueHeads(tx, q.now, q.limit - claim.length - park.length);
+      // marked so and leaves its slot free: look again, a few times at most. Rows taken by an
+      // earlier pass are still pending in this read (written below): skip them, or one event
+      // would be claimed twice in one claim.
+      const taken = new Set<number>();
+      for (let pass = 0; pass < 3 && taken.size < q.limit; pass++) {
+        const heads = (await this.dueHeads(tx, q.now, q.limit)).filter((h) => !taken.has(h.row.id)).slice(0, q.limit - taken.size);
         const behind = heads.filter((h) => h.behind).map((h) => h.row.id);
         for (const { row, behind } of heads) {
           if (behind) continue;
+          taken.add(row.id);
           const takeover = row.status === 'processing';
           // This claim would be the (abandoned + 1)th to start it; the previous ones never finished.
           if (takeover && row.abandoned + 1 >= maxAbandoned) park.push(row);
@@ -156,10 +169,12 @@ export class InboxRepository {
   /**
    * inbox_events read through the mark's own index, in its order. MariaDB's estimates for the mark
    * are poor (it is new on every row), and it would otherwise walk (status, next_attempt_at)
-   * through every queued row: ~180 ms with 40k queued, against well under 1 ms.
+   * through every queued row: ~180 ms with 40k queued, against well under 1 ms. The welcome lane
+   * names its own index (head_state, status, urgent_until) for the same reason: through either of
+   * the others it would read every pending head to find the few whose window is open.
    */
-  private byMark(alias: string): string {
-    return this.db.dialect === 'mysql' ? `inbox_events ${alias} FORCE INDEX (ix_inbox_events_head_state)` : `inbox_events ${alias} INDEXED BY ix_inbox_events_head_state`;
+  private byMark(alias: string, index = 'ix_inbox_events_head_state'): string {
+    return this.db.dialect === 'mysql' ? `inbox_events ${alias} FORCE INDEX (${index})` : `inbox_events ${alias} INDEXED BY ${index}`;
   }
 
   /**
@@ -184,26 +199,36 @@ export class InboxRepository {
   }
 
   /**
-   * Due rows marked head: expired leases first (they have waited longest), then pending rows by
-   * due time, each one index range read in order and stopped at `limit`. A row whose key has a
-   * newer row in flight under a live lease is passed over; `behind` says an older unfinished row
-   * of its key exists (the mark is stale), so it must not start.
+   * Due rows marked head, in three lanes, each one index range read in order and stopped at
+   * `limit`: pending rows inside their welcome window (urgent_until > now) by id, then expired
+   * leases (they have waited longest) by id, then pending rows by due time. An urgent row is also
+   * a pending one; it is kept once, in its first lane. A row whose key has a newer row in flight
+   * under a live lease is passed over; `behind` says an older unfinished row of its key exists (the
+   * mark is stale), so it must not start.
    */
   private async dueHeads(tx: Sql, now: number, limit: number): Promise<{ row: InboxRow; behind: boolean }[]> {
-    const from = this.byMark('e');
-    const select = `SELECT ${COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}, ${olderUnfinished('e')} AS behind
-      FROM ${from} WHERE e.head_state = ${HEAD}`;
+    const select = (lane: number, index?: string) => `SELECT ${COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}, ${olderUnfinished('e')} AS behind,
+      ${lane} AS lane FROM ${this.byMark('e', index)} WHERE e.head_state = ${HEAD}`;
     const notBlocked = `(e.order_key IS NULL OR NOT EXISTS (
         SELECT 1 FROM inbox_events r WHERE r.order_key = e.order_key AND r.status = 'processing' AND r.lease_until > ? AND r.id > e.id))`;
-    // One round trip for both: each branch is limited on its own, then expired ones go first.
+    // One round trip for all three: each lane is limited on its own, then ranked here.
     const rows = await tx.query<Record<string, unknown>>(
-      `SELECT * FROM (${select} AND e.status = 'processing' AND e.lease_until <= ? AND ${notBlocked} ORDER BY e.id LIMIT ?) x
+      `SELECT * FROM (${select(0, 'ix_inbox_events_urgent')} AND e.status = 'pending' AND e.urgent_until > ? AND e.next_attempt_at <= ? AND ${notBlocked}
+         ORDER BY e.id LIMIT ?) w
        UNION ALL
-       SELECT * FROM (${select} AND e.status = 'pending' AND e.next_attempt_at <= ? AND ${notBlocked} ORDER BY e.next_attempt_at, e.id LIMIT ?) y`,
-      [now, now, limit, now, now, limit]);
-    const heads = rows.map((r) => ({ row: toRow(r), behind: num(r.behind) === 1 }));
-    const rank = (h: { row: InboxRow }) => (h.row.status === 'processing' ? 0 : 1);
-    heads.sort((a, b) => rank(a) - rank(b) || (rank(a) === 0 ? a.row.id - b.row.id : a.row.nextAttemptAt - b.row.nextAttemptAt || a.row.id - b.row.id));
+       SELECT * FROM (${select(1)} AND e.status = 'processing' AND e.lease_until <= ? AND ${notBlocked} ORDER BY e.id LIMIT ?) x
+       UNION ALL
+       SELECT * FROM (${select(2)} AND e.status = 'pending' AND e.next_attempt_at <= ? AND ${notBlocked} ORDER BY e.next_attempt_at, e.id LIMIT ?) y`,
+      [now, now, now, limit, now, now, limit, now, now, limit]);
+    const ranked = rows.map((r) => ({ row: toRow(r), behind: num(r.behind) === 1, lane: num(r.lane) }));
+    ranked.sort((a, b) => a.lane - b.lane || (a.lane === 2 ? a.row.nextAttemptAt - b.row.nextAttemptAt : 0) || a.row.id - b.row.id);
+    const seen = new Set<number>();
+    const heads: { row: InboxRow; behind: boolean }[] = [];
+    for (const { row, behind } of ranked) {
+      if (seen.has(row.id)) continue;
+      seen.add(row.id);
+      heads.push({ row, behind });
+    }
     return heads.slice(0, limit);
   }
 

@@ -1,3 +1,4 @@
+import type { WecomEvent } from '../callback/events';
 import type { InboxRepository, NewInboxRow } from './repository';
 
 export type WriteOutcome = 'stored' | 'duplicate';
@@ -9,6 +10,21 @@ interface Pending {
 }
 
 const MAX_BATCH = 256;
+
+/** How long WeCom accepts an add event's WelcomeCode (API.md 4.12). */
+export const WELCOME_CODE_VALID_MS = 20_000;
+
+/**
+ * The row's urgent_until: until when the claim takes it before other due heads (the welcome lane,
+ * repository.ts dueHeads). Only an add carrying a WelcomeCode is urgent: its welcome must be sent
+ * within 20 s or not at all. Read from the parsed event, so a code quoted in some other event's
+ * text cannot jump the queue. From our own receipt time, on our clock: CreateTime is WeCom's, in
+ * whole seconds, and may be 0; the handler still decides by its own margin whether it is too late.
+ */
+export function urgentUntil(event: WecomEvent, receivedAt: number): number | null {
+  if (event.type !== 'add_external_contact' && event.type !== 'add_half_external_contact') return null;
+  return event.welcomeCode ? receivedAt + WELCOME_CODE_VALID_MS : null;
+}
 
 /**
  * Durably appends callbacks to the inbox, coalescing concurrent requests into one multi-row
