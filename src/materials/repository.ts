@@ -1,27 +1,18 @@
 import type { Database } from '../db/database';
 import { num, numOrNull } from '../db/sql';
-import type { MaterialKind } from './types';
+import type { MaterialKind, MaterialRecord } from './types';
 
-export interface Material {
-  id: number;
-  kind: MaterialKind;
-  category: string;
-  title: string;
-  description: string;
-  url: string | null;
-  picUrl: string | null;
-  appid: string | null;
-  page: string | null;
-  fileName: string | null;
-  contentType: string | null;
-  size: number;
+/**
+ * A stored material: the record operators see (types.ts) with its times as epoch ms, and the
+ * WeCom upload of its file cached (a temporary media_id lives 3 days).
+ */
+export type Material = Omit<MaterialRecord, 'lastUsedAt' | 'createdAt' | 'updatedAt'> & {
   mediaId: string | null;
   mediaExpiresAt: number | null;
-  uses: number;
   lastUsedAt: number | null;
   createdAt: number;
   updatedAt: number;
-}
+};
 
 export type NewMaterial = Pick<Material, 'kind' | 'category' | 'title' | 'description' | 'url' | 'picUrl' | 'appid' | 'page' | 'fileName' | 'contentType'>
   & { content: Buffer | null; createdBy: string };

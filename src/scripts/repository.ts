@@ -1,38 +1,12 @@
 import type { Database } from '../db/database';
 import { insertIgnoringDuplicates, num, numOrNull } from '../db/sql';
-import type { ScriptScope } from './types';
+import type { ScriptRecord, ScriptScope } from './types';
 
-/** A stored script (times are epoch ms). */
-export interface Script {
-  id: number;
-  scope: ScriptScope;
-  ownerUserId: string | null;
-  seedKey: string | null;
-  category: string;
-  title: string;
-  text: string;
-  kinds: string[];
-  stages: string[];
-  tiers: string[];
-  uses: number;
-  lastUsedAt: number | null;
-  createdBy: string;
-  createdAt: number;
-  updatedAt: number;
-}
+/** A stored script: the record operators see (types.ts) with its times as epoch ms. */
+export type Script = Omit<ScriptRecord, 'lastUsedAt' | 'createdAt' | 'updatedAt'> & { lastUsedAt: number | null; createdAt: number; updatedAt: number };
 
-export interface NewScript {
-  scope: ScriptScope;
-  ownerUserId: string | null;
-  seedKey?: string | null;
-  category: string;
-  title: string;
-  text: string;
-  kinds: string[];
-  stages: string[];
-  tiers: string[];
-  createdBy: string;
-}
+/** A script to store: a seeded one carries its seed key, any other has none. */
+export type NewScript = Pick<Script, 'scope' | 'ownerUserId' | 'category' | 'title' | 'text' | 'kinds' | 'stages' | 'tiers' | 'createdBy'> & { seedKey?: string | null };
 
 const COLUMNS = 'id, scope, owner_user_id, seed_key, category, title, body, kinds, stages, tiers, uses, last_used_at, created_by, created_at, updated_at';
 const INSERT_COLUMNS = ['scope', 'owner_user_id', 'seed_key', 'category', 'title', 'body', 'kinds', 'stages', 'tiers', 'uses', 'created_by', 'created_at', 'updated_at'];
