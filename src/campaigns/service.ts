@@ -5,6 +5,7 @@ import type { Judgement } from '../judgement';
 import { loadPressureStates } from '../judgement/inputs';
 import type { Job } from '../jobs/job';
 import type { Log } from '../log';
+import { massTaskFailList } from '../outbox/mass-task-result';
 import { enqueue } from '../outbox/service';
 import { OutboxRepository } from '../outbox/repository';
 import type { ReasonCode } from '../pressure';
@@ -243,7 +244,7 @@ export class CampaignService {
         results.push({ id: r.externalUserId, result: RESULT_OF_STATUS[r.status] ?? 'not_sent', at: r.sendTime ?? null });
       }
       // WeCom's fail_list: filtered at creation (over the receiving quota, or no longer this member's customer).
-      const failList = parseFailList(intent.wecomResult);
+      const failList = massTaskFailList(intent.wecomResult);
       for (const id of failList) if (!seen.has(id)) results.push({ id, result: 'over_quota', at: null });
       const final = taskStatus === 2 || intent.status === 'sent' || intent.status === 'skipped';
       if (final) {
@@ -336,16 +337,6 @@ export class CampaignService {
 
   recipient(id: number, externalUserId: string) {
     return repo.findRecipient(this.d.db, id, externalUserId);
-  }
-}
-
-function parseFailList(result: string | null): string[] {
-  if (!result) return [];
-  try {
-    const r = JSON.parse(result) as { failList?: unknown };
-    return Array.isArray(r.failList) ? r.failList.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
   }
 }
 

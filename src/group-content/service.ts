@@ -3,6 +3,7 @@ import type { Database } from '../db/database';
 import { AppError } from '../errors';
 import type { Job } from '../jobs/job';
 import type { Log } from '../log';
+import { massTaskFailList } from '../outbox/mass-task-result';
 import { OutboxRepository } from '../outbox/repository';
 import { enqueue } from '../outbox/service';
 import type { OutboxIntent } from '../outbox/types';
@@ -337,7 +338,7 @@ export class GroupContentService {
     for await (const r of this.d.wecom.iterateGroupMsgSendResults(msgId, owner)) {
       if (r.chatId) results.set(r.chatId, { status: r.status, at: r.sendTime ?? null });
     }
-    const failList = new Set(parseFailList(intent.wecomResult));
+    const failList = new Set(massTaskFailList(intent.wecomResult));
     const final = taskStatus === 2 || intent.status === 'sent' || intent.status === 'skipped';
     let open = 0;
     for (const r of rows) {
@@ -389,16 +390,6 @@ export class GroupContentService {
 function outboxKey(r: repo.SendRow, part: number): string {
   const at = r.plannedAt === r.occurrenceAt ? '' : `:at:${r.plannedAt}`;
   return `group-post:${r.postId}:${r.occurrenceAt}:${r.owner}${at}${part ? `:part:${part}` : ''}`;
-}
-
-function parseFailList(result: string | null): string[] {
-  if (!result) return [];
-  try {
-    const r = JSON.parse(result) as { failList?: unknown };
-    return Array.isArray(r.failList) ? r.failList.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
 }
 
 /** "VIP*群" → /^VIP.*群$/i: * any run, ? one character, everything else literal. */
