@@ -1,37 +1,22 @@
-import type { Browser } from 'playwright-core';
 import { recordChanges } from '../../src/contacts/history';
 import { activateFollow, upsertContact } from '../../src/contacts/repository';
-import { launchChromium, openPhone, screenshot } from './browser';
+import { openPhone, screenshot } from './browser';
 import { BRIDGE_TIMEOUT_MS } from '../../sidebar/src/wecom/timeouts';
 import { CUSTOMERS, GROUP, NOW, REPS, TAGS } from './fixture';
-import { startSidebarWorld, type SidebarWorld } from './world';
+import { phoneSuite } from './world';
 
 /** Issue 13's defects as a rep sees them on a phone inside WeCom (390×844, the scripted bridge). */
 
 jest.setTimeout(120_000);
 
-let world: SidebarWorld;
-let browser: Browser;
+const suite = phoneSuite({ settings: { onDemandFetchMs: 3000 } });
 
-beforeAll(async () => {
-  [world, browser] = await Promise.all([startSidebarWorld({ settings: { onDemandFetchMs: 3000 } }), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await world?.stop();
-});
-
-beforeEach(() => {
-  world.signInAs.userId = REPS.lina;
-});
-
-const sidebar = () => `${world.url}/sidebar/`;
+const sidebar = () => `${suite.world.url}/sidebar/`;
 
 describe('defect 12: complaints on the phone', () => {
   it('should show a suggestion as one to confirm, quoting the customer, with no "投诉处理中" anywhere', async () => {
-    world.signInAs.userId = REPS.zhangwei;
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.he });
+    suite.world.signInAs.userId = REPS.zhangwei;
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.he });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=complaint-suggested]');
     expect((await page.textContent('[data-test=complaint-excerpt]'))!.trim()).toBe('客户说：“快递一周了还没到，再这样我要投诉了”');
@@ -42,7 +27,7 @@ describe('defect 12: complaints on the phone', () => {
   });
 
   it("should show the rep's complaint note as their record, not as the customer's words", async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.liu });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.liu });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=complaint-confirmed]');
     const excerpt = (await page.textContent('[data-test=complaint-excerpt]'))!.trim();
@@ -55,10 +40,10 @@ describe('defect 12: complaints on the phone', () => {
 
 describe('defect 7: timeline on the phone', () => {
   it('should name the tag, credit a synced one to WeCom, and filter to orders with one tap', async () => {
-    await recordChanges(world.app.services.db, [
+    await recordChanges(suite.world.app.services.db, [
       { externalUserId: CUSTOMERS.chen, userId: REPS.lina, kind: 'tag_added', at: NOW.getTime() - 60_000, cause: 'sync:run-1', detail: { tagId: TAGS.intent } },
     ], NOW.getTime());
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
     await page.goto(sidebar());
     const first = page.locator('[data-test=timeline-item]').first();
     await first.waitFor();
@@ -81,9 +66,9 @@ describe('defect 7: timeline on the phone', () => {
 
 describe('defect 8: a customer added a moment ago', () => {
   it('should say the customer is being synced (not "no permission") and show them on 重试', async () => {
-    const { externalUserId } = world.sim.admin.addContact({ userId: REPS.lina, name: '孔新新', welcome: false });
-    world.sim.admin.injectFault({ endpoint: 'externalcontact/get', kind: 'latency', count: 1, latencyMs: 120_000 });
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: externalUserId });
+    const { externalUserId } = suite.world.sim.admin.addContact({ userId: REPS.lina, name: '孔新新', welcome: false });
+    suite.world.sim.admin.injectFault({ endpoint: 'externalcontact/get', kind: 'latency', count: 1, latencyMs: 120_000 });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: externalUserId });
     try {
       await page.goto(sidebar());
       await page.waitForSelector('[role=alert]');
@@ -93,8 +78,8 @@ describe('defect 8: a customer added a moment ago', () => {
       expect(text).not.toContain('权限');
       await screenshot(page, 'defect8-syncing');
     } finally {
-      world.sim.admin.releaseHeld();
-      world.sim.admin.clearFaults();
+      suite.world.sim.admin.releaseHeld();
+      suite.world.sim.admin.clearFaults();
     }
     await page.click('[role=alert] button:has-text("重试")');
     await page.waitForSelector('[data-test=contact-name]');
@@ -108,9 +93,9 @@ describe('defect 9: avatars', () => {
   const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkaPhfDwAE/wH+2ZRVSAAAAABJRU5ErkJggg==', 'base64');
 
   it("should load the customer's WeCom avatar (given as http://wx.qlogo.cn) under the page's CSP", async () => {
-    const { externalUserId } = world.sim.admin.addContact({ userId: REPS.lina, name: '沈头像', welcome: false });
-    expect(String((world.sim.admin.customer(externalUserId)!.customer as { avatar: string }).avatar)).toMatch(/^http:\/\/wx\.qlogo\.cn\//);
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: externalUserId });
+    const { externalUserId } = suite.world.sim.admin.addContact({ userId: REPS.lina, name: '沈头像', welcome: false });
+    expect(String((suite.world.sim.admin.customer(externalUserId)!.customer as { avatar: string }).avatar)).toMatch(/^http:\/\/wx\.qlogo\.cn\//);
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: externalUserId });
     const fetched: string[] = [];
     await page.route(/^https?:\/\/wx\.qlogo\.cn\//, (route) => {
       fetched.push(route.request().url());
@@ -131,12 +116,12 @@ describe('defect 9: avatars', () => {
   it('should show a whole first letter for a name that starts with an emoji', async () => {
     const id = 'wmLuckyWang0010AAAA';
     const now = NOW.getTime();
-    await world.app.services.db.transaction(async (tx) => {
+    await suite.world.app.services.db.transaction(async (tx) => {
       await upsertContact(tx, { externalUserId: id, name: '✨Lucky小王', type: 1, gender: 2, corpName: null, avatar: null }, now);
       await activateFollow(tx, { userId: REPS.lina, externalUserId: id, remark: '✨Lucky小王-直播间', tags: [], addWay: 1, state: null, createdAt: now - 86_400_000 },
         'active', { at: now - 86_400_000, now, cause: 'test:lucky' });
     });
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: id });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: id });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=avatar-initial]');
     expect(await page.textContent('[data-test=avatar-initial]')).toBe('L');
@@ -151,7 +136,7 @@ describe('defect 13: 插入聊天 never hangs silently', () => {
     (await page.locator('[data-test=suggested-message]').innerText()).replace(/^建议话术\s*/, '').trim();
 
   it('should register with WeCom before inserting on a page opened by link (?contact=)', async () => {
-    const { page, context, bridgeCalls } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    const { page, context, bridgeCalls } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
     await page.goto(`${sidebar()}?contact=${CUSTOMERS.chen}`);
     await page.waitForSelector('[data-test=insert]');
     expect((await bridgeCalls()).map((c) => c.name)).not.toContain('getContext');
@@ -164,8 +149,8 @@ describe('defect 13: 插入聊天 never hangs silently', () => {
   });
 
   it('should give up on a bridge that never answers, say so and copy the 话术 instead', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen, hang: ['sendChatMessage'] });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: world.url });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen, hang: ['sendChatMessage'] });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.world.url });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=insert]');
     const text = await message(page);
@@ -185,8 +170,8 @@ describe('defect 13: 插入聊天 never hangs silently', () => {
   });
 
   it('should tell the rep what a refusal means (no permission), and copy', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen, fail: { sendChatMessage: 'no permission' } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: world.url });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen, fail: { sendChatMessage: 'no permission' } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.world.url });
     await page.goto(sidebar());
     await page.click('[data-test=insert]');
     await page.waitForSelector('.toast');
@@ -198,7 +183,7 @@ describe('defect 13: 插入聊天 never hangs silently', () => {
 
 describe('defect 6: group view on the phone', () => {
   it("should put 刘洋's complaint first in the group, and say quiet hours at night", async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'group_chat_tools', chatId: GROUP });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'group_chat_tools', chatId: GROUP });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=group-card]');
     expect(await page.textContent('[data-test=action-title]')).toBe('先在单聊跟进刘洋的投诉');
@@ -209,9 +194,9 @@ describe('defect 6: group view on the phone', () => {
   });
 
   it('should say it is quiet hours, with nothing about caps, at 23:00', async () => {
-    world.clock.advance(12.5 * 3_600_000);
+    suite.world.clock.advance(12.5 * 3_600_000);
     try {
-      const { page, context } = await openPhone(browser, world, { entry: 'group_chat_tools', chatId: GROUP });
+      const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'group_chat_tools', chatId: GROUP });
       await page.goto(sidebar());
       await page.waitForSelector('[data-test=group-card]');
       expect(await page.textContent('[data-test=group-content]')).toContain('现在是休息时间，群里不发内容');
@@ -219,7 +204,7 @@ describe('defect 6: group view on the phone', () => {
       await screenshot(page, 'defect6-group-night');
       await context.close();
     } finally {
-      world.clock.advance(-12.5 * 3_600_000);
+      suite.world.clock.advance(-12.5 * 3_600_000);
     }
   });
 });
@@ -236,7 +221,7 @@ describe('defect 10: layout', () => {
 
   it('should size the strip and the header to what they say: no blank band, nothing cut', async () => {
     for (const id of [CUSTOMERS.sun, CUSTOMERS.xie, CUSTOMERS.chen]) {
-      const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: id });
+      const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: id });
       await page.setViewportSize({ width: 320, height: 640 });
       await page.goto(sidebar());
       await page.waitForSelector('[data-test=next-action]');
@@ -249,7 +234,7 @@ describe('defect 10: layout', () => {
       await context.close();
     }
     // The group's strip has three lines while 刘洋's complaint is open: all of them shown.
-    const { page, context } = await openPhone(browser, world, { entry: 'group_chat_tools', chatId: GROUP });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'group_chat_tools', chatId: GROUP });
     await page.setViewportSize({ width: 320, height: 640 });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=group-card]');
@@ -263,7 +248,7 @@ describe('defect 10: layout', () => {
   });
 
   it('should show the tier reason in full at 320 px, and open every reason when tapped', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
     await page.setViewportSize({ width: 320, height: 640 });
     await page.goto(sidebar());
     const why = page.locator('[data-test=tier-why]');
@@ -276,7 +261,7 @@ describe('defect 10: layout', () => {
   });
 
   it('should never put a toast over 插入聊天, wherever the button is on screen', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
     await page.goto(sidebar());
     const insert = page.locator('[data-test=insert]');
     await insert.waitFor();

@@ -1,30 +1,15 @@
-import type { Browser } from 'playwright-core';
 import { findFollowTags } from '../../src/contacts/follow-details';
 import { findNotesOfCustomer } from '../../src/notes/repository';
 import { TEST_WECOM } from '../helpers/wecom-callback';
-import { launchChromium, openPhone, screenshot, type BridgeCall } from './browser';
+import { openPhone, screenshot, type BridgeCall } from './browser';
 import { CUSTOMERS, GROUP, REPS, TAGS } from './fixture';
-import { startSidebarWorld, type SidebarWorld } from './world';
+import { phoneSuite } from './world';
 
 jest.setTimeout(120_000);
 
-let world: SidebarWorld;
-let browser: Browser;
+const suite = phoneSuite();
 
-beforeAll(async () => {
-  [world, browser] = await Promise.all([startSidebarWorld(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await world?.stop();
-});
-
-beforeEach(() => {
-  world.signInAs.userId = REPS.lina;
-});
-
-const sidebar = () => `${world.url}/sidebar/`;
+const sidebar = () => `${suite.world.url}/sidebar/`;
 
 function signedUrl(call: BridgeCall | undefined): { timestamp: string; nonceStr: string; signature: string } {
   const p = call!.params;
@@ -34,11 +19,11 @@ function signedUrl(call: BridgeCall | undefined): { timestamp: string; nonceStr:
 
 describe('single chat', () => {
   it('should sign in, register with a valid agentConfig signature and show the customer next to the chat', async () => {
-    const { page, context, bridgeCalls } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
-    const hits = world.authorizeHits;
+    const { page, context, bridgeCalls } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    const hits = suite.world.authorizeHits;
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=next-action]');
-    expect(world.authorizeHits).toBe(hits + 1);
+    expect(suite.world.authorizeHits).toBe(hits + 1);
 
     await expect(page.textContent('[data-test=contact-name]')).resolves.toBe('陈静');
     expect(await page.textContent('[data-test=tier-badge]')).toContain('核心客户');
@@ -53,7 +38,7 @@ describe('single chat', () => {
     const calls = await bridgeCalls();
     const agent = calls.find((c) => c.name === 'agentConfig');
     expect(agent!.params).toMatchObject({ corpid: TEST_WECOM.corpId, agentid: TEST_WECOM.agentId });
-    expect(world.sim.admin.verifyJsapiSignature({ kind: 'agent_config', url: page.url().split('#')[0], ...signedUrl(agent) })).toBe(true);
+    expect(suite.world.sim.admin.verifyJsapiSignature({ kind: 'agent_config', url: page.url().split('#')[0], ...signedUrl(agent) })).toBe(true);
     // A 4.x client needs no wx.config first (API.md 4.17).
     expect(calls.some((c) => c.name === 'preVerifyJSAPI')).toBe(false);
     expect(calls.map((c) => c.name)).toEqual(expect.arrayContaining(['getContext', 'getCurExternalContact']));
@@ -61,7 +46,7 @@ describe('single chat', () => {
   });
 
   it('should put the suggested message into the chat through the bridge', async () => {
-    const { page, context, bridgeCalls } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    const { page, context, bridgeCalls } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
     await page.goto(sidebar());
     const message = (await page.locator('[data-test=suggested-message]').innerText()).replace(/^建议话术\s*/, '').trim();
     await page.click('[data-test=insert]');
@@ -74,7 +59,7 @@ describe('single chat', () => {
   });
 
   it('should explain the tier when the badge is tapped', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
     await page.goto(sidebar());
     await page.click('[data-test=tier-badge]');
     await page.waitForSelector('[data-test=tier-reasons]');
@@ -86,19 +71,19 @@ describe('single chat', () => {
   });
 
   it('should save a note typed in the sidebar', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
     await page.goto(sidebar());
     await page.fill('[data-test=note-text]', '客户想要无香型的面霜，下周到货再通知');
     await page.click('[data-test=note-save]');
     await page.waitForSelector('.toast:has-text("跟进记录已保存")');
     await expect(page.locator('[data-test=timeline-item]').first().innerText()).resolves.toContain('客户想要无香型的面霜');
-    const notes = await findNotesOfCustomer(world.app.services.db, CUSTOMERS.chen);
+    const notes = await findNotesOfCustomer(suite.world.app.services.db, CUSTOMERS.chen);
     expect(notes[0]).toMatchObject({ text: '客户想要无香型的面霜，下周到货再通知', userId: REPS.lina, isComplaint: false });
     await context.close();
   });
 
   it('should edit corp tags and show them at once', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.liu });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.liu });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=tags]');
     await page.click('[data-test=edit-tags]');
@@ -106,15 +91,15 @@ describe('single chat', () => {
     await screenshot(page, 'tags-sheet');
     await page.click('[data-test=tags-save]');
     await page.waitForSelector('[data-test=tags] >> text=高意向');
-    const stored = await findFollowTags(world.app.services.db, REPS.lina, CUSTOMERS.liu);
+    const stored = await findFollowTags(suite.world.app.services.db, REPS.lina, CUSTOMERS.liu);
     expect(stored.map((t) => t.tagId).sort()).toEqual([TAGS.makeup, TAGS.intent].sort());
-    const follow = (world.sim.admin.customer(CUSTOMERS.liu)!.follows as { userId: string; tagIds: string[] }[])[0];
+    const follow = (suite.world.sim.admin.customer(CUSTOMERS.liu)!.follows as { userId: string; tagIds: string[] }[])[0];
     expect(follow.tagIds.sort()).toEqual([TAGS.makeup, TAGS.intent].sort());
     await context.close();
   });
 
   it('should load older history as the rep scrolls down', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=timeline-item]');
     const first = await page.locator('[data-test=timeline-item]').count();
@@ -125,7 +110,7 @@ describe('single chat', () => {
   });
 
   it('should show a complaint in progress as "do not disturb", and a silent customer as "give space"', async () => {
-    const liu = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.liu });
+    const liu = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.liu });
     await liu.page.goto(sidebar());
     await liu.page.waitForSelector('[data-test=next-action]');
     expect(await liu.page.textContent('[data-test=pressure]')).toContain('暂不打扰：投诉处理中');
@@ -133,7 +118,7 @@ describe('single chat', () => {
     await screenshot(liu.page, 'contact-complaint');
     await liu.context.close();
 
-    const sun = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.sun });
+    const sun = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.sun });
     await sun.page.goto(sidebar());
     await sun.page.waitForSelector('[data-test=next-action]');
     expect(await sun.page.textContent('[data-test=action-title]')).toBe('暂不打扰');
@@ -145,8 +130,8 @@ describe('single chat', () => {
 
 describe('complaints', () => {
   it('should let the rep dismiss a possible complaint flagged by keywords', async () => {
-    world.signInAs.userId = REPS.zhangwei;
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.he });
+    suite.world.signInAs.userId = REPS.zhangwei;
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.he });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=complaint-suggested]');
     expect(await page.textContent('[data-test=complaint-suggested]')).toContain('我要投诉');
@@ -154,12 +139,12 @@ describe('complaints', () => {
     await page.click('[data-test=complaint-dismiss]');
     await page.waitForSelector('.toast:has-text("已标记为不是投诉")');
     expect(await page.locator('[data-test=complaint-suggested]').count()).toBe(0);
-    expect(await world.app.services.judgement.complaints.openOf(CUSTOMERS.he)).toEqual([]);
+    expect(await suite.world.app.services.judgement.complaints.openOf(CUSTOMERS.he)).toEqual([]);
     await context.close();
   });
 
   it('should close a complaint in progress with how it was resolved', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.liu });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.liu });
     await page.goto(sidebar());
     await page.click('[data-test=complaint-close]');
     await page.click('[data-test=resolution-compensated]');
@@ -169,7 +154,7 @@ describe('complaints', () => {
     await page.waitForSelector('.toast:has-text("投诉已关闭")');
     expect(await page.locator('[data-test=complaint-confirmed]').count()).toBe(0);
     expect(await page.textContent('[data-test=pressure]')).not.toContain('投诉处理中');
-    const [closed] = await world.app.services.db.query<{ status: string; resolution_code: string; resolution_note: string }>(
+    const [closed] = await suite.world.app.services.db.query<{ status: string; resolution_code: string; resolution_note: string }>(
       'SELECT status, resolution_code, resolution_note FROM complaints WHERE external_user_id = ?', [CUSTOMERS.liu]);
     expect(closed).toEqual({ status: 'closed', resolution_code: 'compensated', resolution_note: '已补发新品并赠送小样，客户满意' });
     await context.close();
@@ -179,7 +164,7 @@ describe('complaints', () => {
 describe('phone layout', () => {
   it('should fit a 320 px screen without sideways scrolling, with every button at least 44 px', async () => {
     for (const bridge of [{ entry: 'single_chat_tools' as const, userId: CUSTOMERS.chen }, { entry: 'group_chat_tools' as const, chatId: GROUP }]) {
-      const { page, context } = await openPhone(browser, world, bridge);
+      const { page, context } = await openPhone(suite.browser, suite.world, bridge);
       await page.setViewportSize({ width: 320, height: 640 });
       await page.goto(sidebar());
       await page.waitForSelector('[data-test=next-action]');
@@ -195,7 +180,7 @@ describe('phone layout', () => {
   });
 
   it('should paint the page skeleton before any data arrives, in the same place as the content', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
     let release: () => void = () => undefined;
     const held = new Promise<void>((r) => (release = r));
     await page.route('**/sidebar/api/contacts/**', async (route) => {
@@ -216,7 +201,7 @@ describe('phone layout', () => {
 
 describe('group chat', () => {
   it('should show the group card and its next step', async () => {
-    const { page, context, bridgeCalls } = await openPhone(browser, world, { entry: 'group_chat_tools', chatId: GROUP });
+    const { page, context, bridgeCalls } = await openPhone(suite.browser, suite.world, { entry: 'group_chat_tools', chatId: GROUP });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=group-card]');
     expect(await page.textContent('[data-test=group-name]')).toBe('山茶花会员群');
@@ -234,7 +219,7 @@ describe('group chat', () => {
 
 describe('access and sessions', () => {
   it("should refuse another rep's customer with 403 and say why", async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.zhou });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.zhou });
     const res = page.waitForResponse((r) => r.url().includes(`/sidebar/api/contacts/${CUSTOMERS.zhou}`));
     await page.goto(sidebar());
     expect((await res).status()).toBe(403);
@@ -245,46 +230,46 @@ describe('access and sessions', () => {
   });
 
   it('should sign in again silently when the session has expired, keeping an unsent note', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=next-action]');
-    const hits = world.authorizeHits;
+    const hits = suite.world.authorizeHits;
     await page.fill('[data-test=note-text]', '下次推荐无香型');
-    world.clock.advance(9 * 3_600_000);
+    suite.world.clock.advance(9 * 3_600_000);
     try {
       // 401 → /sidebar/auth/start → WeCom authorize → callback → the same page, signed in again.
       const callback = page.waitForResponse((r) => r.url().includes('/sidebar/auth/callback'));
       await page.click('[data-test=note-save]');
       expect((await callback).status()).toBe(302);
       await page.waitForSelector('[data-test=next-action]');
-      expect(world.authorizeHits).toBe(hits + 1);
+      expect(suite.world.authorizeHits).toBe(hits + 1);
       expect(await page.inputValue('[data-test=note-text]')).toBe('下次推荐无香型');
       // And a plain reload after expiry goes through OAuth before any content.
-      world.clock.advance(9 * 3_600_000);
+      suite.world.clock.advance(9 * 3_600_000);
       await page.reload();
       await page.waitForSelector('[data-test=next-action]');
-      expect(world.authorizeHits).toBe(hits + 2);
+      expect(suite.world.authorizeHits).toBe(hits + 2);
     } finally {
-      world.clock.advance(-18 * 3_600_000);
+      suite.world.clock.advance(-18 * 3_600_000);
     }
     await context.close();
   });
 
   it('should sign wx.config too for clients older than 3.0.24, both verifiable', async () => {
-    const { page, context, bridgeCalls } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen }, { clientVersion: '3.0.10' });
+    const { page, context, bridgeCalls } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen }, { clientVersion: '3.0.10' });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=next-action]');
     const calls = await bridgeCalls();
     const config = calls.find((c) => c.name === 'preVerifyJSAPI');
     const agent = calls.find((c) => c.name === 'agentConfig');
     const url = page.url().split('#')[0];
-    expect(world.sim.admin.verifyJsapiSignature({ kind: 'jsapi', url, ...signedUrl(config) })).toBe(true);
-    expect(world.sim.admin.verifyJsapiSignature({ kind: 'agent_config', url, ...signedUrl(agent) })).toBe(true);
+    expect(suite.world.sim.admin.verifyJsapiSignature({ kind: 'jsapi', url, ...signedUrl(config) })).toBe(true);
+    expect(suite.world.sim.admin.verifyJsapiSignature({ kind: 'agent_config', url, ...signedUrl(agent) })).toBe(true);
     await context.close();
   });
 
   it('should tell the admin what to configure when WeCom rejects the signature', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen, agentConfigFails: 'invalid signature' });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen, agentConfigFails: 'invalid signature' });
     await page.goto(sidebar());
     await page.waitForSelector('[role=alert]');
     const text = await page.textContent('[role=alert]');
@@ -295,7 +280,7 @@ describe('access and sessions', () => {
   });
 
   it('should ask to be opened inside WeCom when there is no bridge', async () => {
-    const { page, context } = await openPhone(browser, world, null);
+    const { page, context } = await openPhone(suite.browser, suite.world, null);
     await page.goto(sidebar());
     await page.waitForSelector('[role=alert]');
     expect(await page.textContent('[role=alert]')).toContain('请在企业微信中打开');
@@ -305,7 +290,7 @@ describe('access and sessions', () => {
 
 describe('issue 13: what the phone shows', () => {
   it('should say first that the customer deleted the rep, and offer no chat or tag actions', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.feng });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.feng });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=relation-notice]');
     const notice = page.locator('[data-test=relation-notice]');
@@ -324,7 +309,7 @@ describe('issue 13: what the phone shows', () => {
   });
 
   it('should greet by the customer-safe name and describe the waiting messages as the strip does', async () => {
-    const { page, context, bridgeCalls } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.xie });
+    const { page, context, bridgeCalls } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.xie });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=next-action]');
     expect(await page.textContent('[data-test=pressure]')).toContain('1 小时前来消息');
@@ -338,7 +323,7 @@ describe('issue 13: what the phone shows', () => {
   });
 
   it('should show the 话术 for later to read, with no way to insert it, when giving space', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.sun });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.sun });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=later-message]');
     expect(await page.textContent('[data-test=action-title]')).toBe('暂不打扰');

@@ -1,9 +1,8 @@
-import type { Browser } from 'playwright-core';
 import { activateFollow, findFollow } from '../../src/contacts/repository';
 import { insertMessages } from '../../src/messages/repository';
-import { launchChromium, openPhone, screenshot } from './browser';
+import { openPhone, screenshot } from './browser';
 import { CUSTOMERS, GROUP, NOW, REPS } from './fixture';
-import { startSidebarWorld, type SidebarWorld } from './world';
+import { phoneSuite } from './world';
 
 /**
  * Issue 13, "what reps reach for", on a phone in a real browser against the real server, the
@@ -14,14 +13,12 @@ import { startSidebarWorld, type SidebarWorld } from './world';
 
 jest.setTimeout(120_000);
 
-let world: SidebarWorld;
-let browser: Browser;
+const suite = phoneSuite({ storeReminders: true });
 
 beforeAll(async () => {
-  [world, browser] = await Promise.all([startSidebarWorld({ storeReminders: true }), launchChromium()]);
   // 张伟 also follows 陈静 and chatted with her yesterday: a colleague on 李娜's page.
   const now = NOW.getTime();
-  const db = world.app.services.db;
+  const db = suite.world.app.services.db;
   await db.transaction((tx) => activateFollow(tx, { userId: REPS.zhangwei, externalUserId: CUSTOMERS.chen, remark: '陈静', tags: [], createdAt: now - 50 * 86_400_000 },
     'active', { at: now - 50 * 86_400_000, now, cause: 'test:chen-zhangwei' }));
   await db.transaction((tx) => insertMessages(tx, [
@@ -29,21 +26,12 @@ beforeAll(async () => {
   ], now));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await world?.stop();
-});
-
-beforeEach(() => {
-  world.signInAs.userId = REPS.lina;
-});
-
-const sidebar = () => `${world.url}/sidebar/`;
+const sidebar = () => `${suite.world.url}/sidebar/`;
 const chat = (userId: string) => ({ entry: 'single_chat_tools' as const, userId });
 
 describe('the profile card', () => {
   it('should edit 称呼, phone, birthday, region and a custom field in a sheet, show the phone masked, and let the birthday lead the suggestion', async () => {
-    const { page, context } = await openPhone(browser, world, chat(CUSTOMERS.chen));
+    const { page, context } = await openPhone(suite.browser, suite.world, chat(CUSTOMERS.chen));
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=rep-tools]');
     expect(await page.textContent('[data-test=profile-facts]')).toContain('称呼陈姐');
@@ -67,13 +55,13 @@ describe('the profile card', () => {
     // The birthday tomorrow is the one suggestion, addressed by the 称呼.
     expect(await page.textContent('[data-test=action-title]')).toBe('生日祝福');
     expect(await page.textContent('[data-test=suggested-message]')).toContain('静姐，祝您生日快乐');
-    expect((await findFollow(world.app.services.db, REPS.lina, CUSTOMERS.chen))!.remarkMobiles).toEqual(['13800138000']);
+    expect((await findFollow(suite.world.app.services.db, REPS.lina, CUSTOMERS.chen))!.remarkMobiles).toEqual(['13800138000']);
     await screenshot(page, 'tools-profile-saved');
     await context.close();
   });
 
   it('should keep the sheet and what was typed when a value is refused, and say why', async () => {
-    const { page, context } = await openPhone(browser, world, chat(CUSTOMERS.chen));
+    const { page, context } = await openPhone(suite.browser, suite.world, chat(CUSTOMERS.chen));
     await page.goto(sidebar());
     await page.click('[data-test=profile-edit]');
     await page.fill('[data-test=pf-phone]', '12345');
@@ -87,7 +75,7 @@ describe('the profile card', () => {
 
 describe('follow-ups, stage and tier', () => {
   it('should record a phone follow-up with the next date, show it in the timeline and as a reminder', async () => {
-    const { page, context } = await openPhone(browser, world, chat(CUSTOMERS.sun));
+    const { page, context } = await openPhone(suite.browser, suite.world, chat(CUSTOMERS.sun));
     await page.goto(sidebar());
     await page.click('[data-test=follow-up-open]');
     await page.click('[data-test=fu-type-phone]');
@@ -99,7 +87,7 @@ describe('follow-ups, stage and tier', () => {
     const first = await page.locator('[data-test=timeline-item]').first().innerText();
     expect(first).toContain('电话跟进 · 下次跟进 明天 15:00');
     expect(first).toContain('电话聊了新茶，明天下午确认数量');
-    const [row] = await world.app.services.db.query<{ user_id: string; status: string }>(
+    const [row] = await suite.world.app.services.db.query<{ user_id: string; status: string }>(
       `SELECT user_id, status FROM reminders WHERE external_user_id = ? AND kind = 'follow_up'`, [CUSTOMERS.sun]);
     expect(row).toEqual({ user_id: REPS.lina, status: 'open' });
     expect(await page.textContent('body')).toContain('电话跟进：电话聊了新茶，明天下午确认数量');
@@ -108,7 +96,7 @@ describe('follow-ups, stage and tier', () => {
   });
 
   it('should set the sales stage with one tap and override the tier with a reason from the tier sheet', async () => {
-    const { page, context } = await openPhone(browser, world, chat(CUSTOMERS.liu));
+    const { page, context } = await openPhone(suite.browser, suite.world, chat(CUSTOMERS.liu));
     await page.goto(sidebar());
     await page.click('[data-test=stage-quoted]');
     await page.waitForSelector('[data-test=stage-quoted][aria-pressed=true]');
@@ -137,7 +125,7 @@ describe('follow-ups, stage and tier', () => {
 
 describe('the group view', () => {
   it('should list members with tier and tags, and open a member the rep follows', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'group_chat_tools', chatId: GROUP });
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'group_chat_tools', chatId: GROUP });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=group-members]');
     const chen = await page.textContent(`[data-test=member-${CUSTOMERS.chen}]`);
@@ -158,7 +146,7 @@ describe('the group view', () => {
 
 describe('one round trip and a narrow phone', () => {
   it('should show a linked customer after one API request (the session comes with it)', async () => {
-    const { page, context } = await openPhone(browser, world, chat(CUSTOMERS.chen));
+    const { page, context } = await openPhone(suite.browser, suite.world, chat(CUSTOMERS.chen));
     // Sign in first (OAuth), then open the link as a rep would from a reminder.
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=next-action]');
@@ -175,7 +163,7 @@ describe('one round trip and a narrow phone', () => {
   });
 
   it('should fit a 320 px phone: nothing wider than the screen, the stage chips scroll instead', async () => {
-    const { page, context } = await openPhone(browser, world, chat(CUSTOMERS.chen));
+    const { page, context } = await openPhone(suite.browser, suite.world, chat(CUSTOMERS.chen));
     await page.setViewportSize({ width: 320, height: 640 });
     await page.goto(sidebar());
     await page.waitForSelector('[data-test=rep-tools]');

@@ -1,4 +1,3 @@
-import type { Browser } from 'playwright-core';
 import { fixedClock } from '../../src/clock';
 import { saveProfile } from '../../src/profile/repository';
 import { loadScriptsConfig } from '../../src/scripts/config';
@@ -9,8 +8,8 @@ import type { ScriptLibraryView, ScriptRecord } from '../../src/scripts/types';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { CUSTOMERS, NOW, REPS, seedDatabase } from './fixture';
 import { SidebarClient } from './http';
-import { launchChromium, openPhone, screenshot } from './browser';
-import { startSidebarWorld, type SidebarWorld } from './world';
+import { openPhone, screenshot } from './browser';
+import { phoneSuite, type SidebarWorld } from './world';
 
 jest.setTimeout(120_000);
 
@@ -263,19 +262,11 @@ describe('话术 library over HTTP (production wiring)', () => {
 });
 
 describe('话术 sheet on a phone in WeCom', () => {
-  let world: SidebarWorld;
-  let browser: Browser;
-  beforeAll(async () => {
-    [world, browser] = await Promise.all([startSidebarWorld(), launchChromium()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await world?.stop();
-  });
+  const suite = phoneSuite();
 
   it('should offer suggestions for this customer, let the rep edit one and put the edited text into the chat', async () => {
-    const { page, context, bridgeCalls } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
-    await page.goto(`${world.url}/sidebar/`);
+    const { page, context, bridgeCalls } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.chen });
+    await page.goto(`${suite.world.url}/sidebar/`);
     await page.waitForSelector('[data-test=next-action]');
     await screenshot(page, 'library-buttons');
     await page.click('[data-test=open-scripts]');
@@ -297,14 +288,14 @@ describe('话术 sheet on a phone in WeCom', () => {
     await page.waitForSelector('.toast:has-text("已放入输入框")');
     const send = (await bridgeCalls()).find((c) => c.name === 'sendChatMessage');
     expect(send!.params).toMatchObject({ msgtype: 'text', enterChat: false, text: { content: edited } });
-    const used = async () => (await world.app.services.db.query<{ uses: unknown }>("SELECT uses FROM scripts WHERE seed_key = 'care-arrived'"))[0].uses;
+    const used = async () => (await suite.world.app.services.db.query<{ uses: unknown }>("SELECT uses FROM scripts WHERE seed_key = 'care-arrived'"))[0].uses;
     for (let i = 0; i < 50 && Number(await used()) < 1; i++) await page.waitForTimeout(20);
     expect(Number(await used())).toBe(1);
 
     // Saved as the rep's own: her name and the product go back to placeholders.
     await page.click('[data-test=script-save]');
     await page.waitForSelector('.toast:has-text("已存为我的话术")');
-    const [mine] = await world.app.services.db.query<{ body: string; title: string; kinds: string }>(
+    const [mine] = await suite.world.app.services.db.query<{ body: string; title: string; kinds: string }>(
       "SELECT body, title, kinds FROM scripts WHERE scope = 'personal' AND owner_user_id = ?", [REPS.lina]);
     // Its title and what it suits come from the script it was edited from.
     expect(mine).toEqual({ body: '{称呼}您好，{产品}收到了吧？用着还顺手吗？早晚各一次效果最好，有不清楚的地方随时问我。', title: '到货后关怀', kinds: 'post_sale_care' });
@@ -312,8 +303,8 @@ describe('话术 sheet on a phone in WeCom', () => {
   });
 
   it('should repeat the pressure strip\'s hold-back in the sheet for a customer to give space', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.sun });
-    await page.goto(`${world.url}/sidebar/`);
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.sun });
+    await page.goto(`${suite.world.url}/sidebar/`);
     await page.waitForSelector('[data-test=pressure]');
     const strip = await page.textContent('[data-test=pressure]');
     await page.click('[data-test=open-scripts]');
@@ -331,8 +322,8 @@ describe('话术 sheet on a phone in WeCom', () => {
   });
 
   it('should search the library as the rep types and filter by category', async () => {
-    const { page, context } = await openPhone(browser, world, { entry: 'single_chat_tools', userId: CUSTOMERS.xie });
-    await page.goto(`${world.url}/sidebar/`);
+    const { page, context } = await openPhone(suite.browser, suite.world, { entry: 'single_chat_tools', userId: CUSTOMERS.xie });
+    await page.goto(`${suite.world.url}/sidebar/`);
     await page.click('[data-test=open-scripts]');
     await page.waitForSelector('[data-test=script-item]');
     for (const text of await page.locator('[data-test=script-item]').allInnerTexts()) expect(text).not.toContain('爱砍价');

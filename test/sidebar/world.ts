@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Browser } from 'playwright-core';
 import { listenOnFreePort } from '../helpers/listen';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
@@ -11,6 +12,7 @@ import { startSimulator, type RunningSimulator } from '../../src/wecom-simulator
 import { startTestApp, type TestApp } from '../helpers/app';
 import { manualClock, type ManualClock } from '../helpers/clock';
 import { TEST_WECOM } from '../helpers/wecom-callback';
+import { launchChromium } from './browser';
 import { CUSTOMERS, NOW, REPS, seedDatabase, simulatorSeed } from './fixture';
 
 /**
@@ -31,6 +33,32 @@ export interface SidebarWorld {
   /** Origin of the stand-in for WeCom's OAuth2 authorize page. */
   authorizeBase: string;
   stop(): Promise<void>;
+}
+
+/** What a file of phone tests works with: set by the hooks phoneSuite adds. */
+export interface PhoneSuite {
+  world: SidebarWorld;
+  browser: Browser;
+}
+
+/**
+ * Jest hooks for a file (or a describe) of tests on a phone: the sidebar world (started with `o`)
+ * and Chromium, launched together before the tests and closed after them. Each test starts with
+ * 李娜 signing in, as a new world does, so a test that signs in as someone else cannot leak it.
+ */
+export function phoneSuite(o: Parameters<typeof startSidebarWorld>[0] = {}): PhoneSuite {
+  const suite = {} as PhoneSuite;
+  beforeAll(async () => {
+    [suite.world, suite.browser] = await Promise.all([startSidebarWorld(o), launchChromium()]);
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.world?.stop();
+  });
+  beforeEach(() => {
+    suite.world.signInAs.userId = REPS.lina;
+  });
+  return suite;
 }
 
 export const SESSION_SECRET = 'sidebar-test-session-secret-0123456789';
