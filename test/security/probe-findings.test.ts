@@ -5,7 +5,7 @@ import { RATE_LIMITS } from '../../src/http/middleware/rate-limit';
 import type { ContactProfileView } from '../../src/sidebar-api/types';
 import { signedPost, TEST_WECOM } from '../helpers/wecom-callback';
 import { CUSTOMERS, NOW, REPS } from '../sidebar/fixture';
-import { bearer, count, SECRET, startSecurityWorld, type SecurityWorld } from './world';
+import { bearer, count, freshIps, SECRET, securitySuite, startSecurityWorld } from './world';
 
 jest.setTimeout(180_000);
 
@@ -20,18 +20,9 @@ const event = (id: string) =>
   + `<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[edit_external_contact]]></ChangeType>`
   + `<UserID><![CDATA[lina]]></UserID><ExternalUserID><![CDATA[${id}]]></ExternalUserID></xml>`;
 
-let world: SecurityWorld;
-beforeAll(async () => {
-  // Loopback is the "proxy" here, so each test can speak from its own client address.
-  world = await startSecurityWorld({ FENCUN_TRUSTED_PROXIES: '127.0.0.1' });
-});
-afterAll(async () => {
-  await world?.stop();
-});
-
-let nextIp = 1;
-/** A fresh client address per use, so the per-address limits of one test do not leak into another. */
-const freshIp = () => `198.51.100.${nextIp++}`;
+// Loopback is the "proxy" here, so each test can speak from its own client address.
+const suite = securitySuite({ FENCUN_TRUSTED_PROXIES: '127.0.0.1' });
+const freshIp = freshIps('198.51.100.');
 
 describe('a message-archive record with msgtime 9007199254740991', () => {
   const record = (msgid: string, msgtime: number) => ({
@@ -39,9 +30,9 @@ describe('a message-archive record with msgtime 9007199254740991', () => {
   });
 
   it('should be refused whole, and the customer\'s profile and timeline should keep answering 200', async () => {
-    const before = await count(world.app, 'messages');
+    const before = await count(suite.world.app, 'messages');
     for (const msgtime of [9007199254740991, NOW.getTime() + 2 * 86_400_000, Date.UTC(2009, 11, 31)]) {
-      const res = await fetch(`${world.url}/api/archive/messages`, {
+      const res = await fetch(`${suite.world.url}/api/archive/messages`, {
         method: 'POST', headers: { ...bearer(), 'X-Forwarded-For': freshIp() },
         body: JSON.stringify([record(`probe-ok-${msgtime}`, NOW.getTime() - 60_000), record(`probe-bad-${msgtime}`, msgtime)]),
       });
@@ -49,19 +40,19 @@ describe('a message-archive record with msgtime 9007199254740991', () => {
       const body = await res.json();
       expect(body.errors).toEqual([expect.objectContaining({ index: 1, field: 'msgtime' })]);
     }
-    expect(await count(world.app, 'messages')).toBe(before);
-    const lina = await world.as(REPS.lina);
+    expect(await count(suite.world.app, 'messages')).toBe(before);
+    const lina = await suite.world.as(REPS.lina);
     expect((await lina.json<ContactProfileView>('GET', `/sidebar/api/contacts/${CUSTOMERS.chen}`)).status).toBe(200);
     expect((await lina.json('GET', `/sidebar/api/contacts/${CUSTOMERS.chen}/timeline`)).status).toBe(200);
   });
 
   it('should still accept a message from now, which the profile then shows without error', async () => {
-    const res = await fetch(`${world.url}/api/archive/messages`, {
+    const res = await fetch(`${suite.world.url}/api/archive/messages`, {
       method: 'POST', headers: { ...bearer(), 'X-Forwarded-For': freshIp() },
       body: JSON.stringify([record('probe-now', NOW.getTime())]),
     });
     expect(res.status).toBe(200);
-    const lina = await world.as(REPS.lina);
+    const lina = await suite.world.as(REPS.lina);
     const timeline = await lina.json<{ items: { text?: string }[] }>('GET', `/sidebar/api/contacts/${CUSTOMERS.chen}/timeline`);
     expect(timeline.status).toBe(200);
     expect((await lina.json('GET', `/sidebar/api/contacts/${CUSTOMERS.chen}`)).status).toBe(200);
@@ -72,24 +63,24 @@ describe('order items nested 50,000 levels deep', () => {
   const order = (items: unknown) => ({ orders: [{ order_id: `deep-${Math.random()}`, external_user_id: CUSTOMERS.chen, amount: 10, paid_at: NOW.getTime() - 1000, items }] });
 
   it('should answer 400 before parsing, store nothing and leave the server healthy', async () => {
-    const before = await count(world.app, 'orders');
+    const before = await count(suite.world.app, 'orders');
     const deep = '['.repeat(50_000) + ']'.repeat(50_000);
     const body = JSON.stringify(order(null)).replace('"items":null', `"items":[{"x":${deep}}]`);
-    const res = await fetch(`${world.url}/api/orders`, { method: 'POST', headers: { ...bearer(), 'X-Forwarded-For': freshIp() }, body });
+    const res = await fetch(`${suite.world.url}/api/orders`, { method: 'POST', headers: { ...bearer(), 'X-Forwarded-For': freshIp() }, body });
     expect(res.status).toBe(400);
     expect((await res.json()).code).toBe('JSON_TOO_DEEP');
-    expect(await count(world.app, 'orders')).toBe(before);
-    expect((await fetch(`${world.url}/healthz`)).status).toBe(200);
+    expect(await count(suite.world.app, 'orders')).toBe(before);
+    expect((await fetch(`${suite.world.url}/healthz`)).status).toBe(200);
   });
 
   it('should refuse items deeper than a list of flat objects with 422, naming the field', async () => {
-    const before = await count(world.app, 'orders');
-    const res = await fetch(`${world.url}/api/orders`, {
+    const before = await count(suite.world.app, 'orders');
+    const res = await fetch(`${suite.world.url}/api/orders`, {
       method: 'POST', headers: { ...bearer(), 'X-Forwarded-For': freshIp() }, body: JSON.stringify(order([{ a: { b: { c: { d: 1 } } } }])),
     });
     expect(res.status).toBe(422);
     expect((await res.json()).errors).toEqual([expect.objectContaining({ index: 0, column: 'items' })]);
-    expect(await count(world.app, 'orders')).toBe(before);
+    expect(await count(suite.world.app, 'orders')).toBe(before);
   });
 });
 
@@ -98,7 +89,7 @@ describe('callback bodies checked before parsing', () => {
 
   it('should check the signature on the Encrypt value before the XML parser ever sees the body', async () => {
     // Malformed XML around a base64 Encrypt: the old code parsed first and answered malformed_xml.
-    const res = await fetch(world.url + zeroSig, {
+    const res = await fetch(suite.world.url + zeroSig, {
       method: 'POST', headers: { 'X-Forwarded-For': freshIp() }, body: '<xml><Encrypt>QUJDRA==</Encrypt><A><B></A></xml>',
     });
     expect(res.status).toBe(403);
@@ -109,7 +100,7 @@ describe('callback bodies checked before parsing', () => {
     const nested = '<a>'.repeat(20_000) + '</a>'.repeat(20_000);
     const body = `<xml><Encrypt>QUJDRA==</Encrypt>${nested}</xml>`;
     expect(body.length).toBeGreaterThan(ENVELOPE_MARKUP_MAX_BYTES * 50);
-    const res = await fetch(world.url + zeroSig, { method: 'POST', headers: { 'X-Forwarded-For': freshIp() }, body });
+    const res = await fetch(suite.world.url + zeroSig, { method: 'POST', headers: { 'X-Forwarded-For': freshIp() }, body });
     expect(res.status).toBe(413);
     expect(await res.text()).toBe('refused: too_large');
   });
@@ -118,7 +109,7 @@ describe('callback bodies checked before parsing', () => {
     const attacker = freshIp();
     const statuses: number[] = [];
     for (let i = 0; i < RATE_LIMITS.callbackRefusals + 3; i++) {
-      const res = await fetch(world.url + zeroSig, { method: 'POST', headers: { 'X-Forwarded-For': attacker }, body: '<xml><Encrypt>QUJDRA==</Encrypt></xml>' });
+      const res = await fetch(suite.world.url + zeroSig, { method: 'POST', headers: { 'X-Forwarded-For': attacker }, body: '<xml><Encrypt>QUJDRA==</Encrypt></xml>' });
       statuses.push(res.status);
       if (res.status === 429) {
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -129,14 +120,14 @@ describe('callback bodies checked before parsing', () => {
     expect(statuses.slice(0, RATE_LIMITS.callbackRefusals)).toEqual(Array(RATE_LIMITS.callbackRefusals).fill(403));
     expect(statuses.slice(RATE_LIMITS.callbackRefusals)).toEqual([429, 429, 429]);
     const cb = signedPost(event('wmProbeRateLimit01'), { timestamp: NOW_S });
-    const ok = await fetch(world.url + cb.path, { method: 'POST', headers: { 'X-Forwarded-For': freshIp() }, body: cb.body });
+    const ok = await fetch(suite.world.url + cb.path, { method: 'POST', headers: { 'X-Forwarded-For': freshIp() }, body: cb.body });
     expect(ok.status).toBe(200);
   });
 
   it('should keep /healthz fast while six connections send 240 KB nested bodies with a zero signature', async () => {
     // The attackers run in a process of their own, so their work is not counted against the server.
     const attack = spawn(process.execPath, ['-e', ATTACKER], {
-      env: { ...process.env, TARGET: world.url + zeroSig, NESTED: '20000' }, stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, TARGET: suite.world.url + zeroSig, NESTED: '20000' }, stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
       let out = '';
@@ -148,7 +139,7 @@ describe('callback bodies checked before parsing', () => {
       const latencies: number[] = [];
       for (let i = 0; i < 40; i++) {
         const t = performance.now();
-        const res = await fetch(`${world.url}/healthz`);
+        const res = await fetch(`${suite.world.url}/healthz`);
         expect(res.status).toBe(200);
         await res.arrayBuffer();
         latencies.push(performance.now() - t);
@@ -192,7 +183,7 @@ describe('a demo session presented to a production instance that shares the secr
       expect(login.status).toBe(200);
       // The demo instance itself accepts it.
       expect((await c.json('GET', '/sidebar/api/session')).body).toMatchObject({ userId: REPS.lina, demo: true });
-      const prod = world.client();
+      const prod = suite.world.client();
       prod.cookies.set('fc_sidebar', c.cookies.get('fc_sidebar')!);
       const res = await prod.json('GET', '/sidebar/api/session');
       expect(res.status).toBe(401);
@@ -201,13 +192,13 @@ describe('a demo session presented to a production instance that shares the secr
       await demo.stop();
     }
     const exp = NOW.getTime() + 3_600_000;
-    const other = world.client();
+    const other = suite.world.client();
     other.cookies.set('fc_sidebar', signToken(SECRET, 'session', { u: REPS.lina, iat: NOW.getTime(), exp, c: 'ww0000000000000000' }));
     expect((await other.json('GET', '/sidebar/api/session')).status).toBe(401);
-    const unbound = world.client();
+    const unbound = suite.world.client();
     unbound.cookies.set('fc_sidebar', signToken(SECRET, 'session', { u: REPS.lina, iat: NOW.getTime(), exp }));
     expect((await unbound.json('GET', '/sidebar/api/session')).status).toBe(401);
-    const bound = world.client();
+    const bound = suite.world.client();
     bound.cookies.set('fc_sidebar', signToken(SECRET, 'session', { u: REPS.lina, iat: NOW.getTime(), exp, c: TEST_WECOM.corpId }));
     expect((await bound.json('GET', '/sidebar/api/session')).status).toBe(200);
   });
@@ -215,8 +206,8 @@ describe('a demo session presented to a production instance that shares the secr
 
 describe('body-less sidebar POSTs sent cross-site', () => {
   it('should refuse a foreign Origin or Sec-Fetch-Site with 403 and leave the reminder open', async () => {
-    const lina = await world.as(REPS.lina);
-    const open = () => world.app.services.reminders.openFor(CUSTOMERS.chen, [REPS.lina]);
+    const lina = await suite.world.as(REPS.lina);
+    const open = () => suite.world.app.services.reminders.openFor(CUSTOMERS.chen, [REPS.lina]);
     const [reminder] = await open();
     expect(reminder).toBeDefined();
     const rid = reminder.id;
@@ -226,7 +217,7 @@ describe('body-less sidebar POSTs sent cross-site', () => {
       { ...form, Origin: 'https://evil.example' },
       { ...form, Origin: 'null' },
       { ...form, 'Sec-Fetch-Site': 'cross-site' },
-      { ...form, 'Sec-Fetch-Site': 'same-site', Origin: world.url },
+      { ...form, 'Sec-Fetch-Site': 'same-site', Origin: suite.world.url },
     ]) {
       const res = await lina.request('POST', path, undefined, headers);
       expect(res.status).toBe(403);
@@ -234,7 +225,7 @@ describe('body-less sidebar POSTs sent cross-site', () => {
     }
     expect((await open()).map((r) => r.id)).toContain(rid);
     // The page itself (same origin) may.
-    const own = await lina.request('POST', path, undefined, { Origin: world.url, 'Sec-Fetch-Site': 'same-origin' });
+    const own = await lina.request('POST', path, undefined, { Origin: suite.world.url, 'Sec-Fetch-Site': 'same-origin' });
     expect(own.status).toBe(200);
     expect((await open()).map((r) => r.id)).not.toContain(rid);
   });
@@ -242,7 +233,7 @@ describe('body-less sidebar POSTs sent cross-site', () => {
 
 describe('framing', () => {
   it('should let only the page itself and WeCom frame the sidebar, and nobody frame anything else', async () => {
-    const lina = await world.as(REPS.lina);
+    const lina = await suite.world.as(REPS.lina);
     const page = await lina.request('GET', '/sidebar/');
     expect(page.status).toBe(200);
     const csp = page.headers.get('content-security-policy')!;
@@ -259,28 +250,28 @@ describe('framing', () => {
 
 describe('OAuth state', () => {
   it('should be single-use: 100 replays of one callback make one auth/getuserinfo call', async () => {
-    const c = world.client();
+    const c = suite.world.client();
     const start = await c.request('GET', '/sidebar/auth/start');
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
     const oauthCookie = c.cookies.get('fc_sidebar_oauth')!;
-    const code = world.sim.admin.issueOAuthCode({ userId: REPS.lina });
-    const before = world.sim.admin.calls().counts['auth/getuserinfo'] ?? 0;
+    const code = suite.world.sim.admin.issueOAuthCode({ userId: REPS.lina });
+    const before = suite.world.sim.admin.calls().counts['auth/getuserinfo'] ?? 0;
     const first = await c.request('GET', `/sidebar/auth/callback?code=${code}&state=${state}`);
     expect(first.status).toBe(302);
     const statuses: number[] = [];
     for (let i = 0; i < 100; i++) {
-      const res = await fetch(`${world.url}/sidebar/auth/callback?code=${code}&state=${state}`, {
+      const res = await fetch(`${suite.world.url}/sidebar/auth/callback?code=${code}&state=${state}`, {
         redirect: 'manual', headers: { Cookie: `fc_sidebar_oauth=${oauthCookie}`, 'X-Forwarded-For': `203.0.113.${i % 100}` },
       });
       statuses.push(res.status);
       await res.arrayBuffer();
     }
     expect(new Set(statuses)).toEqual(new Set([400]));
-    expect((world.sim.admin.calls().counts['auth/getuserinfo'] ?? 0) - before).toBe(1);
+    expect((suite.world.sim.admin.calls().counts['auth/getuserinfo'] ?? 0) - before).toBe(1);
   });
 
   it('should answer an invalid code with 400, not 502', async () => {
-    const c = world.client();
+    const c = suite.world.client();
     const start = await c.request('GET', '/sidebar/auth/start');
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
     const res = await c.request('GET', `/sidebar/auth/callback?code=not-a-code&state=${state}`);
@@ -294,7 +285,7 @@ describe('rate limits', () => {
     const ip = freshIp();
     const statuses: number[] = [];
     for (let i = 0; i < RATE_LIMITS.authFailures + 2; i++) {
-      const res = await fetch(`${world.url}/sidebar/api/session`, { headers: { Cookie: `fc_sidebar=forged${i}.x`, 'X-Forwarded-For': ip } });
+      const res = await fetch(`${suite.world.url}/sidebar/api/session`, { headers: { Cookie: `fc_sidebar=forged${i}.x`, 'X-Forwarded-For': ip } });
       statuses.push(res.status);
       if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       await res.arrayBuffer();
@@ -307,20 +298,20 @@ describe('rate limits', () => {
     const ip = freshIp();
     const statuses: number[] = [];
     for (let i = 0; i < RATE_LIMITS.authFailures + 1; i++) {
-      const res = await fetch(`${world.url}/api/archive/status`, { headers: { ...bearer(`wrong-token-${i}-0123456789`), 'X-Forwarded-For': ip } });
+      const res = await fetch(`${suite.world.url}/api/archive/status`, { headers: { ...bearer(`wrong-token-${i}-0123456789`), 'X-Forwarded-For': ip } });
       statuses.push(res.status);
       await res.arrayBuffer();
     }
     expect(statuses.at(-2)).toBe(401);
     expect(statuses.at(-1)).toBe(429);
     // The right token from the same address is blocked too (the address is what is throttled)…
-    expect((await fetch(`${world.url}/api/archive/status`, { headers: { ...bearer(), 'X-Forwarded-For': ip } })).status).toBe(429);
+    expect((await fetch(`${suite.world.url}/api/archive/status`, { headers: { ...bearer(), 'X-Forwarded-For': ip } })).status).toBe(429);
     // …and from another address it is served.
-    expect((await fetch(`${world.url}/api/archive/status`, { headers: { ...bearer(), 'X-Forwarded-For': freshIp() } })).status).toBe(200);
+    expect((await fetch(`${suite.world.url}/api/archive/status`, { headers: { ...bearer(), 'X-Forwarded-For': freshIp() } })).status).toBe(200);
   });
 
   it('should answer 429 to an authenticated burst past the per-session budget', async () => {
-    const lina = await world.as(REPS.lina);
+    const lina = await suite.world.as(REPS.lina);
     let first429 = -1;
     for (let i = 0; i < RATE_LIMITS.sessionRequests + 5 && first429 < 0; i++) {
       const res = await lina.request('GET', '/sidebar/api/session', undefined, { 'X-Forwarded-For': freshIp() });
@@ -358,7 +349,7 @@ describe('X-Forwarded-For from anyone', () => {
 
 describe('lenient base64url decoding', () => {
   it('should accept exactly one spelling of a session cookie', async () => {
-    const lina = await world.as(REPS.lina);
+    const lina = await suite.world.as(REPS.lina);
     const cookie = lina.cookies.get('fc_sidebar')!;
     const [body, mac] = cookie.split('.');
     expect((await lina.json('GET', '/sidebar/api/session')).status).toBe(200);
@@ -376,7 +367,7 @@ describe('lenient base64url decoding', () => {
       `${body}.${mac.slice(0, 10)}+${mac.slice(11)}`,
     ];
     for (const v of variants) {
-      const c = world.client();
+      const c = suite.world.client();
       c.cookies.set('fc_sidebar', v);
       const res = await c.request('GET', '/sidebar/api/session', undefined, { 'X-Forwarded-For': freshIp() });
       expect({ v, status: res.status }).toEqual({ v, status: 401 });
@@ -385,7 +376,7 @@ describe('lenient base64url decoding', () => {
 });
 
 describe('found by the fuzzer (test/fuzz/data-api.test.ts, on MariaDB)', () => {
-  const post = (orders: unknown[]) => fetch(`${world.url}/api/orders`, {
+  const post = (orders: unknown[]) => fetch(`${suite.world.url}/api/orders`, {
     method: 'POST', headers: { ...bearer(), 'X-Forwarded-For': freshIp() }, body: JSON.stringify({ orders }),
   });
   const order = (order_id: string) => ({ order_id, external_user_id: CUSTOMERS.chen, amount: 5, paid_at: NOW.getTime() - 1000 });
@@ -409,22 +400,22 @@ describe('found by the fuzzer (test/fuzz/data-api.test.ts, on MariaDB)', () => {
 
 describe('found by the fuzzer (test/fuzz/callback.test.ts)', () => {
   it('should keep the profile and timeline answering after signed events with an absurd CreateTime', async () => {
-    const lina = await world.as(REPS.lina);
+    const lina = await suite.world.as(REPS.lina);
     for (const createTime of ['9007199254740991', '1e20', '99999999999']) {
       const cb = signedPost(
         `<xml><ToUserName><![CDATA[${TEST_WECOM.corpId}]]></ToUserName><FromUserName><![CDATA[lina]]></FromUserName><CreateTime>${createTime}</CreateTime>`
         + `<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>${createTime.length}0042</MsgId><AgentID>1000002</AgentID></xml>`,
         { timestamp: NOW_S });
-      const res = await fetch(world.url + cb.path, { method: 'POST', headers: { 'X-Forwarded-For': freshIp() }, body: cb.body });
+      const res = await fetch(suite.world.url + cb.path, { method: 'POST', headers: { 'X-Forwarded-For': freshIp() }, body: cb.body });
       // Before: 200 then a profile answering 500 for good (and 503 on MariaDB for 1e20, retried by WeCom forever).
       expect(res.status).toBe(200);
       const edit = signedPost(event(CUSTOMERS.chen).replace(`<CreateTime>${NOW_S}</CreateTime>`, `<CreateTime>${createTime}</CreateTime>`), { timestamp: NOW_S });
-      expect((await fetch(world.url + edit.path, { method: 'POST', headers: { 'X-Forwarded-For': freshIp() }, body: edit.body })).status).toBe(200);
-      await world.app.services.processor.drain();
+      expect((await fetch(suite.world.url + edit.path, { method: 'POST', headers: { 'X-Forwarded-For': freshIp() }, body: edit.body })).status).toBe(200);
+      await suite.world.app.services.processor.drain();
       expect((await lina.json('GET', `/sidebar/api/contacts/${CUSTOMERS.chen}`)).status).toBe(200);
       expect((await lina.json('GET', `/sidebar/api/contacts/${CUSTOMERS.chen}/timeline`)).status).toBe(200);
     }
-    const [stuck] = await world.app.services.db.query<{ n: number | string }>("SELECT COUNT(*) AS n FROM inbox_events WHERE status <> 'done'");
+    const [stuck] = await suite.world.app.services.db.query<{ n: number | string }>("SELECT COUNT(*) AS n FROM inbox_events WHERE status <> 'done'");
     expect(Number(stuck.n)).toBe(0);
   });
 });

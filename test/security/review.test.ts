@@ -3,22 +3,14 @@ import path from 'node:path';
 import { createHttpApp } from '../../src/http/server';
 import { signedPost, TEST_WECOM } from '../helpers/wecom-callback';
 import { CUSTOMERS, NOW, REPS } from '../sidebar/fixture';
-import { API_TOKEN, bearer, count, SECRET, startSecurityWorld, type SecurityWorld } from './world';
+import { API_TOKEN, bearer, count, freshIps, SECRET, securitySuite, startSecurityWorld, type SecurityWorld } from './world';
 
 jest.setTimeout(180_000);
 
 /** Issue 17, "Security review, each point a test": over HTTP against the real server. */
 
-let world: SecurityWorld;
-beforeAll(async () => {
-  world = await startSecurityWorld({ FENCUN_TRUSTED_PROXIES: '127.0.0.1' });
-});
-afterAll(async () => {
-  await world?.stop();
-});
-
-let nextIp = 1;
-const freshIp = () => `198.18.0.${nextIp++}`;
+const suite = securitySuite({ FENCUN_TRUSTED_PROXIES: '127.0.0.1' });
+const freshIp = freshIps('198.18.0.');
 
 type Guard = 'public' | 'signature' | 'token' | 'session' | 'page' | 'oauth-callback';
 
@@ -53,7 +45,7 @@ function routesOf(w: SecurityWorld): { method: string; path: string }[] {
 
 describe('every route is authenticated as it should be', () => {
   it('should refuse each guarded route without credentials, with a wrong token and with a forged cookie', async () => {
-    const routes = routesOf(world);
+    const routes = routesOf(suite.world);
     expect(routes.length).toBeGreaterThan(30);
     const unclassified = routes.filter((r) => !GUARDS.some(([re]) => re.test(`${r.method} ${r.path}`)));
     expect(unclassified).toEqual([]);
@@ -63,7 +55,7 @@ describe('every route is authenticated as it should be', () => {
     for (const r of routes) {
       const guard = GUARDS.find(([re]) => re.test(`${r.method} ${r.path}`))![1];
       // Real verbs for :action, so the guard is reached rather than the 404 for an unknown verb.
-      const url = world.url + r.path.replace(':action', r.path.includes('complaints') ? 'confirm' : 'done').replace(/:(\w+)/g, 'x1');
+      const url = suite.world.url + r.path.replace(':action', r.path.includes('complaints') ? 'confirm' : 'done').replace(/:(\w+)/g, 'x1');
       for (const credentials of [{}, bearer('wrong-token-0123456789abcdef'), { Cookie: 'fc_sidebar=eyJ1IjoibGluYSJ9.AAAA; fc_digest=eyJ1IjoibGluYSJ9.AAAA' }]) {
         const res = await fetch(url, {
           method: r.method, redirect: 'manual', headers: { 'X-Forwarded-For': freshIp(), 'Content-Type': 'application/json', ...credentials },
@@ -100,7 +92,7 @@ describe('every route is authenticated as it should be', () => {
   });
 
   it('should not let one rep open another rep\'s customer (IDOR) through the real server', async () => {
-    const lina = await world.as(REPS.lina);
+    const lina = await suite.world.as(REPS.lina);
     const outsider = await lina.json('GET', `/sidebar/api/contacts/${CUSTOMERS.wu}`);
     expect(outsider.status).toBe(403);
     expect(JSON.stringify(outsider.body)).not.toContain('吴昊');
@@ -125,12 +117,12 @@ describe('cookies and headers', () => {
     } finally {
       await https.stop();
     }
-    const plain = await fetch(`${world.url}/healthz`);
+    const plain = await fetch(`${suite.world.url}/healthz`);
     expect(plain.headers.get('strict-transport-security')).toBeNull();
   });
 
   it('should answer personal data with Cache-Control: no-store and nosniff', async () => {
-    const lina = await world.as(REPS.lina);
+    const lina = await suite.world.as(REPS.lina);
     for (const p of ['/sidebar/api/session', `/sidebar/api/contacts/${CUSTOMERS.chen}`, `/sidebar/api/contacts/${CUSTOMERS.chen}/timeline`]) {
       const res = await lina.request('GET', p);
       expect(res.status).toBe(200);
@@ -138,23 +130,23 @@ describe('cookies and headers', () => {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     }
     for (const p of [`/api/customers/${CUSTOMERS.chen}/timeline`, '/api/archive/status']) {
-      const res = await fetch(world.url + p, { headers: { ...bearer(), 'X-Forwarded-For': freshIp() } });
+      const res = await fetch(suite.world.url + p, { headers: { ...bearer(), 'X-Forwarded-For': freshIp() } });
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     }
-    expect((await fetch(`${world.url}/healthz`)).headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await fetch(`${suite.world.url}/healthz`)).headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('should put a CSP on every served page', async () => {
-    const lina = await world.as(REPS.lina);
+    const lina = await suite.world.as(REPS.lina);
     const page = await lina.request('GET', '/sidebar/');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'.*script-src 'self'.*object-src 'none'/);
     const fail = await lina.request('GET', '/sidebar/auth/callback?code=x&state=y');
     expect(fail.status).toBe(400);
     expect(fail.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
-    const digestFail = await fetch(`${world.url}/digest/auth/callback?code=x&state=y`);
+    const digestFail = await fetch(`${suite.world.url}/digest/auth/callback?code=x&state=y`);
     expect(digestFail.headers.get('content-type')).toMatch(/text\/html/);
     expect(digestFail.headers.get('content-security-policy')).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
   });
@@ -162,19 +154,19 @@ describe('cookies and headers', () => {
   it('should not echo the database error from /readyz', async () => {
     // The driver's message as MariaDB words it when the credentials are wrong.
     const driverMessage = "Access denied for user 'fencun'@'10.20.30.40' (using password: YES)";
-    const spy = jest.spyOn(world.app.services.db, 'query').mockRejectedValueOnce(new Error(driverMessage));
+    const spy = jest.spyOn(suite.world.app.services.db, 'query').mockRejectedValueOnce(new Error(driverMessage));
     try {
-      const res = await fetch(`${world.url}/readyz`);
+      const res = await fetch(`${suite.world.url}/readyz`);
       expect(res.status).toBe(503);
       const text = await res.text();
       expect(text).not.toContain('10.20.30.40');
       expect(text).not.toContain('fencun');
       expect(JSON.parse(text)).toMatchObject({ status: 'unready', reason: expect.stringMatching(/^database unreachable/) });
-      expect(world.app.logs.lines().some((l) => String(l.err ?? '').includes('10.20.30.40'))).toBe(true);
+      expect(suite.world.app.logs.lines().some((l) => String(l.err ?? '').includes('10.20.30.40'))).toBe(true);
     } finally {
       spy.mockRestore();
     }
-    expect((await fetch(`${world.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${suite.world.url}/readyz`)).status).toBe(200);
   });
 });
 
@@ -184,7 +176,7 @@ describe('secrets, tokens, message bodies and mobile numbers', () => {
     const mobile = '13912345678';
     const bodies: string[] = [];
     const post = async (p: string, payload: unknown, headers = bearer()) => {
-      const res = await fetch(world.url + p, { method: 'POST', headers: { ...headers, 'X-Forwarded-For': freshIp() }, body: JSON.stringify(payload) });
+      const res = await fetch(suite.world.url + p, { method: 'POST', headers: { ...headers, 'X-Forwarded-For': freshIp() }, body: JSON.stringify(payload) });
       bodies.push(await res.text());
       return res.status;
     };
@@ -201,7 +193,7 @@ describe('secrets, tokens, message bodies and mobile numbers', () => {
     // Wrong tokens and forged cookies.
     const wrongToken = 'wrong-token-that-must-not-be-logged-0123';
     expect(await post('/api/orders', { orders: [] }, bearer(wrongToken))).toBe(401);
-    const lina = await world.as(REPS.lina);
+    const lina = await suite.world.as(REPS.lina);
     const cookie = lina.cookies.get('fc_sidebar')!;
     const note = await lina.request('POST', `/sidebar/api/contacts/${CUSTOMERS.chen}/notes`, { text: `${body} 电话 ${mobile}` });
     expect(note.status).toBe(200);
@@ -210,10 +202,10 @@ describe('secrets, tokens, message bodies and mobile numbers', () => {
     bodies.push(await refusedNote.text());
     // A signed callback carrying a message body.
     const cb = signedPost(`<xml><ToUserName><![CDATA[${TEST_WECOM.corpId}]]></ToUserName><FromUserName><![CDATA[lina]]></FromUserName><CreateTime>${Math.floor(NOW.getTime() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${body}]]></Content><MsgId>424242</MsgId><AgentID>1000002</AgentID></xml>`, { timestamp: Math.floor(NOW.getTime() / 1000) });
-    expect((await fetch(world.url + cb.path, { method: 'POST', body: cb.body, headers: { 'X-Forwarded-For': freshIp() } })).status).toBe(200);
-    await world.app.services.processor.drain();
+    expect((await fetch(suite.world.url + cb.path, { method: 'POST', body: cb.body, headers: { 'X-Forwarded-For': freshIp() } })).status).toBe(200);
+    await suite.world.app.services.processor.drain();
 
-    const logs = world.app.logs.raw();
+    const logs = suite.world.app.logs.raw();
     expect(logs).toContain('archive records ingested');
     for (const secret of [SECRET, API_TOKEN, wrongToken, cookie, TEST_WECOM.aesKey, TEST_WECOM.secret, body, mobile]) {
       expect({ secret, inLogs: logs.includes(secret) }).toEqual({ secret, inLogs: false });
@@ -244,30 +236,30 @@ describe('SQL only through parameters', () => {
   });
 
   it('should treat SQL in every kind of input as data', async () => {
-    const tablesBefore = await Promise.all(['messages', 'orders', 'notes', 'follows', 'external_contacts'].map((t) => count(world.app, t)));
+    const tablesBefore = await Promise.all(['messages', 'orders', 'notes', 'follows', 'external_contacts'].map((t) => count(suite.world.app, t)));
     const payloads = ["' OR '1'='1", "x'); DROP TABLE messages; --", '" OR 1=1 --', '\\\'; SELECT SLEEP(5); --', 'wm%27%20OR%201%3D1'];
-    const lina = await world.as(REPS.lina);
+    const lina = await suite.world.as(REPS.lina);
     for (const p of payloads) {
       const e = encodeURIComponent(p);
-      const timeline = await fetch(`${world.url}/api/customers/${e}/timeline?before=${e}`, { headers: { ...bearer(), 'X-Forwarded-For': freshIp() } });
+      const timeline = await fetch(`${suite.world.url}/api/customers/${e}/timeline?before=${e}`, { headers: { ...bearer(), 'X-Forwarded-For': freshIp() } });
       expect(timeline.status).toBeLessThan(500);
       if (timeline.status === 200) expect((await timeline.json()).items).toEqual([]);
       for (const path of [`/sidebar/api/contacts/${e}`, `/sidebar/api/contacts/${e}/timeline?before=${e}`, `/sidebar/api/groups/${e}`]) {
         const res = await lina.request('GET', path);
         expect({ path, refused: [403, 404].includes(res.status) }).toEqual({ path, refused: true });
       }
-      const orders = await fetch(`${world.url}/api/orders`, {
+      const orders = await fetch(`${suite.world.url}/api/orders`, {
         method: 'POST', headers: { ...bearer(), 'X-Forwarded-For': freshIp() },
         // Order ids are printable ASCII without spaces; the rest of the payload goes in as it is.
         body: JSON.stringify({ orders: [{ order_id: p.replace(/\s/g, ''), external_user_id: p, product: p, amount: 1, paid_at: NOW.getTime() - 1000 }] }),
       });
       expect(orders.status).toBe(200);
     }
-    const tablesAfter = await Promise.all(['messages', 'orders', 'notes', 'follows', 'external_contacts'].map((t) => count(world.app, t)));
+    const tablesAfter = await Promise.all(['messages', 'orders', 'notes', 'follows', 'external_contacts'].map((t) => count(suite.world.app, t)));
     // Only the orders written as data are new; every table is still there.
     expect(tablesAfter[1] - tablesBefore[1]).toBe(payloads.length);
     expect([tablesAfter[0], ...tablesAfter.slice(2)]).toEqual([tablesBefore[0], ...tablesBefore.slice(2)]);
-    const [stored] = await world.app.services.db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM orders WHERE external_order_id = ? AND product = ?', [payloads[1].replace(/\s/g, ''), payloads[1]]);
+    const [stored] = await suite.world.app.services.db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM orders WHERE external_order_id = ? AND product = ?', [payloads[1].replace(/\s/g, ''), payloads[1]]);
     expect(Number(stored.n)).toBe(1);
   });
 });

@@ -70,3 +70,30 @@ export async function count(app: TestApp, table: string): Promise<number> {
   const [r] = await app.services.db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`);
   return Number(r.n);
 }
+
+/** What a file of security tests works with: set by the hooks securitySuite adds. */
+export interface SecuritySuite {
+  world: SecurityWorld;
+}
+
+/** Jest hooks: one security world (started with `env`, as startSecurityWorld takes it) for the whole file. */
+export function securitySuite(env: Record<string, string> = {}): SecuritySuite {
+  const suite = {} as SecuritySuite;
+  beforeAll(async () => {
+    suite.world = await startSecurityWorld(env);
+  });
+  afterAll(async () => {
+    await suite.world?.stop();
+  });
+  return suite;
+}
+
+/**
+ * Client addresses under `prefix` (e.g. '198.51.100.'), a fresh one per call, so the per-address
+ * rate limits one test spends never leak into another. The world must trust loopback as a proxy
+ * (FENCUN_TRUSTED_PROXIES=127.0.0.1) for X-Forwarded-For to count.
+ */
+export function freshIps(prefix: string): () => string {
+  let next = 1;
+  return () => `${prefix}${next++}`;
+}
