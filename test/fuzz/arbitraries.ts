@@ -55,3 +55,6 @@ export const hostileValue = (now: number): fc.Arbitrary<unknown> => fc.oneof(
 /** One of `valid`, or (sometimes) a hostile value in its place. */
 export const mostly = <T>(valid: fc.Arbitrary<T>, now: number): fc.Arbitrary<unknown> =>
   fc.oneof({ weight: 12, arbitrary: valid }, { weight: 1, arbitrary: hostileValue(now) });
+
+/** Every byte of `s` percent-encoded: any string, however hostile, as one path segment or query value. */
+export const pct = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => '%' + b.toString(16).padStart(2, '0')).join('');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { CUSTOMERS, NOW } from '../sidebar/fixture';
-import { hostileString, hostileValue } from './arbitraries';
-import { assertNever5xx, pct, sidebarFuzzSuite } from './sidebar-fuzz';
+import { hostileString, hostileValue, pct } from './arbitraries';
+import { assertNever5xx, sidebarFuzzSuite } from './sidebar-fuzz';
 
 jest.setTimeout(300_000);
 

@@ -24,9 +24,6 @@ export function sidebarFuzzSuite(): SidebarFuzzSuite {
   return suite;
 }
 
-/** Every byte of `s` percent-encoded: any string, however hostile, as one path segment. */
-export const pct = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => '%' + b.toString(16).padStart(2, '0')).join('');
-
 export interface SidebarRequest {
   method: string;
   path: string;
