@@ -301,7 +301,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     let settled = false;
     while (Date.now() < drainDeadline) {
       const [inbox] = await database.query<{ n: number }>(`SELECT COUNT(*) AS n FROM inbox_events WHERE status IN ('pending', 'processing')`);
-      const [outbox] = await database.query<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox_intents WHERE status IN ('pending', 'running', 'polling')`);
+      // A pending intent not due before the drain ends was deferred with its reason (a rep's daily
+      // cap, quiet hours): waiting cannot settle it, and verify checks it was held, not sent.
+      const [outbox] = await database.query<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM outbox_intents WHERE status IN ('running', 'polling') OR (status = 'pending' AND next_attempt_at <= ?)`, [drainDeadline]);
       const [jobs] = await database.query<{ n: number }>(`SELECT COUNT(*) AS n FROM job_runs WHERE status = 'running'`);
       if (Number(inbox.n) === 0 && Number(outbox.n) === 0 && Number(jobs.n) === 0) {
         settled = true;

@@ -129,9 +129,10 @@ export async function verify(o: { db: Database; sim: RunningSimulator; workload:
     if (text && (r.kind === 'app_message' || r.kind === 'mass_task')) byText.set(`${r.kind}|${text}`, (byText.get(`${r.kind}|${text}`) ?? 0) + 1);
     if (r.kind === 'welcome') welcomesDelivered.set(r.ref, (welcomesDelivered.get(r.ref) ?? 0) + 1);
   }
-  const rows = new Map((await db.query<{ idem_key: string; status: string; reason: string | null; id: number }>(
-    `SELECT id, idem_key, status, reason FROM outbox_intents`)).map((r) => [r.idem_key, r]));
+  const rows = new Map((await db.query<{ idem_key: string; status: string; reason: string | null; id: number; next_attempt_at: unknown }>(
+    `SELECT id, idem_key, status, reason, next_attempt_at FROM outbox_intents`)).map((r) => [r.idem_key, r]));
   const statuses = new Map<string, number>();
+  const deferredReasons = new Map<string, number>();
   for (const i of o.intents) {
     const row = rows.get(i.key);
     const text = i.kind === 'app_message' ? (i.message as { text: { content: string } }).text.content : i.kind === 'mass_task' ? i.text! : '';
@@ -140,7 +141,15 @@ export async function verify(o: { db: Database; sim: RunningSimulator; workload:
       problem('lost', `intent ${i.key} was never stored`);
       continue;
     }
-    statuses.set(row.status, (statuses.get(row.status) ?? 0) + 1);
+    // Pending with a reason and a next attempt after the run: held back by a rule (a rep's daily
+    // cap), to go later. Not lost, as long as WeCom has not had it.
+    const deferred = row.status === 'pending' && !!row.reason && Number(row.next_attempt_at) > o.now;
+    statuses.set(deferred ? 'deferred with the reason' : row.status, (statuses.get(deferred ? 'deferred with the reason' : row.status) ?? 0) + 1);
+    if (deferred) {
+      if (n > 0) problem('misrecorded', `intent ${row.id} is deferred ("${row.reason}") but WeCom delivered it`);
+      else deferredReasons.set(reasonOf(row.reason), (deferredReasons.get(reasonOf(row.reason)) ?? 0) + 1);
+      continue;
+    }
     if (n > 1) problem('doubled', `intent ${row.id} (${i.kind} "${text}") delivered ${n}×`);
     if (['sent', 'awaiting', 'polling'].includes(row.status) && n === 0) problem('lost', `intent ${row.id} is ${row.status} but WeCom has no delivery of it`);
     if (['failed', 'skipped', 'unknown'].includes(row.status) && !row.reason) problem('lost', `intent ${row.id} is ${row.status} without a reason`);
@@ -191,6 +200,7 @@ export async function verify(o: { db: Database; sim: RunningSimulator; workload:
   const [{ n: jobSlots }] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM job_runs`);
 
   const fmt = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+  if (deferredReasons.size > 0) notes.push(`sends deferred, by reason: ${[...deferredReasons].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${v}× ${k}`).join('; ')}`);
   if (welcomeReasons.size > 0) notes.push(`welcomes not sent, by recorded reason: ${[...welcomeReasons].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${v}× ${k}`).join('; ')}`);
   return {
     lost, doubled, misrecorded, stuck, eventsStored: inboxRows, unacknowledged,
