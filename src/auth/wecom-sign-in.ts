@@ -79,13 +79,14 @@ export async function finishWecomSignIn<P>(ctx: Koa.Context, deps: SignInDeps, s
   }
 }
 
-/** A sign-in refusal as a small page of its own: the visitor arrived by a redirect, not from a script. */
-export function refusalPage(ctx: Koa.Context, status: number, [title, detail]: RefusalText, back: RefusalLink): void {
+/** A sign-in refusal as a small page of its own: the visitor arrived by a redirect, not from a script. Texts are escaped (some carry an error's message). */
+export function refusalPage(ctx: Koa.Context, status: number, [title, detail]: RefusalText, back?: RefusalLink): void {
+  const esc = (v: string) => v.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
   ctx.body = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title}</title><style>body{font:15px/1.6 -apple-system,'PingFang SC','Microsoft YaHei',sans-serif;background:#f3f4f6;margin:0;padding:48px 20px;color:#1d2129;text-align:center}
+<title>${esc(title)}</title><style>body{font:15px/1.6 -apple-system,'PingFang SC','Microsoft YaHei',sans-serif;background:#f3f4f6;margin:0;padding:48px 20px;color:#1d2129;text-align:center}
 h1{font-size:18px}p{color:#4e5969}a{display:inline-block;margin-top:16px;padding:10px 24px;border-radius:10px;background:#1a6dff;color:#fff;text-decoration:none}</style></head>
-<body><h1>${title}</h1><p>${detail}</p><a href="${back.href}">${back.label}</a></body></html>`;
+<body><h1>${esc(title)}</h1><p>${esc(detail)}</p>${back ? `<a href="${esc(back.href)}">${esc(back.label)}</a>` : ''}</body></html>`;
 }

@@ -5,9 +5,8 @@ import type { Config } from '../config';
 import { AppError } from '../errors';
 import type { Log } from '../log';
 import { loadSidebarConfigFile, resolveSidebarSettings } from '../sidebar-api/sidebar-config';
-import { USED_OR_INVALID_CODE } from '../sidebar-api/auth-routes';
+import { finishWecomSignIn, refusalPage, type WecomSignIn } from '../auth/wecom-sign-in';
 import { SessionCodec, safeReturnPath } from '../sidebar-api/session';
-import { WecomError } from '../wecom/errors';
 import { isCalendarDate, previousLocalDate, type Digest } from './compute';
 import { renderDigestPage } from './page';
 import type { DigestService } from './service';
@@ -34,6 +33,18 @@ export interface DigestRouteDeps {
 
 const SESSION_TTL_MS = 8 * 3_600_000;
 const HOME = '/digest/';
+
+/** The digest's side of a WeCom sign-in (src/auth/wecom-sign-in.ts): its state cookie and its wording. */
+const DIGEST_SIGN_IN = (sessions: SessionCodec): WecomSignIn<{ to: string }> => ({
+  name: 'digest sign-in',
+  codeName: 'OAuth code',
+  stateRefused: 'digest sign-in: OAuth state missing, used or not ours',
+  finishState: (ctx, nonce) => sessions.finishOAuth(ctx, nonce),
+  back: { href: HOME, label: '重新打开日报' },
+  expired: ['登录已失效', '请重新打开日报页面。'],
+  notMember: ['仅限企业成员使用', '请使用企业微信成员身份打开本页面。'],
+  failed: ['暂时无法登录', '企业微信身份校验失败，请稍后重试。'],
+});
 
 export function digestRoutes(deps: DigestRouteDeps): Router {
   const authorizeBase = (deps.oauthAuthorizeBase
@@ -105,7 +116,7 @@ export function digestRoutes(deps: DigestRouteDeps): Router {
     try {
       page = await digestOf(ctx);
     } catch (err) {
-      if (err instanceof AppError && err.status < 500) return simplePage(ctx, err.status, err.status === 403 ? '无权查看' : '无法打开', err.message);
+      if (err instanceof AppError && err.status < 500) return refusalPage(ctx, err.status, [err.status === 403 ? '无权查看' : '无法打开', err.message]);
       throw err;
     }
     ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'");
@@ -121,39 +132,12 @@ export function digestRoutes(deps: DigestRouteDeps): Router {
     ctx.redirect(authorizeUrl(ctx, String(ctx.query.to ?? '/digest/')));
   });
   r.get('/digest/auth/callback', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    const log = ctx.state.log ?? deps.log;
-    const code = typeof ctx.query.code === 'string' ? ctx.query.code : '';
-    const pending = sessions.finishOAuth(ctx, typeof ctx.query.state === 'string' ? ctx.query.state : '');
-    if (!pending || !code) {
-      log.warn({ hasCode: !!code }, 'digest sign-in: OAuth state missing, used or not ours');
-      return simplePage(ctx, 400, '登录已失效', '请重新打开日报页面。');
-    }
-    let userId: string;
-    try {
-      userId = (await deps.wecom.getUserInfoByCode(code)).userId;
-    } catch (err) {
-      if (err instanceof WecomError && err.errcode !== null && USED_OR_INVALID_CODE.has(err.errcode)) {
-        log.warn({ errcode: err.errcode }, 'digest sign-in: WeCom says the OAuth code is invalid or used');
-        return simplePage(ctx, 400, '登录已失效', '请重新打开日报页面。');
-      }
-      if (err instanceof AppError && err.status === 403) return simplePage(ctx, 403, '仅限企业成员使用', '请使用企业微信成员身份打开本页面。');
-      log.error({ err: (err as Error).message }, 'digest sign-in: WeCom code exchange failed');
-      return simplePage(ctx, 502, '暂时无法登录', '企业微信身份校验失败，请稍后重试。');
-    }
+    const signedIn = await finishWecomSignIn(ctx, deps, DIGEST_SIGN_IN(sessions));
+    if (!signedIn) return;
+    const { userId, pending } = signedIn;
     sessions.issue(ctx, userId);
-    log.info({ userId }, 'digest sign-in');
+    (ctx.state.log ?? deps.log).info({ userId }, 'digest sign-in');
     ctx.redirect(pending.to);
   });
   return r;
-}
-
-function simplePage(ctx: Koa.Context, status: number, title: string, detail: string): void {
-  ctx.status = status;
-  ctx.type = 'text/html; charset=utf-8';
-  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-  ctx.body = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title>
-<style>body{font:15px/1.6 -apple-system,'PingFang SC','Microsoft YaHei',sans-serif;background:#f3f4f6;margin:0;padding:48px 20px;color:#1d2129;text-align:center}h1{font-size:18px}p{color:#4e5969}</style></head>
-<body><h1>${esc(title)}</h1><p>${esc(detail)}</p></body></html>`;
 }

@@ -13,7 +13,6 @@ import { SIDEBAR_CSP } from './static-files';
 export const SIDEBAR_FRAME_ANCESTORS = "frame-ancestors 'self' https://work.weixin.qq.com https://*.work.weixin.qq.com";
 
 /** Kept here for the digest's sign-in, which imports it from this module. */
-export { USED_OR_INVALID_CODE } from '../auth/wecom-sign-in';
 
 const REOPEN = { href: '/sidebar/', label: '重新打开' };
 
