@@ -42,10 +42,11 @@ export const SHORT: Omit<ChaosOptions, 'log'> = {
   mode: 'short', callbacks: 300, trafficMs: 24_000, faults: 7, sends: 10, sendSpread: 0.3, drainMs: 110_000, reps: 12, customers: 120,
 };
 
-// The full run's storms (45009 pauses an endpoint ~30 s per instance) hold processing back while
-// callbacks keep arriving: measured, 3 instances processed ~12 events/s during the faults and
-// 50–77/s once they stopped, on a 2-core machine at load 9–13, leaving ~40k queued at the end of
-// traffic. The drain has to wait for that backlog: 15 minutes.
+// The full run's storms (45009 rests an endpoint 60 s on each instance that met it) hold
+// processing back while callbacks keep arriving. Measured on a 2-core machine: at load 9–13 three
+// instances processed ~12 events/s during the faults and 50–77/s after, leaving ~40k queued at the
+// end of traffic; at load 4–12 (2026-12-02) the backlog drained 200 s after the traffic. The drain
+// may wait 15 minutes.
 export const FULL: Omit<ChaosOptions, 'log'> = {
   mode: 'full', callbacks: 50_000, trafficMs: 480_000, faults: 24, sends: 250, sendSpread: 0.8, drainMs: 900_000, reps: 60, customers: 600,
 };

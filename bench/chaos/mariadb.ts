@@ -1,8 +1,10 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
+import { freePort } from '../../test/helpers/listen';
+
+export { freePort };
 
 const INSTALL_DB = ['/usr/bin/mariadb-install-db', '/usr/bin/mysql_install_db', '/usr/sbin/mariadb-install-db'];
 const SERVER = ['/usr/sbin/mariadbd', '/usr/bin/mariadbd', '/usr/sbin/mysqld'];
@@ -18,17 +20,6 @@ export function findMariaDb(): { installDb: string; server: string } {
   return { installDb, server };
 }
 
-/** A free loopback TCP port (the kernel picks it; closed before the server takes it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * A mariadbd of the harness's own: its own data directory under `dir`, a spare port, started and

@@ -147,7 +147,11 @@ export async function verify(o: { db: Database; sim: RunningSimulator; workload:
     statuses.set(deferred ? 'deferred with the reason' : row.status, (statuses.get(deferred ? 'deferred with the reason' : row.status) ?? 0) + 1);
     if (deferred) {
       if (n > 0) problem('misrecorded', `intent ${row.id} is deferred ("${row.reason}") but WeCom delivered it`);
-      else deferredReasons.set(reasonOf(row.reason), (deferredReasons.get(reasonOf(row.reason)) ?? 0) + 1);
+      else {
+        // "deferred to <day>: <member> already received … (repDailyCap 6)": the rule in the brackets is the reason.
+        const rule = /\(([^()]+)\)\s*$/.exec(row.reason!)?.[1] ?? reasonOf(row.reason);
+        deferredReasons.set(rule, (deferredReasons.get(rule) ?? 0) + 1);
+      }
       continue;
     }
     if (n > 1) problem('doubled', `intent ${row.id} (${i.kind} "${text}") delivered ${n}×`);

@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -17,6 +15,7 @@ import { DAY, seedCustomers, type SeedCustomer } from '../helpers/seed';
 import { adminPost, ledger } from '../outbox/support';
 import { launchChromium } from '../sidebar/browser';
 import { startTestSimulator } from '../wecom/support';
+import { freePort } from '../helpers/listen';
 
 /**
  * The operators' console in a real browser (Debian chromium) against the real server, the real
@@ -100,17 +99,6 @@ afterAll(async () => {
   if (previousAdminConfig === undefined) delete process.env.FENCUN_ADMIN_CONFIG;
   else process.env.FENCUN_ADMIN_CONFIG = previousAdminConfig;
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = http.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function desktop(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });

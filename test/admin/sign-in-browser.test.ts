@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { RunningSimulator } from '../../src/wecom-simulator';
@@ -8,6 +7,7 @@ import { manualClock } from '../helpers/clock';
 import { launchChromium } from '../sidebar/browser';
 import { startTestSimulator } from '../wecom/support';
 import { useAdminConfig } from './client';
+import { freePort } from '../helpers/listen';
 
 /**
  * WeCom sign-in in a real browser: the console's sign-in page → WeCom's web login (the bundled
@@ -17,14 +17,6 @@ import { useAdminConfig } from './client';
 jest.setTimeout(120_000);
 
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'admin');
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 describe('signing in to the console with WeCom in a browser', () => {
   const clock = manualClock('2026-03-02T02:00:00Z');

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import type { Browser } from 'playwright-core';
 import { digestFor, dayRange, previousLocalDate, type Digest } from '../../src/digest/compute';
 import { digestServiceOf, runDigests, supervisorDigest } from '../../src/digest/job';
@@ -16,6 +15,7 @@ import { signToken } from '../../src/sidebar-api/signed-token';
 import { DATE, DEPARTMENTS, MEMBERS, NOW, seedBook, seedOrg } from './world';
 import fs from 'node:fs';
 import path from 'node:path';
+import { freePort } from '../helpers/listen';
 
 jest.setTimeout(120_000);
 
@@ -388,13 +388,3 @@ function startDigestSimulator(): Promise<RunningSimulator> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = http.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 
 /** Listens on a free loopback port; `stop` cuts open connections so tests never wait on keep-alive. */
 export async function listenOnFreePort(server: http.Server): Promise<{ url: string; stop(): Promise<void> }> {
@@ -11,4 +11,16 @@ export async function listenOnFreePort(server: http.Server): Promise<{ url: stri
       server.close(() => resolve());
     }),
   };
+}
+
+/** A free loopback TCP port (the kernel picks it; closed before the caller's server takes it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { Browser } from 'playwright-core';
-import { listenOnFreePort } from '../helpers/listen';
-import type { AddressInfo } from 'node:net';
+import { listenOnFreePort, freePort } from '../helpers/listen';
 import Koa from 'koa';
 import { errorHandler } from '../../src/http/middleware/error-handler';
 import { requestContext } from '../../src/http/middleware/request-context';
@@ -175,15 +174,4 @@ export class MemoryReminders implements ReminderSource {
     r.dueAt = until;
     r.log.push(`snoozed by ${by} until ${until.toISOString()}`);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = http.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
