@@ -94,6 +94,9 @@ export class RateLimiter {
     for (const [k, b] of this.buckets) if (b.tokens + (now - b.at) * b.perMs >= b.capacity) this.buckets.delete(k);
   }
 
+  // Monotonic elapsed time, not the service clock, on purpose: this paces real requests over real
+  // time, and decides nothing about customers. A fixed or offset corp clock (tests, the demo's --at)
+  // would never refill a bucket, or refill it early.
   private now(): number {
     return this.opts.now ? this.opts.now() : performance.now();
   }
