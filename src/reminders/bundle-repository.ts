@@ -24,20 +24,23 @@ export interface BundleItem {
   remark: string | null;
   /** The customer's WeCom name. */
   name: string | null;
+  /** The 称呼 a rep set in the sidebar (customer_profiles): it addresses the customer first. */
+  salutation: string | null;
 }
 
 const SELECT = `SELECT r.id, r.user_id, r.external_user_id, r.kind, r.title, r.message, r.reason, r.due_at, r.status, r.done_at, r.closed_reason,
-    f.remark, c.name
+    f.remark, c.name, p.salutation
   FROM reminders r
   LEFT JOIN follows f ON f.user_id = r.user_id AND f.external_user_id = r.external_user_id
-  LEFT JOIN external_contacts c ON c.external_user_id = r.external_user_id`;
+  LEFT JOIN external_contacts c ON c.external_user_id = r.external_user_id
+  LEFT JOIN customer_profiles p ON p.external_user_id = r.external_user_id`;
 
 function toItem(r: Record<string, unknown>): BundleItem {
   return {
     id: num(r.id), userId: String(r.user_id), externalUserId: String(r.external_user_id), kind: String(r.kind), title: String(r.title),
     message: (r.message as string | null) ?? null, reason: (r.reason as string | null) ?? null, dueAt: num(r.due_at), status: String(r.status),
     doneAt: numOrNull(r.done_at), closedReason: (r.closed_reason as string | null) ?? null,
-    remark: (r.remark as string | null) ?? null, name: (r.name as string | null) ?? null,
+    remark: (r.remark as string | null) ?? null, name: (r.name as string | null) ?? null, salutation: (r.salutation as string | null) ?? null,
   };
 }
 

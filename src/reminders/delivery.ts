@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Job, JobSummary } from '../jobs/job';
-import { salutation, type SalutationRule } from '../next-action/wording';
+import type { SalutationRule } from '../next-action/wording';
+import { addressName } from '../profile/fields';
 import { enqueue } from '../outbox/service';
 import { DEFAULT_CONFIG_DIR } from '../policy/config';
 import { formatDateZh, formatWhenZh } from '../policy/zh';
@@ -88,7 +89,7 @@ export function sidebarLinks(publicBaseUrl: string): { listUrl: string; customer
 export function cardItemOf(r: BundleItem, slotAt: number, now: number, cal: ZoneCalendar, rule: SalutationRule): CardItem {
   const state = r.status === 'done' ? 'done' : r.status === 'skipped' ? 'skipped' : r.status !== 'open' ? 'closed' : r.dueAt > slotAt ? 'snoozed' : 'open';
   return {
-    id: r.id, externalUserId: r.externalUserId, customer: salutation(rule, r.remark, r.name) || '客户', title: r.title,
+    id: r.id, externalUserId: r.externalUserId, customer: addressName(r.salutation, rule, r.remark, r.name) || '客户', title: r.title,
     overdue: r.dueAt < cal.windows(slotAt).dayStart, state, ...(state === 'snoozed' ? { until: formatWhenZh(r.dueAt, now, cal) } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { salutation } from '../next-action/wording';
+import { addressName } from '../profile/fields';
 import { itemsByIds, markDone, markSkipped, markSnoozed, openOfRep } from '../reminders/bundle-repository';
 import { json } from './api-routes';
 import { Formatter } from './format';
@@ -47,7 +47,7 @@ export function myRemindersRoutes(sc: SidebarContext): Router {
     const rows = await openOfRep(deps.db, userId, dayEnd, LIST_LIMIT);
     const rule = sc.judgement.policy.nextAction.salutation;
     const items = rows.map((x): MyReminderView => ({
-      id: String(x.id), externalUserId: x.externalUserId, customer: salutation(rule, x.remark, x.name) || '客户', title: x.title,
+      id: String(x.id), externalUserId: x.externalUserId, customer: addressName(x.salutation, rule, x.remark, x.name) || '客户', title: x.title,
       reason: x.reason, message: x.message, dueAt: new Date(x.dueAt).toISOString(),
       dueLabel: x.dueAt <= now ? `${f.past(x.dueAt)} 到期` : `${f.when(x.dueAt)} 到期`, overdue: x.dueAt < dayStart,
     }));

@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import type { MyRemindersView } from '../../src/sidebar-api/my-reminders';
 import type { RunningSimulator } from '../../src/wecom-simulator';
+import { saveProfile } from '../../src/profile/repository';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { manualClock } from '../helpers/clock';
 import { launchChromium, openPhone, screenshot } from '../sidebar/browser';
@@ -62,6 +63,20 @@ describe('my reminders', () => {
     // rep_c's reminder falls due at 11:00 today: it is today's.
     const c = await call(await signIn('rep_c'), 'GET', '/');
     expect(c.body.items.map((i) => [i.customer, i.dueLabel])).toEqual([['何琳', '今天 11:00 到期']]);
+  });
+
+  it('should address a customer by the 称呼 the rep set in the profile, before the remark and the WeCom name', async () => {
+    const a = await signIn('rep_a');
+    const set = (salutation: string | null) =>
+      app.services.db.transaction((tx) => saveProfile(tx, 'wm_a2', { salutation }, 'rep_a', clock().getTime()));
+    await set('李老师');
+    try {
+      const { body } = await call(a, 'GET', '/');
+      expect(body.items.find((i) => i.externalUserId === 'wm_a2')?.customer).toBe('李老师');
+    } finally {
+      await set(null);
+    }
+    expect((await call(a, 'GET', '/')).body.items.find((i) => i.externalUserId === 'wm_a2')?.customer).toBe('李雷');
   });
 
   it('should mark done, snooze to tomorrow and skip with a reason, each leaving today\'s list', async () => {
