@@ -1,6 +1,6 @@
 import { LATE_COMMIT_MARGIN_MS, readCursor, writeCursor } from '../contacts/cursors';
-import { num } from '../db/sql';
 import type { Job } from '../jobs/job';
+import { countTierInputChanges } from './tier-repository';
 
 /** Every customer, nightly: tiers drift with time (recency, windows) even when no data changes. */
 export const tiersRecompute: Job = {
@@ -21,15 +21,6 @@ interface RefreshCursor {
   /** Rows per customer stamped in (until - margin, until] when that run read them. */
   tail: Record<string, number>;
 }
-
-/**
- * The tables whose rows feed a tier, each with the stamp the writer sets when it changes a row.
- * A stamp is the writer's clock at write time; on MySQL the row is seen only at commit.
- */
-const CHANGE_STAMPS: [table: string, stamp: string][] = [
-  ['orders', 'updated_at'], ['messages', 'created_at'], ['follows', 'updated_at'], ['touches', 'created_at'],
-  ['complaints', 'updated_at'], ['tier_overrides', 'set_at'],
-];
 
 /**
  * Customers whose data changed since the last run (orders, messages, follows and tags, touches,
@@ -57,19 +48,13 @@ export const tiersRefresh: Job = {
     // Going back in time (a manual --now) re-reads more; nothing read before can be told apart then.
     const prevUntil = prev && prev.until <= until ? prev.until : since;
     const tailFrom = until - LATE_COMMIT_MARGIN_MS;
-    const parts = CHANGE_STAMPS.map(([table, stamp]) =>
-      `SELECT external_user_id, ${stamp} AS stamp FROM ${table} WHERE ${stamp} > ? AND ${stamp} <= ? AND external_user_id IS NOT NULL`);
-    const rows = await db.query<{ external_user_id: string; fresh: unknown; old_tail: unknown; new_tail: unknown }>(
-      `SELECT external_user_id, SUM(CASE WHEN stamp > ? THEN 1 ELSE 0 END) AS fresh, SUM(CASE WHEN stamp <= ? THEN 1 ELSE 0 END) AS old_tail,
-         SUM(CASE WHEN stamp > ? THEN 1 ELSE 0 END) AS new_tail
-       FROM (${parts.join(' UNION ALL ')}) changed GROUP BY external_user_id`,
-      [prevUntil, prevUntil, tailFrom, ...CHANGE_STAMPS.flatMap(() => [since, until])]);
+    const changes = await countTierInputChanges(db, { since, until, freshAfter: prevUntil, tailFrom });
     const ids: string[] = [];
     const tail: Record<string, number> = {};
-    for (const r of rows) {
-      const lateCommit = num(r.old_tail) !== (prev?.tail[r.external_user_id] ?? 0);
-      if (num(r.fresh) > 0 || lateCommit) ids.push(r.external_user_id);
-      if (num(r.new_tail) > 0) tail[r.external_user_id] = num(r.new_tail);
+    for (const c of changes) {
+      const lateCommit = c.oldTail !== (prev?.tail[c.externalUserId] ?? 0);
+      if (c.fresh > 0 || lateCommit) ids.push(c.externalUserId);
+      if (c.newTail > 0) tail[c.externalUserId] = c.newTail;
     }
     const summary = await services.judgement.tiers.recompute(ids.sort(), now, 'data-changed');
     await writeCursor(db, REFRESH_CURSOR, { until, tail } satisfies RefreshCursor, until);

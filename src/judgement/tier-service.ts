@@ -1,14 +1,13 @@
-import type { Database, Tx } from '../db/database';
-import { chunks, insertIgnoringDuplicates, num, placeholders, retryOnLockConflict, upsertRows } from '../db/sql';
+import type { Database } from '../db/database';
+import { retryOnLockConflict } from '../db/sql';
 import { lifecycleStage, type LifecycleResult } from '../lifecycle';
 import type { PolicyConfig } from '../policy/config';
 import { diffTier, scoreTier, type TierResult, type TierSnapshot } from '../tiers';
-import type { TierOverride } from '../tiers/types';
 import { loadCustomerInputs, type CustomerInputs, type InputWindows } from './inputs';
-
-function reviveOverride(o: TierOverride & { setAt: string; expiresAt?: string | null }): TierOverride {
-  return { ...o, setAt: new Date(o.setAt), expiresAt: o.expiresAt ? new Date(o.expiresAt) : null };
-}
+import {
+  appendTierHistory, countCustomers, findCustomerPage, findStoredTiers, lockTierVersions, saveTiers,
+  type TierHistoryRow, type TierWrite,
+} from './tier-repository';
 
 const BATCH = 1000;
 /** Rounds of compare-and-set one recompute tries before leaving a customer to the computation that beat it. */
@@ -21,8 +20,8 @@ interface Computed {
   id: string;
   /** null: no stored row when the snapshot was read. */
   expectedVersion: number | null;
-  row: unknown[];
-  history: unknown[] | null;
+  row: TierWrite;
+  history: TierHistoryRow | null;
 }
 
 export interface RecomputeSummary {
@@ -62,17 +61,15 @@ export class TierService {
 
   /** Every customer Fencun knows, in batches, with progress. */
   async recomputeAll(now: Date, cause: string, progress?: (done: number, total: number) => void): Promise<RecomputeSummary> {
-    const [{ n }] = await this.d.db.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM external_contacts');
-    const total = num(n);
+    const total = await countCustomers(this.d.db);
     let afterId = 0;
     let done = 0;
     let changed = 0;
     for (;;) {
-      const rows = await this.d.db.query<{ id: unknown; external_user_id: string }>(
-        'SELECT id, external_user_id FROM external_contacts WHERE id > ? ORDER BY id LIMIT ?', [afterId, BATCH]);
+      const rows = await findCustomerPage(this.d.db, afterId, BATCH);
       if (rows.length === 0) break;
-      afterId = num(rows[rows.length - 1].id);
-      changed += await this.recomputeBatch(rows.map((r) => r.external_user_id), now, cause);
+      afterId = rows[rows.length - 1].id;
+      changed += await this.recomputeBatch(rows.map((r) => r.externalUserId), now, cause);
       done += rows.length;
       progress?.(done, total);
     }
@@ -136,16 +133,20 @@ export class TierService {
       const change = diffTier(before ?? null, tier);
       computed.push({
         id: input.id, expectedVersion: before ? before.version : null,
-        row: [input.id, tier.tier, tier.scoredTier, Math.round(tier.score), JSON.stringify(tier.reasons),
-          tier.override ? JSON.stringify(tier.override) : null, lifecycle.stage, JSON.stringify(lifecycle.signals), now.getTime(), version],
-        history: change.record ? [input.id, change.from, change.to, Math.round(tier.score), JSON.stringify(change.reasons), cause, now.getTime()] : null,
+        row: {
+          externalUserId: input.id, tier: tier.tier, scoredTier: tier.scoredTier, score: Math.round(tier.score), reasons: tier.reasons,
+          override: tier.override, stage: lifecycle.stage, stageSignals: lifecycle.signals, computedAt: now.getTime(), version,
+        },
+        history: change.record ? {
+          externalUserId: input.id, from: change.from, to: change.to, score: Math.round(tier.score), reasons: change.reasons, cause, at: now.getTime(),
+        } : null,
       });
     }
     if (computed.length === 0) return { changed: 0, conflicted: [] };
     // A deadlock (batches gap-locking the same absent rows on MySQL) rolled everything back: the
     // whole check-and-write is simply run again (a few times: several instances may collide).
     return retryOnLockConflict(() => db.transaction(async (tx) => {
-      const stored = await this.lockedVersions(tx, computed.map((c) => c.id));
+      const stored = await lockTierVersions(tx, computed.map((c) => c.id));
       const land: Computed[] = [];
       const conflicted: string[] = [];
       for (const c of computed) {
@@ -154,45 +155,21 @@ export class TierService {
         if ((s?.version ?? null) === c.expectedVersion) land.push(c);
         else conflicted.push(c.id);
       }
-      await upsertRows(tx, 'customer_tiers',
-        ['external_user_id', 'tier', 'scored_tier', 'score', 'reasons', 'override', 'stage', 'stage_signals', 'computed_at', 'version'],
-        land.map((c) => c.row),
-        ['external_user_id'], ['tier', 'scored_tier', 'score', 'reasons', 'override', 'stage', 'stage_signals', 'computed_at', 'version']);
+      await saveTiers(tx, land.map((c) => c.row));
       const history = land.flatMap((c) => (c.history ? [c.history] : []));
-      for (const part of chunks(history, 200)) {
-        await insertIgnoringDuplicates(tx, 'tier_history',
-          ['external_user_id', 'from_tier', 'to_tier', 'score', 'reasons', 'cause', 'at'], part, ['id']);
-      }
+      await appendTierHistory(tx, history);
       return { changed: history.length, conflicted };
     }), 6);
   }
 
-  /**
-   * The stored versions, locked until the transaction ends: FOR UPDATE on MySQL (absent keys get
-   * a gap lock, so a concurrent first insert waits or deadlocks and is retried); on SQLite the
-   * transaction already holds the database's write lock (BEGIN IMMEDIATE).
-   */
-  private async lockedVersions(tx: Tx, ids: string[]): Promise<Map<string, { version: number; computedAt: number }>> {
-    const rows = await tx.query<{ external_user_id: string; version: unknown; computed_at: unknown }>(
-      `SELECT external_user_id, version, computed_at FROM customer_tiers WHERE external_user_id IN (${placeholders(ids.length)})
-       ORDER BY external_user_id${tx.dialect === 'mysql' ? ' FOR UPDATE' : ''}`, ids);
-    return new Map(rows.map((r) => [r.external_user_id, { version: num(r.version), computedAt: num(r.computed_at) }]));
-  }
-
   private async snapshots(ids: string[]): Promise<Map<string, StoredTier>> {
     const out = new Map<string, StoredTier>();
-    if (ids.length === 0) return out;
-    const rows = await this.d.db.query<{
-      external_user_id: string; tier: string; score: unknown; reasons: string; override: string | null; version: unknown; computed_at: unknown;
-    }>(
-      `SELECT external_user_id, tier, score, reasons, override, version, computed_at FROM customer_tiers
-       WHERE external_user_id IN (${placeholders(ids.length)})`, ids);
+    const rows = await findStoredTiers(this.d.db, ids);
     const labels = new Map(this.d.policy.tiers.tiers.map((t, i) => [t.id, { label: t.label, rank: i }]));
     for (const r of rows) {
-      out.set(r.external_user_id, {
+      out.set(r.externalUserId, {
         tier: r.tier, tierLabel: labels.get(r.tier)?.label ?? r.tier, rank: labels.get(r.tier)?.rank ?? 99,
-        score: num(r.score), reasons: JSON.parse(r.reasons), override: r.override ? reviveOverride(JSON.parse(r.override)) : null,
-        version: num(r.version), computedAt: num(r.computed_at),
+        score: r.score, reasons: r.reasons, override: r.override, version: r.version, computedAt: r.computedAt,
       });
     }
     return out;
