@@ -47,7 +47,7 @@ export function campaignRoutes(s: Services): Router {
 
 function idOf(ctx: Koa.Context): number {
   const id = Number(ctx.params.id);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('BAD_REQUEST', `campaign id must be a positive whole number (got "${ctx.params.id}")`, { status: 400 });
+  if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('BAD_REQUEST', `活动编号要写成正整数（收到的是 "${ctx.params.id.slice(0, 40)}"）`, { status: 400 });
   return id;
 }
 
@@ -57,7 +57,7 @@ function nowOf(ctx: Koa.Context, s: Services): Date {
   const v = Array.isArray(q) ? q[0] : q;
   const d = new Date(v);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime())) {
-    throw new AppError('BAD_REQUEST', `now must be an ISO time such as 2026-03-02T09:00:00+08:00 (got "${v}")`, { status: 400 });
+    throw new AppError('BAD_REQUEST', `now 不是有效时间（收到的是 "${v.slice(0, 60)}"），请写成带时区的 ISO 时间，例如 2026-03-02T09:00:00+08:00`, { status: 400 });
   }
   return d;
 }
@@ -67,12 +67,12 @@ async function readJson(ctx: Koa.Context): Promise<unknown> {
   try {
     text = await readBody(ctx, BODY_LIMIT);
   } catch (err) {
-    if (err instanceof BodyTooLarge) throw new AppError('BODY_TOO_LARGE', 'the campaign is over 8 MB; send a shorter explicit list', { status: 413 });
+    if (err instanceof BodyTooLarge) throw new AppError('BODY_TOO_LARGE', '活动内容超过 8 MB，请缩短 externalUserIds 名单，或改用标签、成员等条件圈选', { status: 413 });
     throw err;
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new AppError('BAD_JSON', 'the request body is not valid JSON', { status: 400 });
+    throw new AppError('BAD_JSON', '请求内容不是有效的 JSON，请检查括号、引号和逗号', { status: 400 });
   }
 }

@@ -1,6 +1,8 @@
+import { DateTime } from 'luxon';
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
 import { AppError } from '../errors';
+import { issuesText } from '../issue-text';
 import type { Judgement } from '../judgement';
 import { loadPressureStates } from '../judgement/inputs';
 import type { Job } from '../jobs/job';
@@ -65,7 +67,7 @@ export class CampaignService {
   async create(input: unknown): Promise<Campaign> {
     const r = NewCampaignSchema.safeParse(input);
     if (!r.success) {
-      throw new AppError('CAMPAIGN_INVALID', `the campaign is invalid: ${r.error.issues.map((i) => `${i.path.join('.') || 'campaign'} ${i.message}`).join('; ')}`, { status: 400 });
+      throw new AppError('CAMPAIGN_INVALID', `活动没有创建，请改正后再提交：${issuesText(r.error.issues, { root: '活动', input })}`, { status: 400 });
     }
     await checkMaterials(r.data.content.attachments, this.library, 'CAMPAIGN_INVALID');
     const now = this.d.clock().getTime();
@@ -80,7 +82,7 @@ export class CampaignService {
 
   private async require(id: number) {
     const c = Number.isSafeInteger(id) && id > 0 ? await this.get(id) : null;
-    if (!c) throw new AppError('CAMPAIGN_NOT_FOUND', `there is no campaign ${id}`, { status: 404 });
+    if (!c) throw new AppError('CAMPAIGN_NOT_FOUND', `没有编号为 ${id} 的活动，请检查活动编号`, { status: 404 });
     return c;
   }
 
@@ -124,7 +126,7 @@ export class CampaignService {
    */
   async approve(id: number, now: Date): Promise<{ approved: boolean; summary: PlanSummary; changed: number; dispatched: number }> {
     const c = await this.require(id);
-    if (c.status === 'cancelled') throw new AppError('CAMPAIGN_CANCELLED', `campaign ${id} was cancelled; create a new one to send again`, { status: 409 });
+    if (c.status === 'cancelled') throw new AppError('CAMPAIGN_CANCELLED', `活动 ${id} 已取消，不能再批准；要重新发送，请新建一个活动`, { status: 409 });
     const t = now.getTime();
     if (c.status !== 'draft') {
       const dispatched = await this.dispatch(now, id);
@@ -281,13 +283,14 @@ export class CampaignService {
       const intent = b.outboxId === null ? null : await this.outbox.get(b.outboxId);
       const msgId = b.msgId ?? intent?.wecomMsgId ?? null;
       if (!msgId) {
-        skipped.push({ sender: b.sender, why: `batch ${b.no}: WeCom has not created the task yet` });
+        skipped.push({ sender: b.sender, why: `第 ${b.no} 批：企业微信还没有创建这个群发任务，稍后再提醒` });
         continue;
       }
       if (b.taskStatus === 2) continue;
       const recent = b.remindedAt.filter((at) => at > t - DAY);
       if (recent.length >= MAX_REMINDERS_PER_DAY) {
-        skipped.push({ sender: b.sender, why: `batch ${b.no}: already reminded ${recent.length} times in the last 24 h (WeCom allows ${MAX_REMINDERS_PER_DAY}); next possible at ${new Date(recent[0] + DAY).toISOString()}` });
+        const next = DateTime.fromMillis(recent[0] + DAY, { zone: this.d.judgement.pressurePolicy.timeZone }).toFormat('yyyy-MM-dd HH:mm');
+        skipped.push({ sender: b.sender, why: `第 ${b.no} 批：24 小时内已提醒 ${recent.length} 次（企业微信最多允许 ${MAX_REMINDERS_PER_DAY} 次），${next} 之后才能再提醒` });
         continue;
       }
       await this.d.wecom.remindGroupMsgSend(msgId);
@@ -301,7 +304,7 @@ export class CampaignService {
   async cancel(id: number, now: Date): Promise<{ cancelled: boolean; batchesStopped: number; tasksCancelled: number }> {
     const c = await this.require(id);
     const t = now.getTime();
-    if (c.status === 'done') throw new AppError('CAMPAIGN_DONE', `campaign ${id} has finished; there is nothing left to cancel`, { status: 409 });
+    if (c.status === 'done') throw new AppError('CAMPAIGN_DONE', `活动 ${id} 已经发送完毕，没有可以取消的内容`, { status: 409 });
     const cancelled = await repo.markCampaign(this.d.db, id, 'cancelled', t);
     const batches = await repo.findBatches(this.d.db, id);
     const planned = batches.filter((b) => b.status === 'planned').map((b) => b.no);

@@ -96,29 +96,30 @@ export function emptyGroupState(chatId: string): PressureState {
   return { id: chatId, tier: '', timeZone: null, touches: [], lastInboundAt: null, complaint: { openSince: null, lastClosedAt: null }, relation: 'active' };
 }
 
+/** Why, as the operator reads it on the calendar (zh-CN; the code follows in brackets for searching the docs). */
 const REASON_WORDS: Record<GroupReason, string> = {
-  GROUP_NOT_FOUND: 'Fencun knows no active group with this chat id',
-  NO_OWNER: 'the group has no owner to send it',
-  TOO_LATE: 'its time passed longer ago than the post may be moved (Fencun was not running)',
-  RELATION_ENDED: 'the group is gone',
-  PLATFORM_QUOTA: 'WeCom\'s mass-message quota for the group is used up',
-  MONTHLY_CAP: 'the group\'s monthly cap is reached',
-  WEEKLY_CAP: 'the group\'s weekly cap is reached',
-  DAILY_CAP: 'the group\'s daily cap is reached',
-  MIN_GAP: 'the minimum gap since the group\'s last post has not passed',
-  QUIET_HOURS: 'it falls in the groups\' quiet hours',
-  OUTSIDE_SERVICE_WINDOW: 'outside the service window',
-  COMPLAINT_OPEN: 'a complaint is open',
-  COMPLAINT_COOLDOWN: 'a complaint cooldown runs',
-  BACKOFF_PAUSED: 'back-off',
+  GROUP_NOT_FOUND: '系统里没有这个 chat id 的在用群（群可能已解散，或还没同步进来）',
+  NO_OWNER: '这个群没有群主，没有人可以发送',
+  TOO_LATE: '发送时间已过去太久，超过了这条内容允许顺延的时长（当时系统没有运行）',
+  RELATION_ENDED: '群已解散',
+  PLATFORM_QUOTA: '企业微信给这个群的群发次数已用完',
+  MONTHLY_CAP: '这个群本月的发送次数已用完',
+  WEEKLY_CAP: '这个群本周的发送次数已用完',
+  DAILY_CAP: '这个群今天的发送次数已用完',
+  MIN_GAP: '距这个群上一条群内容的间隔还不够',
+  QUIET_HOURS: '正在群的免打扰时段内',
+  OUTSIDE_SERVICE_WINDOW: '不在服务时间窗内',
+  COMPLAINT_OPEN: '有投诉正在处理',
+  COMPLAINT_COOLDOWN: '投诉刚处理完，还在冷静期',
+  BACKOFF_PAUSED: '连续多次没有回应，暂停发送',
 };
 
-/** One sentence an operator reads: what happens to this group and why. */
+/** One sentence an operator reads: what happens to this group and why (times in `timeZone`). */
 export function explainDecision(d: GroupDecision, occurrenceAt: number, timeZone: string): string {
   const t = (ms: number) => DateTime.fromMillis(ms, { zone: timeZone }).toFormat('yyyy-MM-dd HH:mm');
-  if (d.kind === 'send') return `sent at ${t(d.at)} (${timeZone})`;
-  const why = d.reasons.map((r) => `${r} (${REASON_WORDS[r]})`).join(', ');
-  if (d.kind === 'moved') return `moved from ${t(occurrenceAt)} to ${t(d.at)} (${timeZone}): ${why}`;
-  const next = d.nextAllowedAt === null ? '' : `; next allowed ${t(d.nextAllowedAt)}, beyond the post's move limit`;
-  return `skipped the post of ${t(occurrenceAt)} (${timeZone}): ${why}${next}`;
+  if (d.kind === 'send') return `${t(d.at)} 按时发送`;
+  const why = d.reasons.map((r) => `${REASON_WORDS[r]}（${r}）`).join('；');
+  if (d.kind === 'moved') return `从 ${t(occurrenceAt)} 顺延到 ${t(d.at)} 发送：${why}`;
+  const next = d.nextAllowedAt === null ? '' : `；最早 ${t(d.nextAllowedAt)} 才能发，超出了这条内容允许顺延的时长`;
+  return `${t(occurrenceAt)} 这一条不发送：${why}${next}`;
 }

@@ -2,7 +2,7 @@ import type { Sql } from '../db/database';
 import { num, numOrNull } from '../db/sql';
 import { PRESSURE_HISTORY_DAYS, type PressureState } from '../pressure';
 import { emptyGroupState } from './plan';
-import type { GroupDecision, GroupRef, NewPost, Post, PostStatus, SendStatus, Target } from './types';
+import type { GroupDecision, GroupLabel, GroupRef, NewPost, Post, PostStatus, SendStatus, Target } from './types';
 
 /** SQL for group content; the service decides, this only reads and writes rows. */
 
@@ -192,15 +192,45 @@ export async function cancelPlanned(tx: Sql, postId: number, now: number): Promi
   return tx.exec("UPDATE group_post_sends SET status = 'cancelled', updated_at = ? WHERE post_id = ? AND status = 'planned'", [now, postId]);
 }
 
-export async function findSends(db: Sql, o: { postId?: number; from?: number; to?: number }): Promise<SendRow[]> {
+/** A send with what operators know it by: the group's name and its owner's, joined in the same query. */
+export type NamedSendRow = SendRow & GroupLabel;
+
+/**
+ * The group's name as Fencun synced it ("" for a WeCom group without a name, null when Fencun has
+ * no copy of the group) and the owner's name (null when unknown or blank), from a row that
+ * LEFT JOINed customer_groups AS g (g.chat_id selected as group_chat) and members.
+ */
+function toLabel(r: Record<string, unknown>): GroupLabel {
+  const owner = r.owner_name === null || r.owner_name === undefined ? '' : String(r.owner_name);
+  return { groupName: r.group_chat === null || r.group_chat === undefined ? null : String(r.group_name ?? ''), ownerName: owner || null };
+}
+
+export async function findSends(db: Sql, o: { postId?: number; from?: number; to?: number }): Promise<NamedSendRow[]> {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (o.postId !== undefined) { where.push('post_id = ?'); params.push(o.postId); }
-  if (o.from !== undefined) { where.push('occurrence_at >= ?'); params.push(o.from); }
-  if (o.to !== undefined) { where.push('occurrence_at < ?'); params.push(o.to); }
+  if (o.postId !== undefined) { where.push('s.post_id = ?'); params.push(o.postId); }
+  if (o.from !== undefined) { where.push('s.occurrence_at >= ?'); params.push(o.from); }
+  if (o.to !== undefined) { where.push('s.occurrence_at < ?'); params.push(o.to); }
+  // The owner's name is the owner the send was decided for (the group may have changed hands since).
   const rows = await db.query<Record<string, unknown>>(
-    `SELECT * FROM group_post_sends${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY occurrence_at, post_id, chat_id`, params);
-  return rows.map(toSend);
+    `SELECT s.*, g.chat_id AS group_chat, g.name AS group_name, m.name AS owner_name FROM group_post_sends s
+     LEFT JOIN customer_groups g ON g.chat_id = s.chat_id LEFT JOIN members m ON m.user_id = s.owner_user_id
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.occurrence_at, s.post_id, s.chat_id`, params);
+  return rows.map((r) => ({ ...toSend(r), ...toLabel(r) }));
+}
+
+/** Names of these groups and of their current owners, by chat id (calendar previews); a chat id Fencun does not know is absent. */
+export async function findGroupLabels(db: Sql, chatIds: string[]): Promise<Map<string, GroupLabel>> {
+  const out = new Map<string, GroupLabel>();
+  const unique = [...new Set(chatIds)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const part = unique.slice(i, i + 500);
+    const rows = await db.query<Record<string, unknown>>(
+      `SELECT g.chat_id AS group_chat, g.name AS group_name, m.name AS owner_name FROM customer_groups g
+       LEFT JOIN members m ON m.user_id = g.owner_user_id WHERE g.chat_id IN (${part.map(() => '?').join(',')})`, part);
+    for (const r of rows) out.set(String(r.group_chat), toLabel(r));
+  }
+  return out;
 }
 
 export async function countResults(db: Sql, postId: number): Promise<Record<string, number>> {

@@ -29,7 +29,7 @@ export function groupContentRoutes(s: Services): Router {
     try {
       input = JSON.parse(text) as unknown;
     } catch {
-      throw new AppError('BAD_JSON', 'the request body is not valid JSON', { status: 400 });
+      throw new AppError('BAD_JSON', '请求内容不是有效的 JSON，请检查括号、引号和逗号', { status: 400 });
     }
     ctx.status = 201;
     ctx.body = await sut().create(input, nowOf(ctx, s));
@@ -44,8 +44,8 @@ export function groupContentRoutes(s: Services): Router {
     const now = nowOf(ctx, s);
     const from = timeOf(ctx, 'from') ?? now.getTime();
     const to = timeOf(ctx, 'to') ?? from + 31 * DAY;
-    if (to <= from) throw new AppError('BAD_REQUEST', 'to must be after from', { status: 400 });
-    if (to - from > 92 * DAY) throw new AppError('BAD_REQUEST', 'list at most 92 days at a time', { status: 400 });
+    if (to <= from) throw new AppError('BAD_REQUEST', '结束时间 to 必须晚于开始时间 from', { status: 400 });
+    if (to - from > 92 * DAY) throw new AppError('BAD_REQUEST', '一次最多查看 92 天，请缩小 from 到 to 的范围', { status: 400 });
     ctx.body = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), sends: await sut().list({ from, to, now }) };
   });
   router.get('/posts/:id', async (ctx) => {
@@ -59,7 +59,7 @@ export function groupContentRoutes(s: Services): Router {
 
 function idOf(ctx: Koa.Context): number {
   const id = Number(ctx.params.id);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('BAD_REQUEST', `group post id must be a positive whole number (got "${ctx.params.id}")`, { status: 400 });
+  if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('BAD_REQUEST', `群内容编号要写成正整数（收到的是 "${ctx.params.id.slice(0, 40)}"）`, { status: 400 });
   return id;
 }
 
@@ -69,7 +69,7 @@ function timeOf(ctx: Koa.Context, name: string): number | null {
   const v = Array.isArray(q) ? q[0] : q;
   const t = Date.parse(v);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(t)) {
-    throw new AppError('BAD_REQUEST', `${name} must be an ISO time such as 2026-03-02T09:00:00+08:00 (got "${v}")`, { status: 400 });
+    throw new AppError('BAD_REQUEST', `${name} 不是有效时间（收到的是 "${v.slice(0, 60)}"），请写成带时区的 ISO 时间，例如 2026-03-02T09:00:00+08:00`, { status: 400 });
   }
   return t;
 }
@@ -83,7 +83,7 @@ async function body(ctx: Koa.Context): Promise<string> {
   try {
     return await readBody(ctx, BODY_LIMIT);
   } catch (err) {
-    if (err instanceof BodyTooLarge) throw new AppError('BODY_TOO_LARGE', 'the request is over 4 MB; import a month at a time', { status: 413 });
+    if (err instanceof BodyTooLarge) throw new AppError('BODY_TOO_LARGE', '请求内容超过 4 MB，请一次只导入一个月的群内容', { status: 413 });
     throw err;
   }
 }

@@ -17,7 +17,7 @@ import { explainDecision, planOccurrences, type PlanOccurrence } from './plan';
 import { checkMaterials, resolveAttachments } from '../campaigns/media';
 import { MaterialLibrary } from '../materials/service';
 import * as repo from './repository';
-import { NewPostSchema, type GroupDecision, type NewPost, type Post, type SendStatus } from './types';
+import { NewPostSchema, type GroupDecision, type GroupLabel, type NewPost, type Post, type SendStatus } from './types';
 
 /**
  * Scheduled content for customer groups, end to end: posts and series are stored (API, CSV);
@@ -59,7 +59,8 @@ const RESULT_OF_STATUS: Record<number, SendStatus> = { 1: 'sent', 2: 'group_gone
 
 class RolledBack extends Error {}
 
-export interface PreviewRow {
+/** One send on the calendar; `groupName`/`ownerName` (GroupLabel) so operators never have to read a chat id. */
+export interface PreviewRow extends GroupLabel {
   postId: number;
   name: string;
   occurrenceAt: number;
@@ -127,7 +128,7 @@ export class GroupContentService {
     return p;
   }
 
-  async status(id: number): Promise<{ post: Post; results: Record<string, number>; sends: repo.SendRow[] }> {
+  async status(id: number): Promise<{ post: Post; results: Record<string, number>; sends: repo.NamedSendRow[] }> {
     const post = await this.require(id);
     return { post, results: await repo.countResults(this.d.db, id), sends: await repo.findSends(this.d.db, { postId: id }) };
   }
@@ -142,15 +143,20 @@ export class GroupContentService {
     const names = new Map(posts.map((p) => [p.id, p.name]));
     const stored = (await repo.findSends(this.d.db, { from: o.from, to: o.to })).filter((s) => names.has(s.postId));
     const rows: PreviewRow[] = stored.map((s) => ({
-      postId: s.postId, name: names.get(s.postId)!, occurrenceAt: s.occurrenceAt, chatId: s.chatId, owner: s.owner, decision: s.decision,
-      at: s.plannedAt, reason: s.reason, explanation: s.explanation, status: s.status,
+      postId: s.postId, name: names.get(s.postId)!, occurrenceAt: s.occurrenceAt, chatId: s.chatId, groupName: s.groupName, owner: s.owner, ownerName: s.ownerName,
+      decision: s.decision, at: s.plannedAt, reason: s.reason, explanation: s.explanation, status: s.status,
     }));
     const pending = posts.filter((p) => p.status === 'active');
     const occurrences = await this.occurrencesToDecide(pending, (p) => Math.max(o.from, p.decidedThrough === null ? p.createdAt : p.decidedThrough + 1), o.to);
     const planned = await this.plan(this.d.db, occurrences, now);
+    // One batched read for the previewed groups' names (the owner previewed is the group's current one).
+    const labels = await repo.findGroupLabels(this.d.db, planned.flatMap((occ) => occ.decisions.map((d) => d.chatId)));
     for (const occ of planned) {
       for (const d of occ.decisions) {
-        rows.push({ postId: occ.postId, name: names.get(occ.postId)!, occurrenceAt: occ.occurrenceAt, chatId: d.chatId, owner: d.owner, decision: d.kind,
+        // A dismissed group named by chat id keeps its name but has no owner to send it.
+        const label = labels.get(d.chatId);
+        rows.push({ postId: occ.postId, name: names.get(occ.postId)!, occurrenceAt: occ.occurrenceAt, chatId: d.chatId, groupName: label?.groupName ?? null,
+          owner: d.owner, ownerName: d.owner ? label?.ownerName ?? null : null, decision: d.kind,
           at: d.kind === 'skipped' ? null : d.at, reason: d.kind === 'send' ? null : d.reason, explanation: explainDecision(d, occ.occurrenceAt, this.d.timeZone), status: 'preview' });
       }
     }

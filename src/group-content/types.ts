@@ -79,6 +79,16 @@ export interface GroupRef {
   status: string;
 }
 
+/**
+ * What operators know a group by, beside its chat id: `groupName` as synced from WeCom ("" when
+ * the group has no name in WeCom, which is allowed; null when Fencun has no copy of the group:
+ * not synced yet, or a chat id that names no group) and the owner rep's name (null when unknown).
+ */
+export interface GroupLabel {
+  groupName: string | null;
+  ownerName: string | null;
+}
+
 /** Why a group does not get a post on time: the pressure policy's reasons, or the group's own. */
 export type GroupReason = ReasonCode | 'GROUP_NOT_FOUND' | 'NO_OWNER' | 'TOO_LATE';
 

@@ -1,6 +1,7 @@
 import type { Database } from '../db/database';
-import { num, placeholders } from '../db/sql';
 import { rankChurnRisk, STAGE_LABELS, type LifecycleStage, type RepChurnList } from '../lifecycle';
+import { findMemberNames } from './inputs-repository';
+import { findChurnCandidates } from './tier-repository';
 
 const DAY = 86_400_000;
 
@@ -11,28 +12,17 @@ const DAY = 86_400_000;
 export async function churnRiskByRep(
   db: Database, now: Date, o: { repIds?: string[]; limitPerRep?: number } = {},
 ): Promise<(RepChurnList & { repName: string | null })[]> {
-  const repFilter = o.repIds?.length ? ` AND f.user_id IN (${placeholders(o.repIds.length)})` : '';
-  const rows = await db.query<{ external_user_id: string; user_id: string; tier: string; stage: string; stage_signals: string; value: unknown }>(
-    `SELECT t.external_user_id, f.user_id, t.tier, t.stage, t.stage_signals,
-       (SELECT COALESCE(SUM(o.amount), 0) FROM orders o WHERE o.external_user_id = t.external_user_id AND o.paid_at >= ?) AS value
-     FROM customer_tiers t JOIN follows f ON f.external_user_id = t.external_user_id AND f.status = 'active'
-     WHERE t.stage IN ('at_risk', 'dormant')${repFilter}`,
-    [now.getTime() - 365 * DAY, ...(o.repIds ?? [])]);
+  const rows = await findChurnCandidates(db, { paidSince: now.getTime() - 365 * DAY, repIds: o.repIds });
   const lists = rankChurnRisk(rows.map((r) => ({
-    customerId: r.external_user_id,
-    repId: r.user_id,
+    customerId: r.externalUserId,
+    repId: r.repId,
     tier: r.tier,
-    value: num(r.value),
+    value: r.value,
     lifecycle: {
       stage: r.stage as LifecycleStage, label: STAGE_LABELS[r.stage as LifecycleStage],
-      signals: JSON.parse(r.stage_signals), daysSincePurchase: null, daysSinceInbound: null,
+      signals: r.stageSignals, daysSincePurchase: null, daysSinceInbound: null,
     },
   })), { limitPerRep: o.limitPerRep });
-  const names = new Map<string, string>();
-  if (lists.length) {
-    const members = await db.query<{ user_id: string; name: string }>(
-      `SELECT user_id, name FROM members WHERE user_id IN (${placeholders(lists.length)})`, lists.map((l) => l.repId));
-    for (const m of members) names.set(m.user_id, m.name);
-  }
+  const names = await findMemberNames(db, lists.map((l) => l.repId));
   return lists.map((l) => ({ ...l, repName: names.get(l.repId) ?? null }));
 }

@@ -1,14 +1,18 @@
 import type { Complaint } from '../complaints/policy';
 import { complaintPressure, type ComplaintPressure } from '../complaints/policy';
 import type { Sql } from '../db/database';
-import { chunks, num, numOrNull, placeholders } from '../db/sql';
+import { chunks, num, numOrNull } from '../db/sql';
 import { findCustomerFacts } from '../messages/facts';
 import { findOrderFacts } from '../orders/repository';
 import type { RelationStatus } from '../policy/types';
 import { channelOfStoredTouch, PRESSURE_HISTORY_DAYS, type PressureState, type Touch } from '../pressure';
 import { findTouchesSince } from '../touches/repository';
-import type { CustomerFacts, OrderFact, TierOverride } from '../tiers/types';
-import { rowToComplaint } from './complaint-rows';
+import type { CustomerFacts, OrderFact } from '../tiers/types';
+import {
+  findComplaintsOf, findFollowRows, findInboundTimes, findTagsOf, scanActivelyFollowed, scanEndedFollows, scanLastInbound,
+  scanLiveComplaints, scanTouchesSince, type FollowRow,
+} from './inputs-repository';
+import { findTierOverrides, findTiersOf, scanAllTiers } from './tier-repository';
 
 const DAY = 86_400_000;
 
@@ -52,13 +56,13 @@ export async function loadCustomerInputs(db: Sql, ids: string[], now: Date, w: I
     const [orders, facts, inbound, touches, tags, overrides, follows, complaints, tiers] = await Promise.all([
       findOrderFacts(db, part, t - w.orderDays * DAY),
       findCustomerFacts(db, part),
-      inboundTimes(db, part, engagementSince),
+      findInboundTimes(db, part, engagementSince),
       findTouchesSince(db, part, touchSince),
-      tagsOf(db, part),
-      overridesOf(db, part),
+      findTagsOf(db, part),
+      findTierOverrides(db, part),
       relationsOf(db, part),
-      complaintsOf(db, part),
-      storedTiers(db, part),
+      findComplaintsOf(db, part),
+      findTiersOf(db, part),
     ]);
     for (const id of part) {
       const f = facts.get(id);
@@ -115,7 +119,7 @@ export async function loadPressureStates(
   const since = now.getTime() - PRESSURE_HISTORY_DAYS * DAY;
   for (const part of chunks(unique, 1000)) {
     const [touches, facts, follows, complaints, tiers] = await Promise.all([
-      findTouchesSince(db, part, since), findCustomerFacts(db, part), relationsOf(db, part), complaintsOf(db, part), storedTiers(db, part),
+      findTouchesSince(db, part, since), findCustomerFacts(db, part), relationsOf(db, part), findComplaintsOf(db, part), findTiersOf(db, part),
     ]);
     for (const id of part) {
       out.set(id, {
@@ -134,7 +138,6 @@ export async function loadPressureStates(
 /** Above this many customers, reading whole (narrow) tables beats thousands of IN lists. */
 const SCAN_THRESHOLD = 5_000;
 
-const ACTIVE_FOLLOW = "('active','half')";
 /** The complaint pressure of a customer who never complained, shared (a value, never changed). */
 const NO_COMPLAINT: ComplaintPressure = Object.freeze(complaintPressure([]));
 
@@ -149,17 +152,14 @@ const NO_COMPLAINT: ComplaintPressure = Object.freeze(complaintPressure([]));
  */
 async function scanPressureStates(db: Sql, ids: string[], now: Date, fallbackTier: string): Promise<Map<string, PressureState>> {
   const since = now.getTime() - PRESSURE_HISTORY_DAYS * DAY;
-  const [touchRows, factRows, activeRows, endedRows, complaintRows, tierRows] = await Promise.all([
-    db.query<{ external_user_id: string; category: string; at: unknown; source: string }>(
-      'SELECT external_user_id, category, at, source FROM touches WHERE at >= ?', [since]),
-    db.query<{ external_user_id: string; last_inbound_at: unknown }>(
-      'SELECT external_user_id, last_inbound_at FROM customer_facts WHERE last_inbound_at IS NOT NULL'),
-    db.query<{ external_user_id: string }>(`SELECT external_user_id FROM follows WHERE status IN ${ACTIVE_FOLLOW}`),
+  const [touchRows, factRows, activeRows, endedRows, complaints, tiers] = await Promise.all([
+    scanTouchesSince(db, since),
+    scanLastInbound(db),
+    scanActivelyFollowed(db),
     // In id order, as a whole-table read returns them, so ties between ended follows fold the same way.
-    db.query<FollowRow>(`SELECT external_user_id, status, ended_by, ended_at, added_at FROM follows WHERE status NOT IN ${ACTIVE_FOLLOW} ORDER BY id`),
-    db.query<Record<string, unknown>>(
-      "SELECT * FROM complaints WHERE status <> 'closed' OR closed_at >= ?", [now.getTime() - 366 * DAY]),
-    db.query<{ external_user_id: string; tier: string }>('SELECT external_user_id, tier FROM customer_tiers'),
+    scanEndedFollows(db),
+    scanLiveComplaints(db, now.getTime() - 366 * DAY),
+    scanAllTiers(db),
   ]);
   const touches = new Map<string, Touch[]>();
   for (const r of touchRows) {
@@ -173,9 +173,6 @@ async function scanPressureStates(db: Sql, ids: string[], now: Date, fallbackTie
   const active = new Set<string>();
   for (const r of activeRows) active.add(r.external_user_id);
   const ended = foldRelations(endedRows.filter((r) => !active.has(r.external_user_id)));
-  const complaints = groupBy(complaintRows, (r) => String(r.external_user_id), rowToComplaint);
-  const tiers = new Map<string, string>();
-  for (const r of tierRows) tiers.set(r.external_user_id, r.tier);
   const out = new Map<string, PressureState>();
   for (const id of ids) {
     const inbound = lastInbound.get(id);
@@ -203,44 +200,11 @@ export function countAnswered(touchTimes: number[], inboundTimes: number[]): num
   return answered;
 }
 
-async function inboundTimes(db: Sql, ids: string[], since: number): Promise<Map<string, number[]>> {
-  const rows = await db.query<{ external_user_id: string; msg_time: unknown }>(
-    `SELECT external_user_id, msg_time FROM messages WHERE external_user_id IN (${placeholders(ids.length)})
-     AND direction = 'in' AND chat_id IS NULL AND msg_time >= ?`, [...ids, since]);
-  return groupBy(rows, (r) => r.external_user_id, (r) => num(r.msg_time));
-}
-
-async function tagsOf(db: Sql, ids: string[]): Promise<Map<string, string[]>> {
-  const rows = await db.query<{ external_user_id: string; tag_id: string; tag_name: string | null }>(
-    `SELECT DISTINCT ft.external_user_id, ft.tag_id, COALESCE(ct.name, ft.tag_name) AS tag_name FROM follow_tags ft
-     LEFT JOIN corp_tags ct ON ct.tag_id = ft.tag_id
-     WHERE ft.external_user_id IN (${placeholders(ids.length)})`, ids);
-  const out = new Map<string, string[]>();
-  for (const r of rows) {
-    const list = out.get(r.external_user_id) ?? [];
-    list.push(r.tag_id);
-    if (r.tag_name) list.push(r.tag_name);
-    out.set(r.external_user_id, list);
-  }
-  return out;
-}
-
-async function overridesOf(db: Sql, ids: string[]): Promise<Map<string, TierOverride>> {
-  const rows = await db.query<Record<string, unknown>>(
-    `SELECT external_user_id, tier, reason, author, set_at, expires_at FROM tier_overrides WHERE external_user_id IN (${placeholders(ids.length)})`, ids);
-  return new Map(rows.map((r) => [String(r.external_user_id), {
-    tier: String(r.tier), reason: String(r.reason), author: String(r.author), setAt: new Date(num(r.set_at)),
-    expiresAt: numOrNull(r.expires_at) === null ? null : new Date(num(r.expires_at)),
-  }]));
-}
-
 /** Active if any rep still follows the customer; otherwise how the last relation ended. */
 async function relationsOf(db: Sql, ids: string[]): Promise<Map<string, Relation>> {
-  return foldRelations(await db.query<FollowRow>(
-    `SELECT external_user_id, status, ended_by, ended_at, added_at FROM follows WHERE external_user_id IN (${placeholders(ids.length)})`, ids));
+  return foldRelations(await findFollowRows(db, ids));
 }
 
-interface FollowRow { external_user_id: string; status: string; ended_by: string | null; ended_at: unknown; added_at: unknown }
 interface Relation { relation: RelationStatus; endedAt: Date | null; addedAt: Date | null }
 
 /** Active if any rep still follows the customer; otherwise how the most recent relation ended. */
@@ -263,29 +227,6 @@ function foldRelations(rows: FollowRow[]): Map<string, Relation> {
     const relation: RelationStatus =
       r.ended_by === 'customer_deleted' ? 'deleted_by_customer' : r.ended_by === 'rep_deleted' ? 'deleted_by_rep' : 'ended';
     out.set(r.external_user_id, { relation, endedAt: endedAt === null ? null : new Date(endedAt), addedAt });
-  }
-  return out;
-}
-
-async function complaintsOf(db: Sql, ids: string[]): Promise<Map<string, Complaint[]>> {
-  const rows = await db.query<Record<string, unknown>>(
-    `SELECT * FROM complaints WHERE external_user_id IN (${placeholders(ids.length)})`, ids);
-  return groupBy(rows, (r) => String(r.external_user_id), rowToComplaint);
-}
-
-async function storedTiers(db: Sql, ids: string[]): Promise<Map<string, string>> {
-  const rows = await db.query<{ external_user_id: string; tier: string }>(
-    `SELECT external_user_id, tier FROM customer_tiers WHERE external_user_id IN (${placeholders(ids.length)})`, ids);
-  return new Map(rows.map((r) => [r.external_user_id, r.tier]));
-}
-
-function groupBy<R, V>(rows: R[], key: (r: R) => string, value: (r: R) => V): Map<string, V[]> {
-  const out = new Map<string, V[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = out.get(k) ?? [];
-    list.push(value(r));
-    out.set(k, list);
   }
   return out;
 }

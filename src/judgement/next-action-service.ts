@@ -1,6 +1,5 @@
 import type { Complaint } from '../complaints/policy';
 import type { Database } from '../db/database';
-import { num, placeholders } from '../db/sql';
 import type { LifecycleResult } from '../lifecycle';
 import { nextBestAction } from '../next-action/recommend';
 import type { NextActionFacts, NextActionResult } from '../next-action/types';
@@ -9,6 +8,7 @@ import type { TierResult } from '../tiers';
 import type { OrderFact } from '../tiers/types';
 import type { Judgement } from './index';
 import { loadCustomerInputs, type CustomerInputs } from './inputs';
+import { countInboundSince, findComplaintExcerpts } from './inputs-repository';
 
 /** Everything judged about one customer, loaded from the database (no presentation). */
 export interface Assessment {
@@ -47,7 +47,7 @@ export async function assessCustomer(db: Database, judgement: Judgement, externa
   const open = inputs.complaints.filter((c) => c.status !== 'closed').sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime());
   const [waitingCount, excerpts] = await Promise.all([
     unansweredSince ? countInboundSince(db, externalUserId, unansweredSince.getTime()) : 0,
-    complaintExcerpts(db, open.map((c) => c.id)),
+    findComplaintExcerpts(db, open.map((c) => c.id)),
   ]);
   return {
     externalUserId,
@@ -104,23 +104,6 @@ export function recommendNextAction(judgement: Judgement, a: Assessment, ctx: Ad
     offer: null,
   };
   return nextBestAction(facts, now, judgement.policy.nextAction);
-}
-
-async function countInboundSince(db: Database, externalUserId: string, since: number): Promise<number> {
-  const [r] = await db.query<{ n: unknown }>(
-    // The same messages customer_facts folds into unanswered_since (messages/facts.ts COUNTED), so
-    // the count and the age describe the same unanswered messages.
-    `SELECT COUNT(*) AS n FROM messages WHERE external_user_id = ? AND direction = 'in' AND chat_id IS NULL
-       AND channel <> 'app' AND msg_type NOT IN ('recall', 'event', 'switch') AND msg_time >= ?`,
-    [externalUserId, since]);
-  return num(r?.n ?? 0);
-}
-
-async function complaintExcerpts(db: Database, ids: string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db.query<{ id: unknown; excerpt: string | null }>(
-    `SELECT id, excerpt FROM complaints WHERE id IN (${placeholders(ids.length)})`, ids.map(Number));
-  return new Map(rows.filter((r) => r.excerpt).map((r) => [String(r.id), r.excerpt!]));
 }
 
 function firstPaid(orders: OrderFact[]): Date | null {

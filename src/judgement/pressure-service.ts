@@ -1,12 +1,12 @@
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
-import { chunks, insertIgnoringDuplicates, retryOnLockConflict } from '../db/sql';
 import type { Log } from '../log';
 import {
   BatchEvaluator, evaluateMany, PRESSURE_HISTORY_DAYS, type PressurePolicy, type PressureState, type ReasonCode, type TouchCategory, type TouchRequest,
   type Verdict,
 } from '../pressure';
 import { loadPressureStates } from './inputs';
+import { countDenialsBetween, insertDenials } from './pressure-repository';
 
 /** What asked for the touch: a campaign, a reminder, a group post… (kept on every denial). */
 export interface TouchRef {
@@ -91,10 +91,7 @@ export class PressureService {
 
   /** Denials in a window: the digest's "over-contact prevented". */
   async countDenials(from: Date, to: Date): Promise<{ total: number; customers: number }> {
-    const [r] = await this.d.db.query<{ total: unknown; customers: unknown }>(
-      'SELECT COUNT(*) AS total, COUNT(DISTINCT external_user_id) AS customers FROM pressure_denials WHERE at >= ? AND at < ?',
-      [from.getTime(), to.getTime()]);
-    return { total: Number(r.total), customers: Number(r.customers) };
+    return countDenialsBetween(this.d.db, from.getTime(), to.getTime());
   }
 
   /**
@@ -105,15 +102,10 @@ export class PressureService {
    * many were recorded now.
    */
   async recordDenials(denied: Denial[], category: string, at: Date, ref: TouchRef): Promise<number> {
-    const rows = denied.map((d) => [d.externalUserId, category, d.reasons.join(','), ref.kind, ref.id, d.cause ?? ref.id, at.getTime(),
-      d.nextAllowedAt?.getTime() ?? null]);
-    let recorded = 0;
-    for (const part of chunks(rows, 500)) {
-      // A multi-row insert that MySQL picked as a deadlock victim was rolled back whole: retry it.
-      recorded += await retryOnLockConflict(() => insertIgnoringDuplicates(this.d.db, 'pressure_denials',
-        ['external_user_id', 'category', 'reasons', 'ref_kind', 'ref_id', 'cause_key', 'at', 'next_allowed_at'], part,
-        ['ref_kind', 'cause_key', 'external_user_id']));
-    }
+    const recorded = await insertDenials(this.d.db, denied.map((d) => ({
+      externalUserId: d.externalUserId, category, reasons: d.reasons, refKind: ref.kind, refId: ref.id, causeKey: d.cause ?? ref.id,
+      at: at.getTime(), nextAllowedAt: d.nextAllowedAt?.getTime() ?? null,
+    })));
     if (recorded) this.d.log.info({ ref, category, denied: denied.length, recorded }, 'contact pressure: touches suppressed');
     return recorded;
   }

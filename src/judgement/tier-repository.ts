@@ -1,12 +1,13 @@
 import type { Sql, Tx } from '../db/database';
-import { chunks, insertIgnoringDuplicates, num, placeholders, upsertRows } from '../db/sql';
+import type { LifecycleSignal } from '../lifecycle';
+import { chunks, insertIgnoringDuplicates, num, numOrNull, placeholders, upsertRows } from '../db/sql';
 import type { TierResult } from '../tiers';
 import type { TierOverride } from '../tiers/types';
 
 /**
  * Stored tiers: the SQL behind tier recomputation — customer_tiers (one row per customer, with a
- * version for compare-and-set), tier_history (one row per tier change), the customer list the
- * nightly run pages through, and which customers' tier inputs changed for tiers-refresh. The
+ * version for compare-and-set), tier_history (one row per tier change), tier_overrides, the stored
+ * lifecycle stages churn-risk lists read, the customer list the nightly run pages through, and which customers' tier inputs changed for tiers-refresh. The
  * service and jobs decide; this file only reads and writes, named for what each statement is for.
  */
 
@@ -27,10 +28,10 @@ export interface TierWrite {
   tier: string;
   scoredTier: string;
   score: number;
-  reasons: unknown;
-  override: unknown | null;
+  reasons: TierResult['reasons'];
+  override: TierResult['override'];
   stage: string;
-  stageSignals: unknown;
+  stageSignals: LifecycleSignal[];
   computedAt: number;
   version: number;
 }
@@ -73,6 +74,57 @@ export async function findStoredTiers(db: Sql, ids: string[]): Promise<StoredTie
   return rows.map((r) => ({
     externalUserId: r.external_user_id, tier: r.tier, score: num(r.score), reasons: JSON.parse(r.reasons),
     override: r.override ? reviveOverride(JSON.parse(r.override)) : null, version: num(r.version), computedAt: num(r.computed_at),
+  }));
+}
+
+/** The stored tier id of each of these customers (absent: never computed). */
+export async function findTiersOf(db: Sql, ids: string[]): Promise<Map<string, string>> {
+  const rows = await db.query<{ external_user_id: string; tier: string }>(
+    `SELECT external_user_id, tier FROM customer_tiers WHERE external_user_id IN (${placeholders(ids.length)})`, ids);
+  return new Map(rows.map((r) => [r.external_user_id, r.tier]));
+}
+
+/** Every customer's stored tier id (the campaign-sized read: one narrow scan, no IN list). */
+export async function scanAllTiers(db: Sql): Promise<Map<string, string>> {
+  const rows = await db.query<{ external_user_id: string; tier: string }>('SELECT external_user_id, tier FROM customer_tiers');
+  const tiers = new Map<string, string>();
+  for (const r of rows) tiers.set(r.external_user_id, r.tier);
+  return tiers;
+}
+
+/** Manual tier overrides of these customers (expired ones too: the tier rules decide). */
+export async function findTierOverrides(db: Sql, ids: string[]): Promise<Map<string, TierOverride>> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT external_user_id, tier, reason, author, set_at, expires_at FROM tier_overrides WHERE external_user_id IN (${placeholders(ids.length)})`, ids);
+  return new Map(rows.map((r) => [String(r.external_user_id), {
+    tier: String(r.tier), reason: String(r.reason), author: String(r.author), setAt: new Date(num(r.set_at)),
+    expiresAt: numOrNull(r.expires_at) === null ? null : new Date(num(r.expires_at)),
+  }]));
+}
+
+/** A customer at risk or dormant, once per rep who still actively follows them. */
+export interface ChurnCandidate {
+  externalUserId: string;
+  repId: string;
+  tier: string;
+  stage: string;
+  stageSignals: LifecycleSignal[];
+  /** Sum of order amounts paid at or after `paidSince`. */
+  value: number;
+}
+
+/** Stored at_risk / dormant customers with their live reps (optionally only these reps). */
+export async function findChurnCandidates(db: Sql, o: { paidSince: number; repIds?: string[] }): Promise<ChurnCandidate[]> {
+  const repFilter = o.repIds?.length ? ` AND f.user_id IN (${placeholders(o.repIds.length)})` : '';
+  const rows = await db.query<{ external_user_id: string; user_id: string; tier: string; stage: string; stage_signals: string; value: unknown }>(
+    `SELECT t.external_user_id, f.user_id, t.tier, t.stage, t.stage_signals,
+       (SELECT COALESCE(SUM(o.amount), 0) FROM orders o WHERE o.external_user_id = t.external_user_id AND o.paid_at >= ?) AS value
+     FROM customer_tiers t JOIN follows f ON f.external_user_id = t.external_user_id AND f.status = 'active'
+     WHERE t.stage IN ('at_risk', 'dormant')${repFilter}`,
+    [o.paidSince, ...(o.repIds ?? [])]);
+  return rows.map((r) => ({
+    externalUserId: r.external_user_id, repId: r.user_id, tier: r.tier, stage: r.stage,
+    stageSignals: JSON.parse(r.stage_signals), value: num(r.value),
   }));
 }
 

@@ -279,7 +279,7 @@ describe('the console API', () => {
       const b = await signedIn(operator);
       const bad = await b.json<{ code: string; message: string }>('POST', '/admin/api/campaigns', campaign({ category: 'spam' }));
       expect(bad.status).toBe(400);
-      expect(bad.body.message).toContain('category must be marketing or care');
+      expect(bad.body).toMatchObject({ code: 'CAMPAIGN_INVALID', message: expect.stringContaining('category 只能是 marketing 或 care') });
       const audience = await b.json<{ code: string; message: string }>('POST', '/admin/api/campaigns/audience-count', { stages: ['sleepy'] });
       expect(audience.status).toBe(400);
       expect(audience.body.message).toContain('stages');
@@ -350,8 +350,8 @@ describe('the console API', () => {
       const body = (await res.json()) as { code: string; details: { errors: { line: number; message: string }[] } };
       expect(body.code).toBe('GROUP_POSTS_CSV_INVALID');
       expect([...new Set(body.details.errors.map((e) => e.line))]).toEqual([3, 4]);
-      expect(body.details.errors.find((e) => e.line === 3)!.message).toContain('at must be a time');
-      expect(body.details.errors.filter((e) => e.line === 4).map((e) => e.message).join(' ')).toContain('repeat must be daily or weekdays');
+      expect(body.details.errors.find((e) => e.line === 3)!.message).toContain('at 不是有效时间（填的是 "not a time"），请写成 2026-03-02 10:00');
+      expect(body.details.errors.filter((e) => e.line === 4).map((e) => e.message).join(' ')).toContain('repeat 不是有效的重复方式（填的是 "FUNDAY"）');
       const [{ n }] = await app.services.db.query<{ n: unknown }>("SELECT COUNT(*) AS n FROM group_posts WHERE source = 'csv:march'");
       expect(Number(n)).toBe(0);
 

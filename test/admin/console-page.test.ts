@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CONSOLE_DIST } from '../../src/admin/console-static';
 import { campaignService } from '../../src/campaigns/service';
+import { saveMembers } from '../../src/contacts/members';
 import { saveGroupChat } from '../../src/groups/repository';
 import { DEFAULT_OUTBOX_CONFIG } from '../../src/outbox/policy';
 import { createOutbox } from '../../src/outbox/service';
@@ -292,7 +293,20 @@ describe('group content calendar', () => {
   let page: Page;
   let context: BrowserContext;
   const ids: Record<string, number> = {};
+  /** The reps' names as the contacts sync stores them (members), by userid. */
+  const repName = new Map<string, string>();
+  /** A WeCom group without a name (allowed), and a chat id Fencun has not synced. */
+  let unnamed: string;
+  const notSynced = 'wrNotSyncedYet0123456789abcdef';
   beforeAll(async () => {
+    const now = clock().getTime();
+    const users = reps.slice(0, 3).map((u) => sim.state.users.get(u)!);
+    for (const u of users) repName.set(u.userId, u.name);
+    await saveMembers(app.services.db, users.map((u) => ({ userId: u.userId, name: u.name, departmentIds: u.departments, isLeader: false, directLeaders: [] })), new Map(), null, now);
+    unnamed = sim.admin.createGroupChat({ owner: reps[2], name: '', externalUserIds: customersOf.get(reps[2])!.slice(0, 1) }).chatId;
+    const c = sim.state.groupChats.get(unnamed)!;
+    await saveGroupChat(app.services.db, { chatId: unnamed, name: '', ownerUserId: reps[2], createdAt: c.createTime * 1000, notice: null,
+      members: c.members.map((m) => ({ memberId: m.userId, type: m.type, joinTime: m.joinTime * 1000 })) }, { at: now, now, cause: 'test' });
     ({ context, page } = await desktop());
     await signInWithToken(page, '#/campaigns');
     const create = async (key: string, body: Record<string, unknown>) => {
@@ -305,6 +319,8 @@ describe('group content calendar', () => {
     await create('afternoon', { name: '下午茶福利', target: { namePattern: 'VIP群*' }, schedule: { at: '2026-03-03T15:00:00+08:00' }, moveWithinHours: 48 });
     // A weekly series on Thursdays.
     await create('weekly', { name: '每周护肤小课堂', target: { namePattern: '新品群*' }, schedule: { series: { days: [4], time: '19:00', from: '2026-03-02', until: '2026-03-31' } } });
+    // By chat id: one group without a name, one Fencun has never synced (skipped: not found).
+    await create('byId', { name: '群公告提醒', target: { chatIds: [unnamed, notSynced] }, schedule: { at: '2026-03-10T10:00:00+08:00' } });
     await page.click('[data-test=nav-calendar]');
   });
   afterAll(() => context.close());
@@ -323,13 +339,29 @@ describe('group content calendar', () => {
     const vip = groupsOf.get(reps[0])![0];
     const row = page.locator(`[data-test=group-caps] tr[data-chat="${vip}"]`);
     expect(await row.textContent()).toContain('今天的次数已用完');
+    // Groups by name and owner; the chat id only in the tooltip; a sentence for groups without a name.
+    expect(await row.textContent()).toContain(`VIP群 ${reps[0]}`);
+    expect(await row.textContent()).toContain(`群主 ${repName.get(reps[0])}`);
+    expect(await row.locator('[title]').first().getAttribute('title')).toContain(vip);
+    expect(await page.textContent(`[data-test=group-caps] tr[data-chat="${unnamed}"]`)).toContain(`未命名群（群主 ${repName.get(reps[2])}）`);
+    expect(await page.textContent(`[data-test=group-caps] tr[data-chat="${notSynced}"]`)).toContain('未同步的群');
+    const table = (await page.textContent('[data-test=group-caps]'))!;
+    for (const chatId of [...[...groupsOf.values()].flat(), unnamed, notSynced]) expect(table).not.toContain(chatId);
     await shot(page, 'calendar');
 
     await afternoon.click();
-    const sends = await page.textContent('[data-test=post-sends]');
+    const sends = (await page.textContent('[data-test=post-sends]'))!;
     expect(sends).toMatch(/将顺延|将跳过/);
     expect(sends).toContain('今天的次数已用完');
+    for (const rep of reps.slice(0, 3)) {
+      expect(sends).toContain(`VIP群 ${rep}`);
+      expect(sends).not.toContain(groupsOf.get(rep)![0]);
+    }
     await shot(page, 'calendar-post');
+    // On time, the owner by name beside the group's name.
+    await page.click(`[data-day="2026-03-03"] [data-test=chip-${ids.morning}]`);
+    await waitText(page, '[data-test=post-sends]', `VIP群 ${reps[1]}`);
+    expect(await page.textContent(`[data-test=post-sends] li[data-chat="${groupsOf.get(reps[1])![0]}"]`)).toContain(`群主 ${repName.get(reps[1])}`);
   });
 
   it('should reschedule by dragging a post to another day, keeping its time', async () => {
@@ -365,6 +397,9 @@ describe('group content calendar', () => {
     await page.fill('[data-test=p-pattern]', '新品群*');
     await page.fill('[data-test=p-text]', '周末闪购，群内专享价。');
     await page.fill('[data-test=p-at]', '2026-03-07T11:00');
+    // No group picker: the 群 ID field says what a chat id is and where to see one.
+    expect(await page.textContent('#p-chat-ids-hint')).toContain('chat_id');
+    await shot(page, 'calendar-new-post');
     await page.press('[data-test=p-at]', 'Enter');
     await waitText(page, '[data-test=cal-notice]', '已创建“周末闪购”');
     await page.waitForSelector('[data-day="2026-03-07"] .chip');

@@ -77,11 +77,15 @@ describe('campaigns', () => {
     expect(bad.status).toBe(400);
     const body = (await bad.json()) as { code: string; message: string };
     expect(body.code).toBe('CAMPAIGN_INVALID');
-    expect(body.message).toContain('category must be marketing or care');
-    expect(body.message).toContain('at most 9 attachments');
-    expect((await api('/abc/plan', { method: 'POST' })).status).toBe(400);
-    expect((await api('/999999/plan', { method: 'POST' })).status).toBe(404);
-    expect((await api('/1/plan?now=yesterday', { method: 'POST' })).status).toBe(400);
+    // zh-CN for the operators (the console shows it as is); integrations key on the code.
+    expect(body.message).toMatch(/^活动没有创建，请改正后再提交：/);
+    expect(body.message).toContain('category 只能是 marketing 或 care（收到的是 "spam"）');
+    expect(body.message).toContain('content.attachments 最多 9 个附件（企业微信的上限）');
+    const say = async (res: Response) => ({ status: res.status, ...((await res.json()) as { code: string; message: string }) });
+    expect(await say(await api('/abc/plan', { method: 'POST' }))).toMatchObject({ status: 400, code: 'BAD_REQUEST', message: '活动编号要写成正整数（收到的是 "abc"）' });
+    expect(await say(await api('/999999/plan', { method: 'POST' }))).toMatchObject({ status: 404, code: 'CAMPAIGN_NOT_FOUND', message: '没有编号为 999999 的活动，请检查活动编号' });
+    expect(await say(await api('/1/plan?now=yesterday', { method: 'POST' }))).toMatchObject({ status: 400, code: 'BAD_REQUEST', message: expect.stringContaining('now 不是有效时间（收到的是 "yesterday"）') });
+    expect(await say(await api('', { method: 'POST', body: '{"name":' }))).toMatchObject({ status: 400, code: 'BAD_JSON', message: expect.stringContaining('不是有效的 JSON') });
   });
 
   it('should count a customer with two reasons once, under the first rule in the documented order', async () => {
@@ -167,7 +171,7 @@ describe('campaigns', () => {
     for (let i = 0; i < 3; i++) expect((await sut.remind(id, clock())).reminded).toEqual([rep]);
     const fourth = await sut.remind(id, clock());
     expect(fourth.reminded).toEqual([]);
-    expect(fourth.skipped[0].why).toContain('already reminded 3 times');
+    expect(fourth.skipped[0].why).toMatch(/^第 \d+ 批：24 小时内已提醒 3 次（企业微信最多允许 3 次），\d{4}-\d\d-\d\d \d\d:\d\d 之后才能再提醒$/);
     // The customer deletes the rep before the member confirms; then the member sends.
     await adminPost(sim, '/contacts/deleted-by-customer', { userId: rep, externalUserId: gone });
     const [{ msgIds: [msgId] }] = [await tasksOf(id)];

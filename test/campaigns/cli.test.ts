@@ -59,10 +59,10 @@ describe('fencun campaigns CLI', () => {
     fs.writeFileSync(file, JSON.stringify({ name: 'x', category: 'care', creator: 'ops', audience: {}, content: {}, schedule: { start: 'soon', end: 'later', perSenderDailyRate: 0 } }));
     const bad = await runCli(['campaigns', 'create', file], env);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('the campaign is invalid: content needs text or at least one attachment');
-    expect(bad.stderr).toContain('schedule.start must be an ISO time');
+    expect(bad.stderr).toContain('活动没有创建，请改正后再提交：content 没有内容：text 和 attachments 至少要填一项');
+    expect(bad.stderr).toContain('schedule.start 不是有效时间，请写成带时区的 ISO 时间');
     const missing = await runCli(['campaigns', 'plan', '424242', '--now', '2026-03-02T10:00:00+08:00'], env);
-    expect(missing.stderr.trim()).toBe('fencun: there is no campaign 424242');
+    expect(missing.stderr.trim()).toBe('fencun: 没有编号为 424242 的活动，请检查活动编号');
     const badNow = await runCli(['campaigns', 'plan', '1', '--now', 'tomorrow'], env);
     expect(badNow.stderr).toContain('--now must be an ISO time');
   });

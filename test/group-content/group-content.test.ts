@@ -138,7 +138,7 @@ describe('group content', () => {
       [a, 'send', null, 'preview'], [a, 'send', null, 'preview'], [b, 'moved', 'DAILY_CAP', 'preview'], [c, 'skipped', 'QUIET_HOURS', 'preview'],
     ]));
     expect(mine).toHaveLength(4);
-    expect(mine.find((s) => s.postId === b)!.explanation).toContain('moved from 2026-03-02 15:00 to 2026-03-03 09:00');
+    expect(mine.find((s) => s.postId === b)!.explanation).toContain('从 2026-03-02 15:00 顺延到 2026-03-03 09:00 发送：这个群今天的发送次数已用完（DAILY_CAP）');
 
     expect(await runAt('2026-03-02T02:00:00Z')).toMatchObject({ decided: 2, dispatched: 1 });
     const outbox = rig();

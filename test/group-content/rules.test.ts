@@ -81,10 +81,14 @@ describe('group content: plan under the group caps and quiet hours', () => {
     expect(moved).toMatchObject({ kind: 'moved', chatId: 'wrA', at: ms('2026-03-03T01:00:00Z') });
     expect(moved.reasons).toEqual(['DAILY_CAP', 'MIN_GAP']);
     expect(explainDecision(moved, second.occurrenceAt, ZONE)).toBe(
-      'moved from 2026-03-02 15:00 to 2026-03-03 09:00 (Asia/Shanghai): DAILY_CAP (the group\'s daily cap is reached), MIN_GAP (the minimum gap since the group\'s last post has not passed)');
+      '从 2026-03-02 15:00 顺延到 2026-03-03 09:00 发送：这个群今天的发送次数已用完（DAILY_CAP）；距这个群上一条群内容的间隔还不够（MIN_GAP）');
     const skipped = third.decisions[0] as Extract<GroupDecision, { kind: 'skipped' }>;
     expect(skipped).toMatchObject({ kind: 'skipped', chatId: 'wrB', reason: 'DAILY_CAP' });
     expect(skipped.reasons).toContain('QUIET_HOURS');
+    const skippedText = explainDecision(skipped, third.occurrenceAt, ZONE);
+    expect(skippedText).toMatch(/^2026-03-02 22:00 这一条不发送：这个群今天的发送次数已用完（DAILY_CAP）；.*正在群的免打扰时段内（QUIET_HOURS）/);
+    expect(skippedText).toMatch(/；最早 2026-03-03 \d\d:\d\d 才能发，超出了这条内容允许顺延的时长$/);
+    expect(explainDecision(first.decisions[0], first.occurrenceAt, ZONE)).toBe('2026-03-02 10:00 按时发送');
   });
 
   it('should count each admitted post before the next: the weekly cap of 4 moves the fifth daily post to next Monday only if allowed', () => {
@@ -140,6 +144,16 @@ describe('group content: WeCom\'s group quota on Beijing time', () => {
 describe('group content: CSV', () => {
   const now = ms('2026-03-01T00:00:00Z');
   const header = 'name,at,repeat,until,owners,tags,name_pattern,chat_ids,text,attachments,move_within_hours,creator';
+  /** The file's problems, as the 400 lists them (the whole file is refused). */
+  const problems = (csv: string) => {
+    try {
+      parsePostsCsv(csv, { timeZone: ZONE, now });
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'GROUP_POSTS_CSV_INVALID', status: 400 });
+      return ((e as AppError).options.details as { errors: { line: number; message: string }[] }).errors;
+    }
+    throw new Error('the file was accepted');
+  };
 
   it('should read a month of posts: a weekly series, a one-time post with an attachment, lists joined by |', () => {
     const posts = parsePostsCsv([
@@ -178,18 +192,65 @@ describe('group content: CSV', () => {
     const errors = (err!.options.details as { errors: { line: number; message: string }[] }).errors;
     expect([...new Set(errors.map((e) => e.line))]).toEqual([3, 4, 5, 6, 7]);
     const at = (line: number) => errors.filter((e) => e.line === line).map((e) => e.message).join(' | ');
-    expect(at(3)).toContain('needs at least one of owners, tags, namePattern, chatIds');
-    expect(at(4)).toContain('at must be a time such as 2026-03-02 10:00');
-    expect(at(5)).toContain('has already passed');
-    expect(at(6)).toContain('repeat must be daily or weekdays');
-    expect(at(6)).toContain('until is required with repeat');
-    expect(at(7)).toContain('at most 9 attachments');
-    expect(err!.message).toMatch(/^nothing was imported: \d+ problem\(s\) — line 3: /);
+    // zh-CN for the operator, the columns as the header spells them.
+    expect(at(3)).toBe('没有指定发给哪些群，请在 owners、tags、name_pattern、chat_ids 中至少填一项');
+    expect(at(4)).toBe('at 不是有效时间（填的是 "03/02 10am"），请写成 2026-03-02 10:00（Asia/Shanghai 时间），或带时区的 ISO 时间');
+    expect(at(5)).toBe('at 的时间已经过去（最后一次是 2026-02-27 10:00），请改成以后的时间');
+    // A bad weekday is said once, not again as an empty list of days.
+    expect(at(6)).toBe('repeat 不是有效的重复方式（填的是 "FUNDAY"），请写 daily（每天），或用 | 连接的星期，例如 MON|THU | 填写了 repeat 就必须填写 until（系列的最后一天），例如 2026-03-31');
+    expect(at(7)).toBe('attachments 最多 9 个附件（企业微信的上限），请删掉多余的');
+    expect(err!.code).toBe('GROUP_POSTS_CSV_INVALID');
+    expect(err!.message).toMatch(/^没有导入任何内容：共 6 处问题，请改正后重新导入整份文件。第 3 行：没有指定发给哪些群/);
+  });
+
+  it('should say each field problem in Chinese with the column as typed and how to write it', () => {
+    const text = [
+      header,
+      ',,,,zhangsan,,,,,,abc,',
+      'x,2026-03-02 10:00,MON,2026-02-30,zhangsan,,,,hi,[{"msgtype":"link"}],1.5,ops',
+      'x,2026-03-02 10:00,,2026-03-03,zhangsan,,,,hi,"[{""msgtype"":""link"",""link"":{""title"":"""",""url"":""nope""}}]",,ops',
+      'x,2026-03-02 10:00,MON,2026-02-28,zhangsan,,,,hi,,,ops,extra',
+      'x,2026-03-02 10:00,MON,2027-05-28,,,VIP*,,hi,,,ops',
+    ].join('\n');
+    const errors = problems(text);
+    const at = (line: number) => errors.filter((e) => e.line === line).map((e) => e.message);
+    expect(at(2)).toEqual(expect.arrayContaining([
+      'at 没有填写，请写成 2026-03-02 10:00（Asia/Shanghai 时间），或带时区的 ISO 时间',
+      'move_within_hours 要写成 0 到 168 之间的整数（小时），填的是 "abc"',
+      'name 没有填写，这一项必填', 'creator 没有填写，这一项必填', '没有内容：text 和 attachments 至少要填一项',
+    ]));
+    expect(at(3)).toEqual(expect.arrayContaining([
+      'move_within_hours 要写成 0 到 168 之间的整数（小时），填的是 "1.5"',
+      'attachments[0].link 没有填写，这一项必填',
+      'until 不是日历上存在的日期，请写成 2026-03-31 这样的真实日期',
+    ]));
+    expect(at(4)).toEqual([
+      'until 只用于重复发送：只发一次请把 until 留空，要重复发请填写 repeat',
+      'attachments[0].link.title 不能为空',
+      'attachments[0].link.url 不是有效的网址，请写成 https://… 这样的完整地址',
+    ]);
+    expect(at(5)).toEqual([
+      '这一行有 13 个字段，但列名只有 12 个：内容里有英文逗号的字段，请整个用英文双引号括起来',
+      'until 早于开始日期 at，请改成开始日期当天或之后',
+    ]);
+    expect(at(6)).toEqual(['until 离开始日期超过 366 天（一个系列最长 366 天），请提前结束日期，或拆成几个系列']);
+    // No English sentence reaches the operator.
+    for (const e of errors) expect(e.message).not.toMatch(/\b(must|needs|expected|invalid|too)\b/i);
   });
 
   it('should refuse unknown columns and an empty file in one sentence', () => {
-    expect(() => parsePostsCsv('name,when,text,creator\nx,1,y,z', { timeZone: ZONE, now })).toThrow(/unknown column\(s\) when.*missing column\(s\) at/);
-    expect(() => parsePostsCsv('', { timeZone: ZONE, now })).toThrow('the file is empty');
-    expect(() => parsePostsCsv(header, { timeZone: ZONE, now })).toThrow('no posts');
+    expect(problems('name,when,text,creator\nx,1,y,z')).toEqual([
+      { line: 1, message: `不认识的列 when：可用的列是 ${header.split(',').join(', ')}，请检查拼写` },
+      { line: 1, message: '缺少必填的列 at，请在第一行加上' },
+    ]);
+    expect(problems('')).toEqual([{ line: 1, message: `文件是空的：第一行请写列名（${header}），从第二行起每行一条群内容` }]);
+    expect(problems(header)).toEqual([{ line: 1, message: '文件只有列名这一行，没有群内容：请从第二行起每行写一条' }]);
+    expect(problems([header, ...Array(5001).fill('x,2026-03-02 10:00,,,zhangsan,,,,hi,,,ops')].join('\n')))
+      .toEqual([{ line: 1, message: '文件里有 5001 条群内容，一次最多导入 5000 条：请拆成几个文件分批导入' }]);
+  });
+
+  it('should name the line of a CSV syntax error and say how to quote', () => {
+    expect(problems(`${header}\nok,2026-03-02 10:00,,,zhangsan,,,,"hi`)).toEqual([{ line: 2, message: '从这一行开始的引号没有配对的右引号：请在字段末尾补上英文双引号 "' }]);
+    expect(problems(`${header}\nok,2026-03-02 10:00,,,zhangsan,,,,"hi"x,,,ops`)).toEqual([{ line: 2, message: '右引号后面还有别的字符：请把整个字段用英文双引号括起来，字段里的引号写成两个 ""' }]);
   });
 });

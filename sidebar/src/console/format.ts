@@ -94,6 +94,31 @@ export const REASONS: Record<string, string> = {
 };
 export const reason = (code: string | null | undefined) => (code ? REASONS[code] ?? code : '');
 
+// ---- Groups: by name, never by chat id ----
+
+/** A customer group as the group-post API names it (src/group-content GroupLabel). */
+export interface GroupNaming {
+  chatId: string;
+  /** "" for a WeCom group without a name; null (or absent) when Fencun has not synced the group. */
+  groupName?: string | null;
+  owner?: string | null;
+  ownerName?: string | null;
+}
+
+/** The owner rep by name, else by userid; '' when the group has none. */
+export const ownerLabel = (g: GroupNaming): string => g.ownerName || g.owner || '';
+
+/**
+ * What operators call a group: its WeCom name; for a group without one (WeCom allows it) or not
+ * synced yet, a sentence with its owner. The chat id is for tooltips only.
+ */
+export function groupLabel(g: GroupNaming): string {
+  if (g.groupName) return g.groupName;
+  const base = g.groupName === '' ? '未命名群' : '未同步的群';
+  const owner = ownerLabel(g);
+  return owner ? `${base}（群主 ${owner}）` : base;
+}
+
 export const STAGES: [string, string][] = [['new', '新客户'], ['active', '活跃'], ['at_risk', '流失风险'], ['dormant', '沉睡'], ['lost', '已流失']];
 
 export const CAMPAIGN_STATUS: Record<string, string> = { draft: '草稿', approved: '已批准', done: '已完成', cancelled: '已取消' };
