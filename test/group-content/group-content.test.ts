@@ -1,3 +1,4 @@
+import { saveMembers } from '../../src/contacts/members';
 import { groupContentService } from '../../src/group-content/service';
 import { saveGroupChat } from '../../src/groups/repository';
 import { DEFAULT_OUTBOX_CONFIG } from '../../src/outbox/policy';
@@ -237,5 +238,48 @@ describe('group content', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it('should name every send by its group and owner, previewed or decided, with null where Fencun has no name', async () => {
+    const [r0, , r2] = reps;
+    const [g0a] = groupsOf.get(r0)!;
+    // The reps as the contacts sync stores them; r2 has no name in Fencun's copy.
+    const now = clock().getTime();
+    const users = reps.map((u) => sim.state.users.get(u)!);
+    await saveMembers(app.services.db, users.map((u) => ({ userId: u.userId, name: u.userId === r2 ? '' : u.name, departmentIds: u.departments, isLeader: false, directLeaders: [] })), new Map(), null, now);
+    // WeCom groups may have no name.
+    const unnamed = sim.admin.createGroupChat({ owner: r0, name: '', externalUserIds: [...sim.state.followsByUser.get(r0)!.keys()].slice(0, 1) }).chatId;
+    const c = sim.state.groupChats.get(unnamed)!;
+    await saveGroupChat(app.services.db, { chatId: unnamed, name: '', ownerUserId: r0, createdAt: c.createTime * 1000, notice: null,
+      members: c.members.map((m) => ({ memberId: m.userId, type: m.type, joinTime: m.joinTime * 1000 })) }, { at: now, now, cause: 'test' });
+    const [g2a] = groupsOf.get(r2)!;
+    const notSynced = 'wrNotSyncedYet000000000000000000';
+    const id = await create({ name: '周一点名', target: { chatIds: [g0a, unnamed, g2a, notSynced] }, schedule: { at: '2026-03-16T10:00:00+08:00' } });
+
+    type Send = { postId: number; chatId: string; groupName: string | null; owner: string | null; ownerName: string | null; decision: string; status: string };
+    const list = async () => ((await (await api('/posts?from=2026-03-16T00:00:00%2B08:00&to=2026-03-17T00:00:00%2B08:00')).json()) as { sends: Send[] })
+      .sends.filter((s) => s.postId === id);
+    const expected = [
+      { chatId: g0a, groupName: `VIP一群 ${r0}`, owner: r0, ownerName: users[0].name },
+      { chatId: unnamed, groupName: '', owner: r0, ownerName: users[0].name },
+      { chatId: g2a, groupName: `VIP一群 ${r2}`, owner: r2, ownerName: null },
+      { chatId: notSynced, groupName: null, owner: null, ownerName: null },
+    ];
+    const shape = (sends: Send[]) => sends.map(({ chatId, groupName, owner, ownerName }) => ({ chatId, groupName, owner, ownerName }));
+    const preview = await list();
+    expect(preview.every((s) => s.status === 'preview')).toBe(true);
+    expect(shape(preview)).toEqual(expect.arrayContaining(expected));
+    expect(preview).toHaveLength(4);
+
+    // Decided and stored: the same names, read with the rows (the calendar and the post's detail).
+    clock.set('2026-03-16T02:00:00Z');
+    expect(await groupContentService(app.services).decide(clock())).toBe(4);
+    const stored = await list();
+    expect(stored.map((s) => s.status).sort()).toEqual(['planned', 'planned', 'planned', 'skipped']);
+    expect(shape(stored)).toEqual(expect.arrayContaining(expected));
+    const detail = (await sendsOf(id)).sends as unknown as Send[];
+    expect(shape(detail)).toEqual(expect.arrayContaining(expected));
+    expect(detail).toHaveLength(4);
+    expect((await api(`/posts/${id}/cancel`, { method: 'POST' })).status).toBe(200);
   });
 });
