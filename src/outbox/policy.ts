@@ -157,9 +157,12 @@ export function dayOf(now: number, timeZone: string): { start: number; end: numb
   return { start: d.toMillis(), end: d.plus({ days: 1 }).toMillis(), label: d.toFormat('yyyy-MM-dd') };
 }
 
-/** The oldest draw the windows and the daily cap still look at (the pace log keeps this much). */
+/**
+ * How far back the pace log is kept: the longest window is an hour (plus the margin); the daily
+ * cap counts intents, not draws, so older draws are read by nothing.
+ */
 export function paceLogHorizonMs(): number {
-  return 26 * HOUR;
+  return 2 * HOUR;
 }
 
 // ---- outcomes ----------------------------------------------------------------------------------

@@ -148,6 +148,41 @@ export class OutboxRepository {
     return new Map(rows.map((r) => [r.pace_key, num(r.n)]));
   }
 
+  /**
+   * The rep's daily cap: per pace key, the intents that took a slot of the corp day [dayStart,
+   * dayEnd). An intent takes one slot, on the day of its first attempt, if it was or may have
+   * been delivered, however many attempts that took:
+   * - sent (delivered), unknown (may have been), awaiting / polling (WeCom created it: a mass task
+   *   waiting for its member), running (an attempt is under way: it may land any moment; one
+   *   claimed and not yet marked has no first attempt and counts for today, when it is starting);
+   * - pending with doubt_since: an attempt got no answer and may have been delivered (it is
+   *   resolved, never sent blind, so it stays one message);
+   * - not: pending without doubt (never attempted, or WeCom refused it as busy / rate-limited and
+   *   nothing was delivered: it is checked against the cap again when claimed), failed (WeCom
+   *   refused it; a resend in doubt that WeCom refuses outright was refused the first time too),
+   *   skipped (not sent).
+   * A message first attempted before midnight and delivered after it counts for the earlier day.
+   * `exceptIds` are the candidates being decided: the caller counts each one it admits itself.
+   * Served by (pace_key, first_attempt_at) (migration 058): a day's range per key, not the rep's
+   * whole history; the unmarked running ones (a few at most) by a status index.
+   */
+  async countDailyCap(tx: Sql, paceKeys: string[], dayStart: number, dayEnd: number, exceptIds: number[]): Promise<Map<string, number>> {
+    if (paceKeys.length === 0) return new Map();
+    const keys = placeholders(paceKeys.length);
+    const except = exceptIds.length ? `AND id NOT IN (${placeholders(exceptIds.length)})` : '';
+    const rows = await tx.query<{ pace_key: string; n: unknown }>(
+      `SELECT pace_key, COUNT(*) AS n FROM (
+         SELECT pace_key FROM outbox_intents
+         WHERE pace_key IN (${keys}) AND first_attempt_at >= ? AND first_attempt_at < ?
+           AND (status IN ('sent', 'unknown', 'awaiting', 'polling', 'running') OR (status = 'pending' AND doubt_since IS NOT NULL)) ${except}
+         UNION ALL
+         SELECT pace_key FROM outbox_intents
+         WHERE pace_key IN (${keys}) AND status = 'running' AND first_attempt_at IS NULL ${except}
+       ) t GROUP BY pace_key`,
+      [...paceKeys, dayStart, dayEnd, ...exceptIds, ...paceKeys, ...exceptIds]);
+    return new Map(rows.map((r) => [r.pace_key, num(r.n)]));
+  }
+
   /** The n-th newest draw of a key after `since` (1 = newest), or null when there are fewer. */
   async nthNewestDraw(tx: Sql, paceKey: string, since: number, n: number): Promise<number | null> {
     const rows = await tx.query<{ at: unknown }>(

@@ -34,6 +34,10 @@ export const defaultWorkerOptions: Omit<OutboxWorkerOptions, 'instanceId'> = { l
  * test holds a send open or kills the process.
  */
 export interface OutboxWorkerHooks {
+  /** A claim is about to open its transaction. */
+  beforeClaim?: () => Promise<void> | void;
+  /** Inside the claim's transaction, under the claim lock, before admission reads the pace; then with what it admitted. */
+  duringAdmit?: (phase: 'start' | 'end', admitted: OutboxIntent[]) => Promise<void> | void;
   /** Claimed, the attempt not yet marked. */
   beforeSend?: (intent: OutboxIntent) => Promise<void> | void;
   /** The attempt is marked (committed); the request has not left. */
@@ -103,7 +107,7 @@ export class OutboxWorker {
 
   /** One pass of the background loop; true when more may be claimable at once. */
   private async step(): Promise<boolean> {
-    // The pace log only needs the last day; forget older draws about once an hour.
+    // The pace log only serves the pacing windows; forget older draws about once an hour.
     if (this.now() - this.prunedAt >= 3_600_000) {
       this.prunedAt = this.now();
       await this.d.repo.prunePaceLog(this.prunedAt - paceLogHorizonMs());
@@ -148,6 +152,7 @@ export class OutboxWorker {
   private async fill(): Promise<number> {
     const free = this.opts.concurrency - this.inFlight.size;
     if (free <= 0) return 0;
+    await this.d.hooks?.beforeClaim?.();
     const claimed = await this.d.repo.claim({
       instanceId: this.opts.instanceId, now: this.now(), leaseMs: this.opts.leaseMs, limit: free, scan: this.opts.scan ?? 200,
       admit: (tx, candidates, now, limit) => this.admit(tx, candidates, now, limit),
@@ -171,10 +176,13 @@ export class OutboxWorker {
    * Which candidates (due order, one per sender) may be sent now. A candidate over one of its
    * limits is not claimed, and its key gets a not-before when the window frees a slot, so the next
    * claims skip it in SQL. A rep over the daily cap has the message moved to the next corp day.
-   * What is admitted is logged as a draw at `now`.
+   * What is admitted is logged as a draw at `now` (the windows count calls); the daily cap counts
+   * intents instead (repo.countDailyCap): a message retried after a failure is one message to the
+   * rep, and one WeCom refused is none.
    */
   private async admit(tx: Sql, candidates: OutboxIntent[], now: number, limit: number): Promise<OutboxIntent[]> {
     if (candidates.length === 0 || limit < 1) return [];
+    await this.d.hooks?.duringAdmit?.('start', []);
     const c = this.d.config;
     const draws = new Map(candidates.map((i) => [i.id, drawsOf(i.body, c)]));
     const windows = new Map<number, Set<string>>();
@@ -185,8 +193,11 @@ export class OutboxWorker {
       for (const [k, v] of n) counts.set(`${k}|${windowMs}`, v);
     }
     const day = dayOf(now, this.d.timeZone);
-    const capped = candidates.filter((i) => i.kind === 'app_message' && i.doubtSince === null).map((i) => i.paceKey);
-    const today = await this.d.repo.countDraws(tx, [...new Set(capped)], day.start - 1);
+    // Only app messages to the rep (pace key member:<id>) count and are capped; mass tasks and
+    // welcomes have pace keys of their own (sender:, welcome:) and never counted. A candidate in
+    // doubt is exempt: its earlier attempt already counts (a pending intent with doubt_since).
+    const capped = candidates.filter((i) => i.kind === 'app_message' && i.doubtSince === null);
+    const today = await this.d.repo.countDailyCap(tx, [...new Set(capped.map((i) => i.paceKey))], day.start, day.end, capped.map((i) => i.id));
     const apiKeys = [...new Set(candidates.map((i) => apiKeyOf(i.kind)))];
     const notBefore = await this.d.repo.notBefore(tx, apiKeys);
     const taken = new Map<string, number>();
@@ -220,12 +231,11 @@ export class OutboxWorker {
         taken.set(k, (taken.get(k) ?? 0) + 1);
         keys.add(dr.key);
       }
-      // The sender's own key is drawn even without a limit of its own (mass tasks, welcomes): the daily cap reads it.
-      keys.add(i.paceKey);
       for (const k of keys) log.push({ paceKey: k, at: now });
       admitted.push(i);
     }
     await this.d.repo.addPaceLog(tx, log);
+    await this.d.hooks?.duringAdmit?.('end', admitted);
     return admitted;
   }
 
