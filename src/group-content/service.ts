@@ -1,6 +1,8 @@
+import { DateTime } from 'luxon';
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
 import { AppError } from '../errors';
+import { issuesText } from '../issue-text';
 import type { Job } from '../jobs/job';
 import type { Log } from '../log';
 import { massTaskFailList } from '../outbox/mass-task-result';
@@ -90,11 +92,14 @@ export class GroupContentService {
   private check(input: unknown, now: number): { post: NewPost; first: number; last: number } {
     const r = NewPostSchema.safeParse(input);
     if (!r.success) {
-      throw new AppError('GROUP_POST_INVALID', `the group post is invalid: ${r.error.issues.map((i) => `${i.path.join('.') || 'post'} ${i.message}`).join('; ')}`, { status: 400 });
+      throw new AppError('GROUP_POST_INVALID', `群内容没有保存，请改正后再提交：${issuesText(r.error.issues, { root: '群内容', input })}`, { status: 400 });
     }
     const b = scheduleBounds(r.data.schedule, this.d.timeZone);
-    if (!b) throw new AppError('GROUP_POST_INVALID', 'the group post is invalid: schedule.series has no day between from and until', { status: 400 });
-    if (b.last < now) throw new AppError('GROUP_POST_INVALID', `the group post is invalid: its last time ${new Date(b.last).toISOString()} has already passed`, { status: 400 });
+    if (!b) throw new AppError('GROUP_POST_INVALID', '群内容没有保存：schedule.series 在 from 和 until 之间一天也没有，请检查 days 和日期', { status: 400 });
+    if (b.last < now) {
+      const last = DateTime.fromMillis(b.last, { zone: this.d.timeZone }).toFormat('yyyy-MM-dd HH:mm');
+      throw new AppError('GROUP_POST_INVALID', `群内容没有保存：发送时间已经过去（最后一次是 ${last}），请改成以后的时间`, { status: 400 });
+    }
     return { post: r.data, ...b };
   }
 
@@ -124,7 +129,7 @@ export class GroupContentService {
 
   async require(id: number): Promise<Post> {
     const p = Number.isSafeInteger(id) && id > 0 ? await repo.findPost(this.d.db, id) : null;
-    if (!p) throw new AppError('GROUP_POST_NOT_FOUND', `there is no group post ${id}; list them with: npx fencun group-content list`, { status: 404 });
+    if (!p) throw new AppError('GROUP_POST_NOT_FOUND', `没有编号为 ${id} 的群内容，请在群内容日历里查看（命令行：npx fencun group-content list）`, { status: 404 });
     return p;
   }
 
@@ -168,7 +173,7 @@ export class GroupContentService {
     const p = await this.require(id);
     const t = now.getTime();
     if (p.status === 'done' && (await repo.findSends(this.d.db, { postId: id })).every((s) => s.status !== 'planned' && s.status !== 'dispatched')) {
-      throw new AppError('GROUP_POST_DONE', `group post ${id} has finished; there is nothing left to cancel`, { status: 409 });
+      throw new AppError('GROUP_POST_DONE', `群内容 ${id} 已经发送完毕，没有可以取消的内容`, { status: 409 });
     }
     const cancelled = p.status === 'cancelled' ? false : await this.d.db.exec(
       "UPDATE group_posts SET status = 'cancelled', cancelled_at = ?, updated_at = ? WHERE id = ? AND status <> 'cancelled'", [t, t, id]) === 1;
@@ -318,7 +323,7 @@ export class GroupContentService {
       if (!intent) continue;
       const post = await repo.findPost(this.d.db, rows[0].postId);
       if (intent.status === 'failed' || intent.status === 'unknown' || (intent.status === 'skipped' && !intent.wecomMsgId)) {
-        for (const r of rows) await repo.setResult(this.d.db, r.id, { status: 'failed', note: `not sent: ${intent.reason ?? intent.status}` }, t);
+        for (const r of rows) await repo.setResult(this.d.db, r.id, { status: 'failed', note: `没有发出：${intent.reason ?? intent.status}` }, t);
         finished++;
         continue;
       }
@@ -351,7 +356,7 @@ export class GroupContentService {
       const got = results.get(r.chatId);
       const status = got ? RESULT_OF_STATUS[got.status] : failList.has(r.chatId) ? 'over_quota' : undefined;
       if (status) await repo.setResult(this.d.db, r.id, { status, msgId, at: got?.at ?? null }, t);
-      else if (final) await repo.setResult(this.d.db, r.id, { status: 'not_sent', msgId, note: `${owner} did not send it in WeCom` }, t);
+      else if (final) await repo.setResult(this.d.db, r.id, { status: 'not_sent', msgId, note: `群主 ${owner} 没有在企业微信里确认发送` }, t);
       else {
         open++;
         await repo.setMsgId(this.d.db, r.id, msgId, t);

@@ -90,10 +90,10 @@ describe('group content', () => {
     expect(bad.status).toBe(400);
     const body = (await bad.json()) as { code: string; message: string };
     expect(body.code).toBe('GROUP_POST_INVALID');
-    expect(body.message).toContain('needs at least one of owners, tags, namePattern, chatIds');
-    expect(body.message).toContain('at most 9 attachments');
+    expect(body.message).toContain('target 没有指定发给哪些群，请在 owners、tags、namePattern、chatIds 中至少填一项');
+    expect(body.message).toContain('content.attachments 最多 9 个附件（企业微信的上限）');
     const past = await api('/posts', { method: 'POST', body: JSON.stringify({ name: 'x', creator: 'ops', target: { owners: [reps[0]] }, content: { text: 'x' }, schedule: { at: '2026-03-01T10:00:00+08:00' } }) });
-    expect(((await past.json()) as { message: string }).message).toContain('has already passed');
+    expect(await past.json()).toMatchObject({ code: 'GROUP_POST_INVALID', message: '群内容没有保存：发送时间已经过去（最后一次是 2026-03-01 10:00），请改成以后的时间' });
     expect((await api('/posts/abc')).status).toBe(400);
     expect((await api('/posts/999999')).status).toBe(404);
     expect((await api('/posts?from=2026-03-05T00:00:00Z&to=2026-03-04T00:00:00Z')).status).toBe(400);
@@ -196,7 +196,7 @@ describe('group content', () => {
       await runAt('2026-03-04T04:06:00Z');
       st = await sendsOf(d);
       expect(st.results).toEqual({ over_quota: 1, sent: 1, not_sent: 2 });
-      expect(st.sends.filter((s) => s.status === 'not_sent').map((s) => s.explanation)).toEqual([`${r2} did not send it in WeCom`, `${r2} did not send it in WeCom`]);
+      expect(st.sends.filter((s) => s.status === 'not_sent').map((s) => s.explanation)).toEqual([`群主 ${r2} 没有在企业微信里确认发送`, `群主 ${r2} 没有在企业微信里确认发送`]);
     } finally {
       await adminPost(sim, '/mass-quota', { quota: 'days_in_month' });
     }

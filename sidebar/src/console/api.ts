@@ -111,8 +111,10 @@ export interface GroupSend {
   name: string;
   occurrenceAt: string | number;
   chatId: string;
-  /** The group's name, when the server includes it (otherwise the page shows the chat id). */
-  groupName?: string;
+  /** The group's WeCom name: "" for a group WeCom lets exist unnamed, null when Fencun has not synced it (format.ts groupLabel words both). */
+  groupName: string | null;
+  /** The owner rep's name, null when the member is unknown or unnamed. */
+  ownerName: string | null;
   owner: string | null;
   decision: 'send' | 'moved' | 'skipped';
   at: string | number | null;
