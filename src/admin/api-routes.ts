@@ -18,6 +18,7 @@ import { readOperations } from './operations';
 import { retriedAudit, retryDead } from './routes';
 import { sameSecretText } from './secret';
 import { whatIf } from './what-if';
+import { issuesText } from '../issue-text';
 
 /**
  * The console's JSON API (docs/CONSOLE-API.md). Reads need a viewer, campaign and calendar
@@ -117,9 +118,10 @@ export function adminApiRoutes(s: Services): Router {
   });
   r.post('/campaigns/audience-count', async (ctx) => {
     requireRole(c, ctx, 'viewer');
-    const parsed = AudienceSchema.safeParse(await json(ctx));
+    const input = await json(ctx);
+    const parsed = AudienceSchema.safeParse(input);
     if (!parsed.success) {
-      throw new AppError('AUDIENCE_INVALID', `the audience is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'audience'} ${i.message}`).join('; ')}`, { status: 400 });
+      throw new AppError('AUDIENCE_INVALID', `客户范围填写有误：${issuesText(parsed.error.issues, { root: '客户范围', input })}`, { status: 400 });
     }
     const now = nowOf(ctx, s);
     const ids = await findAudience(s.db, parsed.data, now.getTime(), s.judgement.policy.pressure.fallbackTier);
@@ -206,15 +208,15 @@ export function adminApiRoutes(s: Services): Router {
     const now = nowOf(ctx, s);
     const body = await json(ctx);
     const parsed = ScheduleSchema.safeParse(isObject(body) ? { at: body.at } : body);
-    if (!parsed.success || !('at' in parsed.data)) throw new AppError('BAD_REQUEST', 'body must be { "at": ISO time such as 2026-03-02T10:00:00+08:00 }', { status: 400 });
+    if (!parsed.success || !('at' in parsed.data)) throw new AppError('BAD_REQUEST', '请给出新的发送时间 { "at": "2026-03-02T10:00:00+08:00" }（带时区的 ISO 时间）', { status: 400 });
     const at = Date.parse(parsed.data.at);
-    if (at <= now.getTime()) throw new AppError('BAD_REQUEST', `the new time ${parsed.data.at} has already passed; pick a later time`, { status: 400 });
+    if (at <= now.getTime()) throw new AppError('BAD_REQUEST', `新的时间 ${parsed.data.at} 已经过去，请选一个以后的时间`, { status: 400 });
     const before = await posts().require(id);
     if (!('at' in before.schedule)) {
-      throw new AppError('GROUP_POST_SERIES', `group post ${id} is a series; cancel it and create another to move it`, { status: 409 });
+      throw new AppError('GROUP_POST_SERIES', `群内容 ${id} 是周期内容，不能整条拖动改期；请取消后重新建一条`, { status: 409 });
     }
     if (!(await c.repo.moveGroupPost(id, { at: new Date(at).toISOString() }, at, now.getTime()))) {
-      throw new AppError('GROUP_POST_DECIDED', `group post ${id} has already been decided or cancelled, so it can no longer be moved`, { status: 409 });
+      throw new AppError('GROUP_POST_DECIDED', `群内容 ${id} 已经发出、已定或已取消，不能再改期`, { status: 409 });
     }
     const after = await posts().require(id);
     await record(ctx, who, { action: 'group-post.reschedule', target: `group_post:${id}`, detail: before.name, before: { schedule: before.schedule }, after: { schedule: after.schedule } });
@@ -246,7 +248,7 @@ export function adminApiRoutes(s: Services): Router {
     const v = /^\d{1,15}$/.test(ctx.params.version) ? Number(ctx.params.version) : NaN;
     if (!Number.isSafeInteger(v)) throw new AppError('BAD_REQUEST', `version must be a whole number (got "${ctx.params.version.slice(0, 40)}")`, { status: 400 });
     const found = await c.policy.version(v);
-    if (!found) throw new AppError('POLICY_VERSION_NOT_FOUND', `there is no policy version ${v}`, { status: 404 });
+    if (!found) throw new AppError('POLICY_VERSION_NOT_FOUND', `没有第 ${v} 版策略`, { status: 404 });
     ctx.body = policyJson(found);
   });
   r.post('/policy', async (ctx) => {
@@ -254,7 +256,7 @@ export function adminApiRoutes(s: Services): Router {
     const body = await json(ctx);
     if (!isObject(body)) throw new AppError('BAD_REQUEST', 'body must be { "policy": { …parts… }, "note": "why" }', { status: 400 });
     const note = body.note === undefined ? '' : body.note;
-    if (typeof note !== 'string' || note.length > 500) throw new AppError('BAD_REQUEST', 'note must be text of at most 500 characters', { status: 400 });
+    if (typeof note !== 'string' || note.length > 500) throw new AppError('BAD_REQUEST', '说明要是文字，最多 500 个字', { status: 400 });
     const basedOn = body.basedOn;
     if (basedOn !== undefined && !(Number.isSafeInteger(basedOn) && (basedOn as number) >= 0)) throw new AppError('BAD_REQUEST', 'basedOn must be a version number', { status: 400 });
     const before = c.policy.current();

@@ -27,11 +27,14 @@ export async function resolveAttachments(
   return out;
 }
 
+/** How the console names a material's kind. */
+const KIND_WORDS: Record<string, string> = { image: '图片', file: '文件', link: '链接', miniprogram: '小程序' };
+
 async function mediaOf(library: Pick<MaterialLibrary, 'message'>, id: number, kind: 'image' | 'file', index: number): Promise<string> {
   const m = await library.message(id);
   if (m.msgtype === 'image' && kind === 'image') return m.image.mediaid;
   if (m.msgtype === 'file' && kind === 'file') return m.file.mediaid;
-  throw new AppError('ATTACHMENT_MATERIAL_KIND', `attachment ${index + 1}: material ${id} is not ${kind === 'image' ? 'an image' : 'a file'}`, { status: 400 });
+  throw new AppError('ATTACHMENT_MATERIAL_KIND', `第 ${index + 1} 个附件：素材 ${id} 不是${kind === 'image' ? '图片' : '文件'}`, { status: 400 });
 }
 
 /** An attachment with a media_id already (or a pic_url, link, miniprogram) goes as given, without Fencun's own field. */
@@ -50,7 +53,7 @@ export async function checkMaterials(attachments: Content['attachments'], librar
     const id = a.msgtype === 'image' ? a.image.material_id : a.msgtype === 'file' ? a.file.material_id : undefined;
     if (id === undefined) continue;
     const m = await library.get(id).catch(() => null);
-    if (!m) throw new AppError(code, `attachment ${i + 1}: there is no material ${id} (see /api/materials)`, { status: 400 });
-    if (m.kind !== a.msgtype) throw new AppError(code, `attachment ${i + 1}: material ${id} is a ${m.kind}, not ${a.msgtype === 'image' ? 'an image' : 'a file'}`, { status: 400 });
+    if (!m) throw new AppError(code, `第 ${i + 1} 个附件：素材库里没有编号为 ${id} 的素材（可在 /api/materials 查看）`, { status: 400 });
+    if (m.kind !== a.msgtype) throw new AppError(code, `第 ${i + 1} 个附件：素材 ${id} 是${KIND_WORDS[m.kind] ?? m.kind}，不是${a.msgtype === 'image' ? '图片' : '文件'}`, { status: 400 });
   }
 }

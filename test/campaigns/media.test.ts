@@ -67,10 +67,10 @@ describe('campaign media', () => {
     const link = await library.create({ kind: 'link', category: '活动', title: '活动页', description: '', url: 'https://example.com/a' } as never, 'ops');
     const missing = await api('', definition([{ msgtype: 'image', image: { material_id: 987654 } }], customers));
     expect(missing.status).toBe(400);
-    expect(((await missing.json()) as { message: string }).message).toContain('attachment 1: there is no material 987654');
+    expect(((await missing.json()) as { message: string }).message).toContain('第 1 个附件：素材库里没有编号为 987654 的素材');
     const wrong = await api('', definition([{ msgtype: 'file', file: { material_id: link.id } }], customers));
     expect(wrong.status).toBe(400);
-    expect(((await wrong.json()) as { message: string }).message).toContain(`material ${link.id} is a link, not a file`);
+    expect(((await wrong.json()) as { message: string }).message).toContain(`素材 ${link.id} 是链接，不是文件`);
   });
 
   it('should upload a library image before add_msg_template and reuse its media_id until WeCom would drop it', async () => {
