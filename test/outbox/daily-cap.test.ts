@@ -35,6 +35,17 @@ describe('outbox daily cap', () => {
     return { at, end, label: iso(at), next: iso(end) };
   }
 
+  /** Day n of the run, with the clock at its 10:00; each test takes a day of its own. */
+  function startDay(n: number): ReturnType<typeof dayAt> {
+    const day = dayAt(n);
+    suite.clock.set(new Date(day.at));
+    return day;
+  }
+
+  /** A worker rig with the cap at 2, on the suite's database and clock. */
+  const capRig = (extra: Partial<Parameters<typeof outboxRig>[2]> = {}) =>
+    outboxRig(suite.store.db, suite.sim, { clock: suite.clock, ...extra, config: { repDailyCap: 2, ...extra.config } });
+
   async function enqueueFor(rig: Rig, rep: string, prefix: string, n: number): Promise<number[]> {
     const t = suite.clock().getTime();
     const ids: number[] = [];
@@ -74,10 +85,9 @@ describe('outbox daily cap', () => {
   }
 
   it('a send WeCom answered -1 twice before it went through counts once: the rep still gets the cap that day', async () => {
-    const day = dayAt(0);
-    suite.clock.set(new Date(day.at));
+    const day = startDay(0);
     const rep = reps[0];
-    const rig = outboxRig(suite.store.db, suite.sim, { clock: suite.clock, config: { repDailyCap: 2 } });
+    const rig = capRig();
     // -1 before WeCom does anything: nothing is delivered, and the client cannot know that, so
     // each is an attempt in doubt, resolved by a resend under the duplicate check.
     suite.sim.admin.injectFault({ endpoint: 'message/send', kind: 'errcode', errcode: -1, count: 2 });
@@ -95,10 +105,9 @@ describe('outbox daily cap', () => {
   });
 
   it('a send refused busy (45009) and then sent counts once', async () => {
-    const day = dayAt(2);
-    suite.clock.set(new Date(day.at));
+    const day = startDay(2);
     const rep = reps[1];
-    const rig = outboxRig(suite.store.db, suite.sim, { clock: suite.clock, config: { repDailyCap: 2 } });
+    const rig = capRig();
     // A rate-limit refusal: nothing sent, and WeCom says so (pending without doubt, checked against the cap again).
     suite.sim.admin.injectFault({ endpoint: 'message/send', kind: 'errcode', errcode: 45009, count: 2 });
     const ids = await enqueueFor(rig, rep, 'busy-2', 3);
@@ -112,10 +121,9 @@ describe('outbox daily cap', () => {
   });
 
   it('a send WeCom refused outright (a permanent errcode) does not count', async () => {
-    const day = dayAt(4);
-    suite.clock.set(new Date(day.at));
+    const day = startDay(4);
     const rep = reps[2];
-    const rig = outboxRig(suite.store.db, suite.sim, { clock: suite.clock, config: { repDailyCap: 2 } });
+    const rig = capRig();
     suite.sim.admin.injectFault({ endpoint: 'message/send', kind: 'errcode', errcode: 40058, count: 1 });
     const ids = await enqueueFor(rig, rep, 'refused', 4);
     const after = await settle(rig, ids);
@@ -128,10 +136,9 @@ describe('outbox daily cap', () => {
   });
 
   it('a send that may have been delivered (parked unknown) counts once', async () => {
-    const day = dayAt(6);
-    suite.clock.set(new Date(day.at));
+    const day = startDay(6);
     const rep = reps[3];
-    const rig = outboxRig(suite.store.db, suite.sim, { clock: suite.clock, config: { repDailyCap: 2, retryHorizonMinutes: 10 }, client: { timeoutMs: 200 } });
+    const rig = capRig({ config: { retryHorizonMinutes: 10 }, client: { timeoutMs: 200 } });
     // WeCom delivers #0 and the answer is lost; past the duplicate check's horizon it is parked unknown.
     suite.sim.admin.injectFault({ endpoint: 'message/send', kind: 'drop', afterAction: true, count: 1 });
     const ids = await enqueueFor(rig, rep, 'doubt', 3);
@@ -146,8 +153,7 @@ describe('outbox daily cap', () => {
   });
 
   it('two workers claiming at the same moment never admit more than the cap (claims are serialised)', async () => {
-    const day = dayAt(8);
-    suite.clock.set(new Date(day.at));
+    const day = startDay(8);
     const ds2 = createDataSource(parseDatabaseUrl(suite.store.database.url)!);
     await ds2.initialize();
     const db2 = new Database(ds2);
