@@ -47,7 +47,10 @@ export async function startDataWorld(o: WorldOptions = {}): Promise<DataWorld> {
     port: 0, corpId: TEST_WECOM.corpId, agentId: TEST_WECOM.agentId, secret: TEST_WECOM.secret,
     callbackToken: TEST_WECOM.token, callbackAesKey: TEST_WECOM.aesKey,
     seed: { seed: 11, reps: 4, customers: 24, groupChats: 2, ...o.seed },
-    callbackTimeoutMs: 5_000, callbackMaxRetries: 0,
+    // No resends, so each change is delivered exactly once; and a long answer window, so that
+    // deliver() (flushCallbacks, then drain) never gives up on a callback a loaded machine acks
+    // after WeCom's 5 s and then drains before that callback's insert has committed.
+    callbackTimeoutMs: 30_000, callbackMaxRetries: 0,
   });
   let app: TestApp;
   try {
