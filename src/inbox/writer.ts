@@ -1,4 +1,5 @@
 import type { WecomEvent } from '../callback/events';
+import { WELCOME_DEADLINE_MS } from '../contacts/welcome';
 import type { InboxRepository, NewInboxRow } from './repository';
 
 export type WriteOutcome = 'stored' | 'duplicate';
@@ -11,19 +12,17 @@ interface Pending {
 
 const MAX_BATCH = 256;
 
-/** How long WeCom accepts an add event's WelcomeCode (API.md 4.12). */
-export const WELCOME_CODE_VALID_MS = 20_000;
-
 /**
  * The row's urgent_until: until when the claim takes it before other due heads (the welcome lane,
  * repository.ts dueHeads). Only an add carrying a WelcomeCode is urgent: its welcome must be sent
  * within 20 s or not at all. Read from the parsed event, so a code quoted in some other event's
  * text cannot jump the queue. From our own receipt time, on our clock: CreateTime is WeCom's, in
- * whole seconds, and may be 0; the handler still decides by its own margin whether it is too late.
+ * whole seconds, and may be 0. The lane lasts as long as the handler would still send it
+ * (WELCOME_DEADLINE_MS, WeCom's 20 s less a margin for the call): later, it is recorded late anyway.
  */
 export function urgentUntil(event: WecomEvent, receivedAt: number): number | null {
   if (event.type !== 'add_external_contact' && event.type !== 'add_half_external_contact') return null;
-  return event.welcomeCode ? receivedAt + WELCOME_CODE_VALID_MS : null;
+  return event.welcomeCode ? receivedAt + WELCOME_DEADLINE_MS : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { InboxRow, NewInboxRow } from '../../src/inbox/repository';
-import { WELCOME_CODE_VALID_MS } from '../../src/inbox/writer';
+import { WELCOME_DEADLINE_MS } from '../../src/contacts/welcome';
 import { startTestApp, TestApp } from '../helpers/app';
 import { manualClock } from '../helpers/clock';
 import { postCallback, signedPost } from '../helpers/wecom-callback';
@@ -74,7 +74,7 @@ describe('inbox welcome lane', () => {
     await insert(backlog(2_000, 'wmQUEUED', T0 - 60_000));
     clock.advance(1_000);
     const welcome = await deliver(addEvent('wmNEWCOMER', 'WC-NEXT'));
-    expect(welcome.urgentUntil).toBe(clock().getTime() + WELCOME_CODE_VALID_MS);
+    expect(welcome.urgentUntil).toBe(clock().getTime() + WELCOME_DEADLINE_MS);
 
     const { claimed } = await claim(4);
     // The welcome first, then the backlog in its usual order (oldest due first).
@@ -161,8 +161,8 @@ describe('inbox welcome lane', () => {
     expect(quoting.kind).toBe('app_message');
 
     expect([withCode, half, withoutCode, edit, quoting].map((r) => ({ kind: r.kind, urgentUntil: r.urgentUntil }))).toEqual([
-      { kind: 'add_external_contact', urgentUntil: receivedAt + WELCOME_CODE_VALID_MS },
-      { kind: 'add_half_external_contact', urgentUntil: receivedAt + WELCOME_CODE_VALID_MS },
+      { kind: 'add_external_contact', urgentUntil: receivedAt + WELCOME_DEADLINE_MS },
+      { kind: 'add_half_external_contact', urgentUntil: receivedAt + WELCOME_DEADLINE_MS },
       { kind: 'add_external_contact', urgentUntil: null },
       { kind: 'edit_external_contact', urgentUntil: null },
       { kind: 'app_message', urgentUntil: null },

@@ -3,7 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The welcome lane (src/inbox/repository.ts dueHeads). An add event's WelcomeCode is accepted by
  * WeCom for 20 s only; claimed by due time behind a backlog, nearly every welcome was handled after
- * it (the full chaos run recorded 5,859 of 5,913 late). urgent_until is received_at + 20 s for an
+ * it (the full chaos run recorded 5,859 of 5,913 late). urgent_until is received_at + the welcome deadline (18 s) for an
  * event that carries a welcome code, NULL otherwise. Existing rows get NULL: they stay ordinary,
  * claimed as before.
  *
